@@ -1,0 +1,150 @@
+"""The only module that imports pyrender: a colour renderer for one process.
+
+Headless through EGL: ``PYOPENGL_PLATFORM=egl`` is set before the first OpenGL import
+unless the user set it (``osmesa`` works as a software fallback; see docs/rendering.md).
+One ``OffscreenRenderer`` per process, reused for every frame and camera (creating one
+costs ~0.25 s); static geometry lives in a few merged meshes, each agent is one node with
+one primitive (cost is per node, not per pixel).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+
+import numpy as np  # noqa: E402
+import pyrender  # noqa: E402
+
+from sim.errors import RenderError  # noqa: E402
+from sim.render.camera import CameraModel, gl_pose  # noqa: E402
+
+
+def _face_normals(tris: np.ndarray) -> np.ndarray:
+    n = np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0])
+    length = np.linalg.norm(n, axis=1, keepdims=True)
+    return n / np.maximum(length, 1e-12)
+
+
+def make_mesh(vertices: np.ndarray, faces: np.ndarray, face_colors: np.ndarray) -> pyrender.Mesh:
+    """A flat-shaded, vertex-coloured, opaque pyrender mesh with a single primitive.
+
+    vertices : (V, 3) float [m]; faces : (F, 3) int; face_colors : (F, 4) uint8 RGBA.
+    """
+    tris = np.asarray(vertices, dtype=np.float64)[np.asarray(faces)]
+    positions = tris.reshape(-1, 3).astype(np.float32)
+    normals = np.repeat(_face_normals(tris), 3, axis=0).astype(np.float32)
+    colors = np.repeat(np.asarray(face_colors, dtype=np.float32) / 255.0, 3, axis=0)
+    material = pyrender.MetallicRoughnessMaterial(
+        baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=0.85,
+        alphaMode="OPAQUE",
+    )
+    primitive = pyrender.Primitive(
+        positions=positions, normals=normals, color_0=colors, material=material, mode=4
+    )
+    return pyrender.Mesh(primitives=[primitive])
+
+
+class ColorRenderer:
+    """Renders the lit colour image of a scene of static meshes and posed agent meshes."""
+
+    def __init__(self, ambient: float = 0.35) -> None:
+        self._renderer: pyrender.OffscreenRenderer | None = None
+        self.scene = pyrender.Scene(bg_color=[0.0, 0.0, 0.0, 0.0], ambient_light=[ambient] * 3)
+        self._agent_meshes: dict[object, pyrender.Mesh] = {}
+        self._agent_nodes: dict[int, tuple[object, pyrender.Node]] = {}
+        self._camera_node: pyrender.Node | None = None
+        self._sun_node: pyrender.Node | None = None
+        self.gl_renderer = ""
+
+    # -- lifetime --------------------------------------------------------------------
+    def _ensure(self, width: int, height: int) -> pyrender.OffscreenRenderer:
+        if self._renderer is None:
+            try:
+                self._renderer = pyrender.OffscreenRenderer(width, height)
+            except Exception as err:  # pyrender raises bare exceptions from the GL loaders
+                platform = os.environ.get("PYOPENGL_PLATFORM", "")
+                raise RenderError(
+                    f"cannot create an OpenGL context through {platform or 'the default platform'} "
+                    f"({type(err).__name__}: {err}). Install Mesa's EGL libraries "
+                    "(apt-get install libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri) or set "
+                    "PYOPENGL_PLATFORM=osmesa (see docs/rendering.md)"
+                ) from None
+            from OpenGL import GL
+
+            self.gl_renderer = GL.glGetString(GL.GL_RENDERER).decode("ascii", "replace")
+        elif (self._renderer.viewport_width, self._renderer.viewport_height) != (width, height):
+            self._renderer.viewport_width = width
+            self._renderer.viewport_height = height
+        return self._renderer
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.delete()
+            self._renderer = None
+
+    def __enter__(self) -> ColorRenderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- scene -----------------------------------------------------------------------
+    def add_static(self, vertices, faces, face_colors) -> None:
+        self.scene.add(make_mesh(vertices, faces, face_colors))
+
+    def set_sun(self, direction_to_sun: np.ndarray, color, intensity: float) -> None:
+        """Directional light shining from ``direction_to_sun`` (world, unit) towards the scene."""
+        if self._sun_node is not None:
+            self.scene.remove_node(self._sun_node)
+        z = np.asarray(direction_to_sun, dtype=np.float64)
+        z = z / np.linalg.norm(z)  # pyrender lights shine along their -z axis
+        x = np.cross([0.0, 0.0, 1.0], z)
+        if np.linalg.norm(x) < 1e-6:
+            x = np.array([1.0, 0.0, 0.0])
+        x /= np.linalg.norm(x)
+        pose = np.eye(4)
+        pose[:3, :3] = np.stack([x, np.cross(z, x), z], axis=1)
+        light = pyrender.DirectionalLight(color=list(color), intensity=float(intensity))
+        self._sun_node = self.scene.add(light, pose=pose)
+
+    def has_agent_mesh(self, key: object) -> bool:
+        return key in self._agent_meshes
+
+    def add_agent_mesh(self, key: object, vertices, faces, face_colors) -> None:
+        self._agent_meshes[key] = make_mesh(vertices, faces, face_colors)
+
+    def set_agents(self, agents: list[tuple[int, object, np.ndarray]]) -> None:
+        """Show exactly these agents: (id, mesh key, 4x4 world pose); others are removed."""
+        wanted = {agent_id for agent_id, _, _ in agents}
+        for agent_id in list(self._agent_nodes):
+            if agent_id not in wanted:
+                self.scene.remove_node(self._agent_nodes.pop(agent_id)[1])
+        for agent_id, key, pose in agents:
+            current = self._agent_nodes.get(agent_id)
+            if current is not None and current[0] != key:
+                self.scene.remove_node(current[1])
+                current = None
+            if current is None:
+                node = self.scene.add(self._agent_meshes[key], pose=pose)
+                self._agent_nodes[agent_id] = (key, node)
+            else:
+                self.scene.set_pose(current[1], pose)
+
+    # -- rendering -------------------------------------------------------------------
+    def render(self, camera: CameraModel, T_world_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Colour and coverage of one camera view.
+
+        Returns rgb (H, W, 3) float32 premultiplied by coverage, in [0, 1], and alpha
+        (H, W) float32: 0 where only background (sky) was hit, fractional at anti-aliased
+        edges. Compose over a background with ``rgb + (1 - alpha) * background``.
+        """
+        renderer = self._ensure(camera.width, camera.height)
+        fx, fy, cx, cy = camera.gl_intrinsics()
+        cam = pyrender.IntrinsicsCamera(fx, fy, cx, cy, znear=camera.znear, zfar=camera.zfar)
+        if self._camera_node is not None:
+            self.scene.remove_node(self._camera_node)
+        self._camera_node = self.scene.add(cam, pose=gl_pose(T_world_cam))
+        color, _ = renderer.render(self.scene, flags=pyrender.RenderFlags.RGBA)
+        rgba = color.astype(np.float32) / 255.0
+        return rgba[..., :3], rgba[..., 3]

@@ -1,0 +1,180 @@
+"""Numba kernels of the label rasterizer (arrays and scalars in, nothing else).
+
+One pass draws every triangle of the frame, z-buffered, into depth / instance / semantic
+buffers sampled at pixel centres (no multisampling, so every pixel holds exactly one id),
+and at the same time counts, for every instance, the pixels its own triangles would cover
+with nothing in front (the "amodal" pixel count) -- so visibility costs no extra render.
+
+Slow, readable twins live in tests/naive.py; tests/test_raster.py compares them.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_EPS_AREA = 1e-12
+
+
+@numba.njit(cache=True)
+def _edge(au, av, bu, bv, pu, pv):
+    """Edge function of a->b at p, computed in a canonical vertex order so that the value
+    for b->a is exactly the negation (shared edges then partition pixels exactly)."""
+    if au < bu or (au == bu and av < bv):
+        return (bu - au) * (pv - av) - (bv - av) * (pu - au)
+    return -((au - bu) * (pv - bv) - (av - bv) * (pu - bu))
+
+
+@numba.njit(cache=True)
+def _owns_edge(au, av, bu, bv):
+    """Tie-break for pixel centres exactly on an edge: exactly one of a->b, b->a owns it."""
+    dv = bv - av
+    return dv > 0.0 or (dv == 0.0 and bu < au)
+
+
+@numba.njit(cache=True)
+def _emit(out_u, out_v, out_iz, out_face, count, face, u0, v0, iz0, u1, v1, iz1, u2, v2, iz2,
+          width, height):
+    """Store one projected triangle if it faces the camera and touches the image."""
+    area = (u1 - u0) * (v2 - v0) - (u2 - u0) * (v1 - v0)
+    # Faces wound counter-clockwise seen from outside have negative area in (u right,
+    # v down) pixel coordinates; keep those and re-order them to positive area.
+    if area > -_EPS_AREA:
+        return count
+    if max(u0, u1, u2) < -0.5 or min(u0, u1, u2) > width - 0.5:
+        return count
+    if max(v0, v1, v2) < -0.5 or min(v0, v1, v2) > height - 0.5:
+        return count
+    out_u[count, 0] = u0
+    out_v[count, 0] = v0
+    out_iz[count, 0] = iz0
+    out_u[count, 1] = u2
+    out_v[count, 1] = v2
+    out_iz[count, 1] = iz2
+    out_u[count, 2] = u1
+    out_v[count, 2] = v1
+    out_iz[count, 2] = iz1
+    out_face[count] = face
+    return count + 1
+
+
+@numba.njit(cache=True)
+def _setup_triangles(verts_cam, faces, fx, fy, cx, cy, znear, width, height):
+    """Clip faces at z = znear, project, cull back faces and off-screen triangles.
+
+    verts_cam : (V, 3) float64 [m] camera frame (OpenCV); faces : (F, 3) int32.
+    Returns (u, v, inv_z) each (M, 3) float64 and face (M,) int32 of the kept screen
+    triangles, in face order (a face clipped into a quad yields two triangles).
+    """
+    n_faces = faces.shape[0]
+    out_u = np.zeros((2 * n_faces, 3))
+    out_v = np.zeros((2 * n_faces, 3))
+    out_iz = np.zeros((2 * n_faces, 3))
+    out_face = np.zeros(2 * n_faces, dtype=np.int32)
+    count = 0
+    px = np.zeros(4)
+    py = np.zeros(4)
+    pz = np.zeros(4)
+    for f in range(n_faces):
+        n_in = 0
+        for k in range(3):
+            if verts_cam[faces[f, k], 2] >= znear:
+                n_in += 1
+        if n_in == 0:
+            continue
+        # Sutherland-Hodgman against the near plane: a triangle becomes 3 or 4 vertices.
+        n_poly = 0
+        for k in range(3):
+            a = faces[f, k]
+            b = faces[f, (k + 1) % 3]
+            az = verts_cam[a, 2]
+            bz = verts_cam[b, 2]
+            if az >= znear:
+                px[n_poly] = verts_cam[a, 0]
+                py[n_poly] = verts_cam[a, 1]
+                pz[n_poly] = az
+                n_poly += 1
+            if (az >= znear) != (bz >= znear):
+                t = (znear - az) / (bz - az)
+                px[n_poly] = verts_cam[a, 0] + t * (verts_cam[b, 0] - verts_cam[a, 0])
+                py[n_poly] = verts_cam[a, 1] + t * (verts_cam[b, 1] - verts_cam[a, 1])
+                pz[n_poly] = znear
+                n_poly += 1
+        u0 = fx * px[0] / pz[0] + cx
+        v0 = fy * py[0] / pz[0] + cy
+        for k in range(1, n_poly - 1):
+            u1 = fx * px[k] / pz[k] + cx
+            v1 = fy * py[k] / pz[k] + cy
+            u2 = fx * px[k + 1] / pz[k + 1] + cx
+            v2 = fy * py[k + 1] / pz[k + 1] + cy
+            count = _emit(out_u, out_v, out_iz, out_face, count, f,
+                          u0, v0, 1.0 / pz[0], u1, v1, 1.0 / pz[k], u2, v2, 1.0 / pz[k + 1],
+                          width, height)
+    return out_u[:count], out_v[:count], out_iz[:count], out_face[:count]
+
+
+@numba.njit(cache=True)
+def _raster_rows(tri_u, tri_v, tri_iz, tri_inst, tri_sem, row0, row1, width,
+                 depth, inst, sem, stamp, amodal):
+    """Rasterize every triangle into rows [row0, row1) of the buffers (one band).
+
+    Triangles of one instance must be contiguous so that ``stamp`` counts each pixel of
+    an instance's own silhouette once into ``amodal[id]``.
+    """
+    for t in range(tri_u.shape[0]):
+        u0, u1, u2 = tri_u[t, 0], tri_u[t, 1], tri_u[t, 2]
+        v0, v1, v2 = tri_v[t, 0], tri_v[t, 1], tri_v[t, 2]
+        # pixel centres j with u0 <= j etc.: bounding box of centres inside the triangle
+        jmin = max(int(np.ceil(min(u0, u1, u2))), 0)
+        jmax = min(int(np.floor(max(u0, u1, u2))), width - 1)
+        imin = max(int(np.ceil(min(v0, v1, v2))), row0)
+        imax = min(int(np.floor(max(v0, v1, v2))), row1 - 1)
+        if jmin > jmax or imin > imax:
+            continue
+        area = _edge(u0, v0, u1, v1, u2, v2)
+        if area <= 0.0:
+            continue
+        inv_area = 1.0 / area
+        own0 = _owns_edge(u1, v1, u2, v2)
+        own1 = _owns_edge(u2, v2, u0, v0)
+        own2 = _owns_edge(u0, v0, u1, v1)
+        iz0, iz1, iz2 = tri_iz[t, 0], tri_iz[t, 1], tri_iz[t, 2]
+        oid = tri_inst[t]
+        cls = tri_sem[t]
+        for i in range(imin, imax + 1):
+            pv = float(i)
+            for j in range(jmin, jmax + 1):
+                pu = float(j)
+                w0 = _edge(u1, v1, u2, v2, pu, pv)
+                if w0 < 0.0 or (w0 == 0.0 and not own0):
+                    continue
+                w1 = _edge(u2, v2, u0, v0, pu, pv)
+                if w1 < 0.0 or (w1 == 0.0 and not own1):
+                    continue
+                w2 = _edge(u0, v0, u1, v1, pu, pv)
+                if w2 < 0.0 or (w2 == 0.0 and not own2):
+                    continue
+                # 1/z is affine in screen space: perspective-correct depth.
+                iz = (w0 * iz0 + w1 * iz1 + w2 * iz2) * inv_area
+                z = 1.0 / iz
+                if oid > 0 and stamp[i, j] != oid:
+                    stamp[i, j] = oid
+                    amodal[oid] += 1
+                if z < depth[i, j]:
+                    depth[i, j] = z
+                    inst[i, j] = oid
+                    sem[i, j] = cls
+
+
+@numba.njit(cache=True, parallel=True)
+def _raster_bands(tri_u, tri_v, tri_iz, tri_inst, tri_sem, width, height, n_bands,
+                  depth, inst, sem, amodal_bands):
+    """Rasterize in horizontal bands, one band per parallel task; amodal counts per band."""
+    stamp = np.zeros((height, width), dtype=np.int32)
+    rows_per_band = (height + n_bands - 1) // n_bands
+    for b in numba.prange(n_bands):
+        row0 = b * rows_per_band
+        row1 = min(height, row0 + rows_per_band)
+        if row0 < row1:
+            _raster_rows(tri_u, tri_v, tri_iz, tri_inst, tri_sem, row0, row1, width,
+                         depth, inst, sem, stamp, amodal_bands[b])

@@ -1,0 +1,110 @@
+"""Numba kernels for lane coordinates on a reference line sampled every ``ds`` metres.
+
+The reference line is stored as samples (x, y, heading) at s = k * ds. Between two samples
+it is taken as the circular arc (or straight piece) that joins them with the sampled
+headings, which is exact for lines made of straight and arc segments. World -> lane
+searches a few intervals around a hint (agents move continuously, so the window stays
+small); lane -> world offsets along the left normal. Naive twins: tests/naive.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_STRAIGHT = 1e-9  # [1/m] curvature below which an interval is treated as straight
+
+
+@numba.njit(cache=True)
+def _wrap(a):
+    return (a + math.pi) % (2.0 * math.pi) - math.pi
+
+
+@numba.njit(cache=True)
+def _lane_to_world_one(ref_x, ref_y, ref_h, ds, s, d):
+    """(s, d) -> (x, y, heading) for one point; s outside the line extrapolates its ends."""
+    n = ref_x.shape[0]
+    k = int(math.floor(s / ds))
+    if k < 0:
+        k = 0
+    if k > n - 2:
+        k = n - 2
+    u = s - k * ds
+    h0 = ref_h[k]
+    kappa = _wrap(ref_h[k + 1] - h0) / ds
+    if abs(kappa) < _STRAIGHT or u < 0.0 or u > ds:
+        x = ref_x[k] + u * math.cos(h0)
+        y = ref_y[k] + u * math.sin(h0)
+        h = h0
+    else:
+        h = h0 + kappa * u
+        x = ref_x[k] + (math.sin(h) - math.sin(h0)) / kappa
+        y = ref_y[k] - (math.cos(h) - math.cos(h0)) / kappa
+    return x - d * math.sin(h), y + d * math.cos(h), h
+
+
+@numba.njit(cache=True)
+def _lane_to_world(ref_x, ref_y, ref_h, ds, s, d, out_x, out_y, out_h):
+    for i in range(s.shape[0]):
+        out_x[i], out_y[i], out_h[i] = _lane_to_world_one(ref_x, ref_y, ref_h, ds, s[i], d[i])
+
+
+@numba.njit(cache=True)
+def _project_interval(ax, ay, h0, kappa, ds, x, y):
+    """Foot of (x, y) on one interval starting at (ax, ay) with heading h0 and curvature
+    kappa: returns (u in [0, ds], signed offset d, squared distance to the foot)."""
+    if abs(kappa) < _STRAIGHT:
+        c = math.cos(h0)
+        sn = math.sin(h0)
+        u = (x - ax) * c + (y - ay) * sn
+        d = -(x - ax) * sn + (y - ay) * c
+        uc = min(max(u, 0.0), ds)
+        return uc, d, (u - uc) ** 2 + d * d
+    r = 1.0 / kappa
+    cx = ax - r * math.sin(h0)
+    cy = ay + r * math.cos(h0)
+    rx = x - cx
+    ry = y - cy
+    dist = math.sqrt(rx * rx + ry * ry)
+    dpsi = _wrap(math.atan2(ry, rx) - math.atan2(ay - cy, ax - cx))
+    u = dpsi / kappa
+    d = r - dist if kappa > 0 else dist - abs(r)
+    if 0.0 <= u <= ds:
+        return u, d, d * d
+    uc = min(max(u, 0.0), ds)
+    h = h0 + kappa * uc
+    fx = ax + (math.sin(h) - math.sin(h0)) / kappa
+    fy = ay - (math.cos(h) - math.cos(h0)) / kappa
+    d_end = -(x - fx) * math.sin(h) + (y - fy) * math.cos(h)
+    return uc, d_end, (x - fx) ** 2 + (y - fy) ** 2
+
+
+@numba.njit(cache=True)
+def _world_to_lane_one(ref_x, ref_y, ref_h, ds, x, y, s_hint, window):
+    """Project (x, y) on the intervals within ``window`` samples of ``s_hint``.
+
+    Returns (s, d): arc length of the foot point and signed offset (left positive).
+    """
+    n = ref_x.shape[0]
+    k_hint = int(s_hint / ds)
+    k0 = max(0, k_hint - window)
+    k1 = min(n - 2, k_hint + window)
+    best_d2 = np.inf
+    best_s = 0.0
+    best_d = 0.0
+    for k in range(k0, k1 + 1):
+        kappa = _wrap(ref_h[k + 1] - ref_h[k]) / ds
+        u, d, d2 = _project_interval(ref_x[k], ref_y[k], ref_h[k], kappa, ds, x, y)
+        if d2 < best_d2:
+            best_d2 = d2
+            best_s = k * ds + u
+            best_d = d
+    return best_s, best_d
+
+
+@numba.njit(cache=True)
+def _world_to_lane(ref_x, ref_y, ref_h, ds, x, y, s_hint, window, out_s, out_d):
+    for i in range(x.shape[0]):
+        out_s[i], out_d[i] = _world_to_lane_one(ref_x, ref_y, ref_h, ds, x[i], y[i], s_hint[i], window)

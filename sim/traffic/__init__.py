@@ -1,0 +1,1 @@
+"""Agent-based traffic engine: struct-of-arrays state, Numba kernels, scripted maneuvers."""

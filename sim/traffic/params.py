@@ -1,0 +1,37 @@
+"""Numeric defaults of the traffic engine, each with its unit and meaning (one place).
+
+Kernels take these as arguments, never as globals: Numba's on-disk cache would keep a
+global's old value after it is edited here.
+"""
+
+from __future__ import annotations
+
+# --- IDM (Treiber, Hennecke & Helbing 2000) -------------------------------------------
+IDM_TIME_HEADWAY = 1.5  # [s]
+"""T: desired time gap to the leader."""
+IDM_MIN_GAP = 2.0  # [m]
+"""s0: bumper-to-bumper gap kept when standing."""
+IDM_MAX_ACCEL = 1.5  # [m/s^2]
+"""a: maximum acceleration."""
+IDM_COMFORT_DECEL = 2.0  # [m/s^2]
+"""b: comfortable deceleration."""
+IDM_DELTA = 4.0  # [-]
+"""delta: acceleration exponent."""
+
+# --- vehicle limits -------------------------------------------------------------------
+MAX_BRAKE = 9.0  # [m/s^2]
+"""Physical braking limit of a car on dry asphalt; IDM's emergency term is clamped to it."""
+MAX_STEER = 0.6  # [rad]
+"""Front-wheel steering limit."""
+MAX_STEER_RATE = 0.8  # [rad/s]
+"""Steering-wheel rate limit at the wheels."""
+
+# --- lateral control ------------------------------------------------------------------
+LOOKAHEAD_TIME = 0.5  # [s]
+"""Pure-pursuit lookahead distance = LOOKAHEAD_TIME * speed, clamped below."""
+LOOKAHEAD_MIN = 5.0  # [m]
+LOOKAHEAD_MAX = 40.0  # [m]
+
+# --- scripted maneuvers ---------------------------------------------------------------
+LANE_CHANGE_DURATION = 3.0  # [s]
+"""Default duration of a lane change (start of lateral motion to arrival)."""

@@ -1,0 +1,79 @@
+"""Agent state as a struct of arrays: one numpy array per quantity, index = agent slot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+KIND_VEHICLE = 0
+KIND_TWO_WHEELER = 1
+KIND_PEDESTRIAN = 2
+
+
+@dataclass
+class AgentState:
+    """State of N agents. Angles [rad], lengths [m], speeds [m/s], accelerations [m/s^2].
+
+    Positions are the bottom centre of each agent's bounding box; ``yaw`` its heading.
+    ``s``/``d`` are lane coordinates, kept current by the step kernel.
+    """
+
+    id: np.ndarray  # (N,) int32, stable id >= 1 (instance id, track id)
+    cls: np.ndarray  # (N,) uint8, semantic class id
+    kind: np.ndarray  # (N,) uint8, KIND_*
+    length: np.ndarray
+    width: np.ndarray
+    height: np.ndarray
+    wheelbase: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    yaw: np.ndarray
+    v: np.ndarray
+    a: np.ndarray
+    steer: np.ndarray
+    s: np.ndarray
+    d: np.ndarray
+    lane: np.ndarray  # (N,) int32, lane containing the centre
+    # IDM parameters per agent
+    v0: np.ndarray
+    T: np.ndarray
+    s0: np.ndarray
+    a_max: np.ndarray
+    b_comf: np.ndarray
+    delta: np.ndarray
+    # limits
+    b_max: np.ndarray
+    steer_max: np.ndarray
+    steer_rate_max: np.ndarray
+    # lateral reference: lane centre d_ref, or a lane change from d0 to d1 over [s0, s0+len]
+    d_ref: np.ndarray
+    lc_active: np.ndarray  # (N,) bool
+    lc_s0: np.ndarray
+    lc_len: np.ndarray
+    lc_d0: np.ndarray
+    lc_d1: np.ndarray
+    acc_override: np.ndarray  # NaN = IDM decides
+    collided: np.ndarray  # (N,) bool
+
+    @classmethod
+    def empty(cls, n: int) -> AgentState:
+        arrays = {}
+        for f in fields(cls):
+            if f.name in ("id", "lane"):
+                arrays[f.name] = np.zeros(n, dtype=np.int32)
+            elif f.name in ("cls", "kind"):
+                arrays[f.name] = np.zeros(n, dtype=np.uint8)
+            elif f.name in ("lc_active", "collided"):
+                arrays[f.name] = np.zeros(n, dtype=np.bool_)
+            elif f.name == "acc_override":
+                arrays[f.name] = np.full(n, np.nan)
+            else:
+                arrays[f.name] = np.zeros(n, dtype=np.float64)
+        return cls(**arrays)
+
+    def __len__(self) -> int:
+        return int(self.id.shape[0])
+
+    def copy(self) -> AgentState:
+        return AgentState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})

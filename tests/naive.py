@@ -1,0 +1,193 @@
+"""Slow, readable twins of every Numba kernel. Tests compare each kernel with its twin.
+
+Nothing here is clever: loops over pixels, pairs and agents written as the textbook says.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from shapely.geometry import Polygon
+
+# --------------------------------------------------------------------------- rasterizer
+
+
+def raycast_buffers(verts_cam, faces, face_inst, face_sem, fx, fy, cx, cy, znear, width, height):
+    """Depth / instance / semantic / amodal counts by casting one ray per pixel centre.
+
+    A ray hits a triangle if the triangle faces the camera and the hit lies at z >= znear.
+    Returns depth (H, W) float64 (inf = nothing), instance (H, W), semantic (H, W),
+    amodal (max_id + 1,) int.
+    """
+    depth = np.full((height, width), np.inf)
+    inst = np.zeros((height, width), dtype=np.int64)
+    sem = np.zeros((height, width), dtype=np.int64)
+    max_id = int(max(face_inst)) if len(face_inst) else 0
+    covered = [set() for _ in range(max_id + 1)]
+    tris = verts_cam[faces]
+    for i in range(height):
+        for j in range(width):
+            direction = np.array([(j - cx) / fx, (i - cy) / fy, 1.0])
+            for f, (a, b, c) in enumerate(tris):
+                normal = np.cross(b - a, c - a)
+                if np.dot(normal, a) >= 0:  # back-facing (normal points away from the camera)
+                    continue
+                t = _ray_triangle(direction, a, b, c)
+                if t is None:
+                    continue
+                z = t  # direction has unit z, so the ray parameter is the depth
+                if z < znear:
+                    continue
+                if face_inst[f] > 0:
+                    covered[face_inst[f]].add((i, j))
+                if z < depth[i, j]:
+                    depth[i, j] = z
+                    inst[i, j] = face_inst[f]
+                    sem[i, j] = face_sem[f]
+    amodal = np.array([len(s) for s in covered])
+    return depth, inst, sem, amodal
+
+
+def _ray_triangle(d, a, b, c):
+    """Möller–Trumbore intersection of the ray t * d (t > 0) with triangle abc."""
+    e1, e2 = b - a, c - a
+    p = np.cross(d, e2)
+    det = np.dot(e1, p)
+    if abs(det) < 1e-15:
+        return None
+    inv = 1.0 / det
+    s = -a
+    u = np.dot(s, p) * inv
+    if u < 0 or u > 1:
+        return None
+    q = np.cross(s, e1)
+    v = np.dot(d, q) * inv
+    if v < 0 or u + v > 1:
+        return None
+    t = np.dot(e2, q) * inv
+    return t if t > 0 else None
+
+
+# --------------------------------------------------------------------------- road
+
+
+def reference_point(segments, s):
+    """Exact pose (x, y, heading) on a chain of (length, curvature) segments from the origin."""
+    x = y = h = 0.0
+    for length, k in segments:
+        u = min(s, length)
+        if abs(k) < 1e-12:
+            nx, ny = x + u * math.cos(h), y + u * math.sin(h)
+            nh = h
+        else:
+            nx = x + (math.sin(h + k * u) - math.sin(h)) / k
+            ny = y - (math.cos(h + k * u) - math.cos(h)) / k
+            nh = h + k * u
+        if s <= length:
+            return nx, ny, nh
+        s -= length
+        x, y, h = nx, ny, nh
+    return x + s * math.cos(h), y + s * math.sin(h), h
+
+
+def lane_to_world(segments, s, d):
+    x, y, h = reference_point(segments, s)
+    return x - d * math.sin(h), y + d * math.cos(h), h
+
+
+def world_to_lane(segments, x, y, total_length, step=0.01):
+    """Brute force: the closest of densely sampled reference points."""
+    best = (math.inf, 0.0, 0.0)
+    for s in np.arange(0.0, total_length + step / 2, step):
+        rx, ry, h = reference_point(segments, s)
+        dist2 = (x - rx) ** 2 + (y - ry) ** 2
+        if dist2 < best[0]:
+            d = -(x - rx) * math.sin(h) + (y - ry) * math.cos(h)
+            best = (dist2, s, d)
+    return best[1], best[2]
+
+
+# --------------------------------------------------------------------------- traffic
+
+
+def idm_accel(v, v0, T, s0, a, b, delta, gap=None, v_leader=None):
+    """IDM as published: a [1 - (v/v0)^delta - (s*/s)^2], s* = s0 + max(0, vT + v dv / (2 sqrt(ab)))."""
+    free = 1.0 - (v / v0) ** delta
+    if gap is None:
+        return a * free
+    dv = v - v_leader
+    s_star = s0 + max(0.0, v * T + v * dv / (2.0 * math.sqrt(a * b)))
+    return a * (free - (s_star / max(gap, 1e-3)) ** 2)
+
+
+def leaders(lane, s, length, active, lc_active=None, lc_lane=None):
+    """All-pairs leader search: the nearest agent ahead (by centre position) among those
+    sharing a lane. An agent changing lanes shares both its lane and its target lane with
+    the agents there (it follows their traffic, their traffic follows it)."""
+    n = len(s)
+    lc_active = np.zeros(n, bool) if lc_active is None else lc_active
+    lc_lane = lane if lc_lane is None else lc_lane
+    leader = np.full(n, -1)
+    gap = np.full(n, np.inf)
+    for i in range(n):
+        if not active[i]:
+            continue
+        for j in range(n):
+            if j == i or not active[j]:
+                continue
+            shared = (
+                lane[j] == lane[i]
+                or (lc_active[i] and lc_lane[i] != lane[i] and lc_lane[i] == lane[j])
+                or (lc_active[j] and lc_lane[j] != lane[j] and lc_lane[j] == lane[i])
+            )
+            ahead = s[j] > s[i] or (s[j] == s[i] and j > i)
+            if not (shared and ahead):
+                continue
+            if leader[i] < 0 or s[j] < s[leader[i]]:
+                leader[i] = j
+                gap[i] = s[j] - s[i] - 0.5 * (length[i] + length[j])
+    return leader, gap
+
+
+def bicycle_step(x, y, yaw, v, steer, acc, steer_cmd, wheelbase, steer_max, steer_rate_max, dt):
+    """One kinematic-bicycle step for one agent (reference point midway between axles)."""
+    change = max(-steer_rate_max * dt, min(steer_rate_max * dt, steer_cmd - steer))
+    steer = max(-steer_max, min(steer_max, steer + change))
+    v_new = max(0.0, v + acc * dt)
+    v_mid = 0.5 * (v + v_new)
+    beta = math.atan(0.5 * math.tan(steer))
+    x += v_mid * math.cos(yaw + beta) * dt
+    y += v_mid * math.sin(yaw + beta) * dt
+    yaw += v_mid / (0.5 * wheelbase) * math.sin(beta) * dt
+    return x, y, yaw, v_new, (v_new - v) / dt, steer
+
+
+def box_polygon(x, y, yaw, length, width):
+    c, s = math.cos(yaw), math.sin(yaw)
+    corners = [(+length / 2, +width / 2), (-length / 2, +width / 2), (-length / 2, -width / 2), (+length / 2, -width / 2)]
+    return Polygon([(x + c * a - s * b, y + s * a + c * b) for a, b in corners])
+
+
+def collision_pairs(active, x, y, yaw, length, width):
+    """All pairs whose rectangles intersect (shapely), i < j."""
+    polys = [box_polygon(x[i], y[i], yaw[i], length[i], width[i]) for i in range(len(x))]
+    out = []
+    for i in range(len(x)):
+        for j in range(i + 1, len(x)):
+            if active[i] and active[j] and polys[i].intersects(polys[j]):
+                out.append((i, j))
+    return out
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def instance_stats(instance, max_id):
+    """Per id: pixel count and inclusive (xmin, ymin, xmax, ymax), from np.nonzero."""
+    out = {}
+    for k in range(1, max_id + 1):
+        ys, xs = np.nonzero(instance == k)
+        if len(xs):
+            out[k] = (len(xs), xs.min(), ys.min(), xs.max(), ys.max())
+    return out
