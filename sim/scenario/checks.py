@@ -1,0 +1,87 @@
+"""Semantic checks of a resolved scenario: things a schema cannot see.
+
+Each raises a ScenarioError pointing at the offending key: actors on lanes that do not
+exist or off the road, actors overlapping at the start, maneuvers naming unknown actors,
+cameras whose rate does not fall on physics steps, durations shorter than a step.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.assets import Catalog
+from sim.scenario.loader import SourceMap
+from sim.scenario.schema import CutInSpec, EventTrigger, LaneChangeSpec, ScenarioSpec
+from sim.traffic.kernels import _obb_overlap
+
+_STEP_TOLERANCE = 1e-6
+
+
+def road_length(spec: ScenarioSpec) -> float:
+    road = spec.road
+    return float(road.length if road.length is not None else sum(seg.length for seg in road.segments))
+
+
+def steps_per_frame(rate: float, step: float) -> int | None:
+    """Physics steps between two frames at ``rate`` [Hz], or None if not a whole number."""
+    ratio = 1.0 / (rate * step)
+    k = round(ratio)
+    return k if k >= 1 and abs(ratio - k) < _STEP_TOLERANCE * max(1.0, ratio) else None
+
+
+def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
+    if spec.duration < spec.step:
+        raise src.error(f"duration {spec.duration:g} s is shorter than one step ({spec.step:g} s)", ("duration",))
+    for i, cam in enumerate(spec.sensors.cameras):
+        if steps_per_frame(cam.rate, spec.step) is None:
+            raise src.error(
+                f"camera rate {cam.rate:g} Hz is not a whole number of {spec.step:g} s steps "
+                f"(1 / (rate * step) = {1 / (cam.rate * spec.step):.4g})",
+                ("sensors", "cameras", i, "rate"),
+            )
+        if cam.znear >= cam.zfar:
+            raise src.error(f"znear ({cam.znear:g}) must be smaller than zfar ({cam.zfar:g})", ("sensors", "cameras", i, "znear"))
+    names = [c.name for c in spec.sensors.cameras]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            raise src.error(f"duplicate camera name {name!r}", ("sensors", "cameras", i, "name"))
+    formats = spec.outputs.formats
+    for i, f in enumerate(formats):
+        if formats.index(f) != i:
+            raise src.error(f"format {f!r} listed twice", ("outputs", "formats", i))
+
+    length = road_length(spec)
+    lanes = spec.road.lanes
+    actors = [(("ego",), "ego", spec.ego)] + [(("actors", i), a.name, a) for i, a in enumerate(spec.actors)]
+    known = {name for _, name, _ in actors}
+    footprints = []
+    for path, name, actor in actors:
+        if not 0 <= actor.lane < lanes:
+            raise src.error(f"lane {actor.lane} does not exist (the road has lanes 0..{lanes - 1})", (*path, "lane"))
+        size = catalog.info(actor.asset).variants[actor.variant].size
+        if actor.s - size[0] / 2 < 0 or actor.s + size[0] / 2 > length:
+            raise src.error(f"{name} at s = {actor.s:g} m does not fit on the road [0, {length:g}] m", (*path, "s"))
+        d = (actor.lane + 0.5) * spec.road.lane_width + actor.offset
+        for other_path, other_name, ox, oy, ol, ow in footprints:
+            if _obb_overlap(actor.s, d, 0.0, size[0], size[1], ox, oy, 0.0, ol, ow):
+                raise src.error(f"{name} overlaps {other_name} at the start", (*path, "s"))
+        footprints.append((path, name, actor.s, d, size[0], size[1]))
+        for k, m in enumerate(actor.maneuvers):
+            mpath = (*path, "maneuvers", k)
+            if isinstance(m, LaneChangeSpec) and not 0 <= m.to_lane < lanes:
+                raise src.error(f"lane {m.to_lane} does not exist (the road has lanes 0..{lanes - 1})", (*mpath, "to_lane"))
+            if isinstance(m, CutInSpec):
+                if m.target not in known:
+                    raise src.error(f"unknown actor {m.target!r}", (*mpath, "target"))
+                if m.target == name:
+                    raise src.error("an actor cannot cut in front of itself", (*mpath, "target"))
+            trig = m.trigger
+            if trig is not None:
+                other = trig.actor if isinstance(trig, EventTrigger) else getattr(trig, "to", None)
+                key = "actor" if isinstance(trig, EventTrigger) else "to"
+                if other is not None and other not in known:
+                    raise src.error(f"unknown actor {other!r}", (*mpath, "trigger", key))
+                if other == name and not isinstance(trig, EventTrigger):
+                    raise src.error("a trigger cannot compare an actor with itself", (*mpath, "trigger", key))
+    if not math.isfinite(length):
+        raise src.error("road length must be finite", ("road",))

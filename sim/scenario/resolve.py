@@ -1,0 +1,220 @@
+"""ScenarioSpec (distributions open) -> resolved ScenarioSpec (every number fixed).
+
+Sampling order is fixed and every draw goes through a generator derived from the run's
+seed: parameters first (declaration order), then every other field in schema order
+(``rng`` child "scenario"), then background vehicles ("background"), then the look of
+every actor (asset variant, paint colour; "appearance"). The result lists every vehicle
+explicitly, so ``scenario.resolved.yaml`` rebuilds the episode without any randomness.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from sim.assets import Catalog
+from sim.errors import ScenarioError
+from sim.scenario.distributions import Choice, IntUniform, Normal, ParamRef, Uniform
+from sim.scenario.errors import suggest, translate
+from sim.scenario.loader import Path_, SourceMap
+from sim.scenario.schema import ActorSpec, BackgroundSpec, BehaviourSpec, ScenarioSpec
+from sim.seeding import child_rng, root_seed
+
+_DISTS = (Uniform, Normal, Choice, IntUniform)
+_PLACEMENT_TRIES = 200
+
+
+def iter_refs(value: Any, path: Path_ = ()):
+    """Yield (path, ParamRef) for every parameter reference inside a spec."""
+    if isinstance(value, ParamRef):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from iter_refs(getattr(value, name), (*path, name))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from iter_refs(item, (*path, i))
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            yield from iter_refs(item, (*path, k))
+
+
+def _draw(value: Any, rng: np.random.Generator, params: dict[str, Any]) -> Any:
+    """Replace every distribution/reference inside ``value`` by a drawn number (plain data)."""
+    if isinstance(value, ParamRef):
+        return params[value.name]
+    if isinstance(value, _DISTS):
+        return value.sample(rng)
+    if isinstance(value, BaseModel):
+        return {name: _draw(getattr(value, name), rng, params) for name in type(value).model_fields}
+    if isinstance(value, (list, tuple)):
+        return [_draw(v, rng, params) for v in value]
+    if isinstance(value, dict):
+        return {k: _draw(v, rng, params) for k, v in value.items()}
+    return value
+
+
+def _validate(data: dict, src: SourceMap) -> ScenarioSpec:
+    try:
+        return ScenarioSpec.model_validate(data)
+    except ValidationError as err:
+        errors = translate(err, data, src, ScenarioSpec)
+        first = errors[0]
+        first.all_errors = errors  # type: ignore[attr-defined]
+        raise first from None
+
+
+def check_param_refs(spec: ScenarioSpec, src: SourceMap) -> None:
+    for path, ref in iter_refs(spec):
+        if path and path[0] == "params":
+            raise src.error("parameters cannot refer to other parameters", path)
+        if ref.name not in spec.params:
+            raise src.error(
+                f"unknown parameter ${ref.name}{suggest(ref.name, spec.params)}"
+                + ("" if spec.params else " (declare it under 'params')"),
+                path,
+            )
+
+
+def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | None = None) -> ScenarioSpec:
+    """Sample every distribution of ``spec`` with ``seed`` (default: the scenario's own seed)."""
+    check_param_refs(spec, src)
+    if seed is None:
+        if not isinstance(spec.seed, int):
+            raise src.error("the seed must be a plain integer", ("seed",))
+        seed = spec.seed
+    root = root_seed(seed)
+    rng = child_rng(root, "scenario")
+    params = {name: _draw(value, rng, {}) for name, value in spec.params.items()}
+    data = {}
+    for name in ScenarioSpec.model_fields:
+        if name == "params":
+            data[name] = params
+        elif name == "background":
+            data[name] = spec.background  # drawn per vehicle below
+        elif name == "seed":
+            data[name] = seed
+        else:
+            data[name] = _draw(getattr(spec, name), rng, params)
+    background = spec.background
+    data["background"] = BackgroundSpec(count=0)
+    resolved = _validate(data, src)
+    _check_names_and_assets(resolved, src, catalog)
+    resolved = _appearance(resolved, catalog, child_rng(root, "appearance"))
+    resolved = _place_background(resolved, background, catalog, child_rng(root, "background"), src, params)
+    return resolved
+
+
+def _check_names_and_assets(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
+    seen: dict[str, int] = {}
+    for i, actor in enumerate(spec.actors):
+        if actor.name == "ego":
+            raise src.error("'ego' is reserved for the ego vehicle; choose another name", ("actors", i, "name"))
+        if actor.name in seen:
+            raise src.error(f"duplicate actor name {actor.name!r} (also actors[{seen[actor.name]}])", ("actors", i, "name"))
+        seen[actor.name] = i
+    known = catalog.names()
+    for path, actor in _actors_with_paths(spec):
+        if actor.asset not in known:
+            raise src.error(f"unknown asset {actor.asset!r}{suggest(actor.asset, known)}", (*path, "asset"))
+        n_var = len(catalog.info(actor.asset).variants)
+        if actor.variant is not None and actor.variant >= n_var:
+            raise src.error(
+                f"asset {actor.asset!r} has {n_var} variants (0..{n_var - 1}), found {actor.variant}",
+                (*path, "variant"),
+            )
+
+
+def _actors_with_paths(spec: ScenarioSpec):
+    yield ("ego",), spec.ego
+    for i, actor in enumerate(spec.actors):
+        yield ("actors", i), actor
+
+
+def _appearance(spec: ScenarioSpec, catalog: Catalog, rng: np.random.Generator) -> ScenarioSpec:
+    """Fix the variant and paint colour of every actor that did not say."""
+
+    def fix(actor):
+        info = catalog.info(actor.asset)
+        variant = actor.variant
+        if variant is None:
+            variant = int(rng.integers(len(info.variants)))
+        color = actor.color
+        if color is None and info.paint_colors:
+            color = tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))])
+        return actor.model_copy(update={"variant": variant, "color": color})
+
+    return spec.model_copy(update={"ego": fix(spec.ego), "actors": [fix(a) for a in spec.actors]})
+
+
+def _place_background(
+    spec: ScenarioSpec,
+    bg: BackgroundSpec,
+    catalog: Catalog,
+    rng: np.random.Generator,
+    src: SourceMap,
+    params: dict[str, Any],
+) -> ScenarioSpec:
+    """Expand ``background`` into explicit actors placed without overlap, min_gap apart."""
+    count = _draw(bg.count, rng, params)
+    if count == 0:
+        return spec
+    road = spec.road
+    lanes = list(bg.lanes) if bg.lanes is not None else list(range(road.lanes))
+    for k, lane in enumerate(lanes):
+        if not 0 <= lane < road.lanes:
+            raise src.error(f"lane {lane} does not exist (the road has lanes 0..{road.lanes - 1})", ("background", "lanes", k))
+    road_length = road.length if road.length is not None else sum(seg.length for seg in road.segments)
+    s_lo, s_hi = (_draw(bg.s_range, rng, params) if bg.s_range is not None else (0.0, road_length))
+    if not 0 <= s_lo < s_hi <= road_length:
+        raise src.error(f"s_range must lie within the road [0, {road_length:g}] with lo < hi", ("background", "s_range"))
+    names = list(bg.assets)
+    known = catalog.names()
+    for name in names:
+        if name not in known:
+            raise src.error(f"unknown asset {name!r}{suggest(name, known)}", ("background", "assets", name))
+    weights = np.array([bg.assets[n] for n in names], dtype=np.float64)
+    if (weights < 0).any() or weights.sum() <= 0:
+        raise src.error("asset weights must be non-negative and not all zero", ("background", "assets"))
+    weights = weights / weights.sum()
+    min_gap = float(_draw(bg.min_gap, rng, params))
+    # occupied intervals [rear, front] per lane, kept sorted by rear
+    occupied: dict[int, list[tuple[float, float]]] = {lane: [] for lane in range(road.lanes)}
+    for _, actor in _actors_with_paths(spec):
+        length = catalog.info(actor.asset).variants[actor.variant].size[0]
+        bisect.insort(occupied.setdefault(actor.lane, []), (actor.s - length / 2, actor.s + length / 2))
+    placed: list[ActorSpec] = []
+    for k in range(count):
+        asset = names[int(rng.choice(len(names), p=weights))]
+        info = catalog.info(asset)
+        variant = int(rng.integers(len(info.variants)))
+        length = info.variants[variant].size[0]
+        color = tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))]) if info.paint_colors else None
+        for _ in range(_PLACEMENT_TRIES):
+            lane = lanes[int(rng.integers(len(lanes)))]
+            s = float(rng.uniform(s_lo + length / 2, s_hi - length / 2))
+            rear, front = s - length / 2, s + length / 2
+            row = occupied[lane]
+            pos = bisect.bisect_left(row, (rear, front))
+            ok = (pos == 0 or row[pos - 1][1] + min_gap <= rear) and (pos == len(row) or front + min_gap <= row[pos][0])
+            if ok:
+                bisect.insort(row, (rear, front))
+                break
+        else:
+            raise src.error(
+                f"could place only {k} of {count} background vehicles {min_gap:g} m apart in "
+                f"s_range [{s_lo:g}, {s_hi:g}] on lanes {lanes}",
+                ("background", "count"),
+            )
+        speed = float(_draw(bg.speed, rng, params))
+        behaviour = BehaviourSpec.model_validate(_draw(bg.behaviour, rng, params))
+        placed.append(
+            ActorSpec(
+                name=f"bg_{k:03d}", asset=asset, variant=variant, color=color, lane=lane, s=round(s, 6),
+                speed=speed, behaviour=behaviour,
+            )
+        )
+    return spec.model_copy(update={"actors": [*spec.actors, *placed]})

@@ -1,0 +1,394 @@
+"""The scenario schema (pydantic v2): what a scenario file may say, with units and defaults.
+
+Every numeric field accepts a plain number or a distribution (see distributions.py); a
+``ScenarioSpec`` may still hold distributions, a resolved one holds numbers only. Field
+docs are the source of docs/scenario-format.md. Units: metres, seconds, m/s, m/s^2;
+angles in degrees where the key ends in ``_deg``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, model_validator
+from pydantic_core import PydanticCustomError
+
+from sim.scenario.distributions import (
+    Choice,
+    DistributionError,
+    IntUniform,
+    Normal,
+    ParamRef,
+    Uniform,
+    parse_distribution,
+)
+
+_DIST_TYPES = (Uniform, Normal, Choice, IntUniform, ParamRef)
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("sim", message)
+
+
+def _bounds_text(gt, ge, lt, le) -> str:
+    parts = []
+    if gt is not None:
+        parts.append(f"> {gt:g}")
+    if ge is not None:
+        parts.append(f">= {ge:g}")
+    if lt is not None:
+        parts.append(f"< {lt:g}")
+    if le is not None:
+        parts.append(f"<= {le:g}")
+    return " and ".join(parts)
+
+
+def _in_bounds(x: float, gt, ge, lt, le) -> bool:
+    return not (
+        (gt is not None and not x > gt)
+        or (ge is not None and not x >= ge)
+        or (lt is not None and not x < lt)
+        or (le is not None and not x <= le)
+    )
+
+
+def _serialize_num(value: Any) -> Any:
+    return value.to_yaml() if isinstance(value, _DIST_TYPES) else value
+
+
+def Num(*, gt=None, ge=None, lt=None, le=None, integer: bool = False):  # noqa: N802 - a type
+    """A number (int if ``integer``) within bounds, or a distribution whose support is."""
+    kind = "an integer" if integer else "a number"
+    bounds = _bounds_text(gt, ge, lt, le)
+    want = f"{kind}{' ' + bounds if bounds else ''}"
+
+    def validate(value: Any) -> Any:
+        if isinstance(value, _DIST_TYPES):
+            return value
+        if isinstance(value, bool) or value is None:
+            raise _fail(f"expected {want}, found {value!r}")
+        if isinstance(value, (int, float)):
+            if not math.isfinite(value):
+                raise _fail(f"expected {want}, found {value!r}")
+            if integer and float(value) != int(value):
+                raise _fail(f"expected {want}, found {value!r}")
+            if not _in_bounds(value, gt, ge, lt, le):
+                raise _fail(f"expected {want}, found {value!r}")
+            return int(value) if integer else float(value)
+        try:
+            dist = parse_distribution(value)
+        except DistributionError as err:
+            raise _fail(f"expected {want} or a distribution: {err}") from None
+        if isinstance(dist, ParamRef):
+            return dist
+        if integer and isinstance(dist, (Uniform, Normal)):
+            raise _fail(f"expected {want}; use an int or choice distribution here, not {type(dist).__name__.lower()}")
+        if integer and isinstance(dist, Choice) and not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in dist.values
+        ):
+            raise _fail(f"expected {want}: choice values must be integers")
+        if isinstance(dist, Choice):
+            for v in dist.values:
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not _in_bounds(v, gt, ge, lt, le):
+                    raise _fail(f"expected {want}: choice value {v!r} is not")
+            return dist
+        lo, hi = dist.support()
+        if isinstance(dist, Normal) and bounds and (
+            (math.isinf(lo) and (gt is not None or ge is not None))
+            or (math.isinf(hi) and (lt is not None or le is not None))
+        ):
+            raise _fail(f"values here must be {bounds}: give the normal distribution min/max")
+        lo_ok = _in_bounds(lo, gt, ge, None, None)
+        # uniform draws lie in [lo, hi): hi may touch a strict upper bound
+        hi_ok = _in_bounds(hi, None, None, lt, le) or (isinstance(dist, Uniform) and hi == lt)
+        if not (lo_ok and hi_ok):
+            raise _fail(f"values here must be {bounds}, but the distribution covers [{lo:g}, {hi:g}]")
+        return dist
+
+    return Annotated[Any, PlainValidator(validate), PlainSerializer(_serialize_num)]
+
+
+def Name():  # noqa: N802 - a type
+    """A string, or a choice of strings (e.g. asset names)."""
+
+    def validate(value: Any) -> Any:
+        if isinstance(value, (Choice, ParamRef)):
+            return value
+        if isinstance(value, str) and not value.startswith("$"):
+            if not value:
+                raise _fail("expected a non-empty name")
+            return value
+        try:
+            dist = parse_distribution(value)
+        except DistributionError:
+            raise _fail(f"expected a name or {{choice: [names]}}, found {value!r}") from None
+        if isinstance(dist, ParamRef):
+            return dist
+        if not isinstance(dist, Choice) or not all(isinstance(v, str) for v in dist.values):
+            raise _fail(f"expected a name or {{choice: [names]}}, found {value!r}")
+        return dist
+
+    return Annotated[Any, PlainValidator(validate), PlainSerializer(_serialize_num)]
+
+
+class Strict(BaseModel):
+    """Base of every schema block: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+RGB = Annotated[tuple[int, int, int], Field(description="colour, 0..255 per channel")]
+
+
+# --- road ---------------------------------------------------------------------------------
+class SegmentSpec(Strict):
+    """A piece of the road's reference line."""
+
+    type: Literal["straight", "arc"] = "straight"
+    length: Num(gt=0) = Field(description="[m] arc length of the piece")
+    radius: Num(ge=10) | None = Field(None, description="[m] arcs only")
+    turn: Literal["left", "right"] = "left"
+
+    @model_validator(mode="after")
+    def _arc_needs_radius(self) -> SegmentSpec:
+        if self.type == "arc" and self.radius is None:
+            raise ValueError("an arc segment needs 'radius'")
+        if self.type == "straight" and self.radius is not None:
+            raise ValueError("a straight segment takes no 'radius'")
+        return self
+
+
+class RoadSpec(Strict):
+    """A one-way carriageway: lanes numbered from the right, 0 = rightmost."""
+
+    lanes: Num(ge=1, le=8, integer=True) = 3
+    lane_width: Num(ge=2.0, le=6.0) = 3.5
+    shoulder_width: Num(ge=0.0, le=10.0) = 2.5
+    speed_limit: Num(gt=0.0) = 33.3
+    length: Num(gt=0.0) | None = Field(None, description="[m] shorthand for one straight segment")
+    segments: list[SegmentSpec] | None = None
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> RoadSpec:
+        if self.length is not None and self.segments is not None:
+            raise ValueError("give either 'length' or 'segments', not both")
+        if self.length is None and not self.segments:
+            raise ValueError("the road needs a 'length' or a list of 'segments'")
+        return self
+
+
+# --- behaviour, triggers, maneuvers -------------------------------------------------------
+class BehaviourSpec(Strict):
+    """IDM car-following parameters (Treiber et al. 2000)."""
+
+    desired_speed: Num(gt=0.0) | None = Field(None, description="[m/s] v0; default: initial speed")
+    time_headway: Num(gt=0.0, le=10.0) = 1.5
+    min_gap: Num(ge=0.0, le=50.0) = 2.0
+    max_accel: Num(gt=0.0, le=10.0) = 1.5
+    comfort_decel: Num(gt=0.0, le=10.0) = 2.0
+    max_brake: Num(gt=0.0, le=12.0) = 9.0
+
+
+class TimeTrigger(Strict):
+    type: Literal["time"]
+    at: Num(ge=0.0) = Field(description="[s] episode time")
+
+
+class _Compare(Strict):
+    to: Identifier = "ego"
+    above: Num() | None = None
+    below: Num() | None = None
+
+    @model_validator(mode="after")
+    def _one_side(self):
+        if self.above is None and self.below is None:
+            raise ValueError("give 'above' or 'below' (or both)")
+        return self
+
+
+class GapTrigger(_Compare):
+    """Bumper gap [m] to ``to`` along the road, positive when this actor is ahead."""
+
+    type: Literal["gap"]
+
+
+class DistanceTrigger(_Compare):
+    """Centre-to-centre distance [m] to ``to``."""
+
+    type: Literal["distance"]
+
+
+class TtcTrigger(_Compare):
+    """Time to collision [s] with ``to`` at current speeds."""
+
+    type: Literal["ttc"]
+
+
+class EventTrigger(Strict):
+    """Another actor's event, e.g. ``{type: event, actor: lead, event: hard_brake_start}``."""
+
+    type: Literal["event"]
+    actor: Identifier
+    event: Identifier
+
+
+TriggerSpec = Annotated[
+    TimeTrigger | GapTrigger | DistanceTrigger | TtcTrigger | EventTrigger,
+    Field(discriminator="type"),
+]
+
+
+class LaneChangeSpec(Strict):
+    type: Literal["lane_change"]
+    to_lane: Num(ge=0, integer=True)
+    duration: Num(gt=0.5, le=15.0) = 3.0
+    trigger: TriggerSpec | None = None
+
+
+class CutInSpec(Strict):
+    """Move into ``target``'s lane, ``gap`` [m] ahead of it when crossing the lane line."""
+
+    type: Literal["cut_in"]
+    target: Identifier = "ego"
+    gap: Num(gt=0.0, le=200.0)
+    duration: Num(gt=0.5, le=15.0) = 2.5
+    trigger: TriggerSpec | None = None
+
+
+class HardBrakeSpec(Strict):
+    type: Literal["hard_brake"]
+    decel: Num(gt=0.0, le=12.0) = Field(description="[m/s^2]")
+    duration: Num(gt=0.0) | None = Field(None, description="[s] default: until standing")
+    trigger: TriggerSpec | None = None
+
+
+class SetSpeedSpec(Strict):
+    type: Literal["set_speed"]
+    speed: Num(ge=0.0) = Field(description="[m/s] new desired speed")
+    trigger: TriggerSpec | None = None
+
+
+ManeuverSpec = Annotated[
+    LaneChangeSpec | CutInSpec | HardBrakeSpec | SetSpeedSpec, Field(discriminator="type")
+]
+
+
+# --- actors -------------------------------------------------------------------------------
+class _ActorBase(Strict):
+    asset: Name() = Field("sedan", description="asset name from assets/catalog.yaml")
+    variant: Num(ge=0, integer=True) | None = Field(None, description="default: drawn at random")
+    color: RGB | None = Field(None, description="body colour; default: drawn from the asset's palette")
+    lane: Num(ge=0, integer=True)
+    s: Num(ge=0.0) = Field(description="[m] position of the centre along the road")
+    offset: Num(ge=-3.0, le=3.0) = Field(0.0, description="[m] from the lane centre, left positive")
+    speed: Num(ge=0.0, le=80.0) = Field(description="[m/s] initial speed")
+    behaviour: BehaviourSpec = BehaviourSpec()
+    maneuvers: list[ManeuverSpec] = []
+
+
+class EgoSpec(_ActorBase):
+    """The vehicle carrying the cameras (id 1)."""
+
+
+class ActorSpec(_ActorBase):
+    name: Identifier
+
+
+class BackgroundSpec(Strict):
+    """Vehicles placed at random around the road at the start, driving with IDM."""
+
+    count: Num(ge=0, le=5000, integer=True) = 0
+    lanes: list[int] | None = Field(None, description="default: every lane")
+    s_range: tuple[Num(ge=0.0), Num(ge=0.0)] | None = Field(None, description="[m] default: whole road")
+    speed: Num(ge=0.0, le=80.0) = Field(default_factory=lambda: Uniform(20.0, 30.0))
+    min_gap: Num(ge=0.0) = Field(10.0, description="[m] bumper gap kept from every other vehicle at start")
+    assets: dict[str, float] = Field(
+        default_factory=lambda: {"sedan": 3.0, "hatchback": 2.0, "suv": 2.0, "van": 1.0, "truck": 1.0},
+        description="asset name -> relative weight",
+    )
+    behaviour: BehaviourSpec = BehaviourSpec()
+
+
+# --- sensors ------------------------------------------------------------------------------
+class MountSpec(Strict):
+    """Camera pose on the ego: position [m] in the ego frame (x forward, y left, z up, origin
+    at the bottom centre of the ego's box), then yaw (left +), pitch (down +), roll [deg]."""
+
+    x: Num() = 1.0
+    y: Num() = 0.0
+    z: Num() = 1.6
+    yaw_deg: Num(ge=-180.0, le=180.0) = 0.0
+    pitch_deg: Num(ge=-90.0, le=90.0) = 0.0
+    roll_deg: Num(ge=-180.0, le=180.0) = 0.0
+
+
+class CameraSpec(Strict):
+    name: Identifier
+    width: Num(ge=16, le=8192, integer=True) = 1280
+    height: Num(ge=16, le=8192, integer=True) = 720
+    hfov_deg: Num(gt=0.0, lt=180.0) | None = Field(None, description="horizontal field of view")
+    fx: Num(gt=0.0) | None = None
+    fy: Num(gt=0.0) | None = None
+    cx: Num() | None = None
+    cy: Num() | None = None
+    rate: Num(gt=0.0, le=100.0) = Field(10.0, description="[Hz] frames per second")
+    mount: MountSpec = MountSpec()
+    znear: Num(gt=0.0) = 0.3
+    zfar: Num(gt=0.0) = 1000.0
+
+    @model_validator(mode="after")
+    def _intrinsics(self) -> CameraSpec:
+        if (self.hfov_deg is None) == (self.fx is None):
+            raise ValueError("give either 'hfov_deg' or 'fx' (with optional fy, cx, cy)")
+        if self.hfov_deg is not None and any(v is not None for v in (self.fy, self.cx, self.cy)):
+            raise ValueError("'fy', 'cx', 'cy' go with 'fx', not with 'hfov_deg'")
+        return self
+
+
+def _default_cameras() -> list[CameraSpec]:
+    return [CameraSpec(name="front", hfov_deg=90.0)]
+
+
+class SensorsSpec(Strict):
+    cameras: list[CameraSpec] = Field(default_factory=_default_cameras, min_length=1)
+
+
+class EnvironmentSpec(Strict):
+    sun_elevation_deg: Num(ge=-10.0, le=90.0) = 50.0
+    sun_azimuth_deg: Num(ge=-360.0, le=360.0) = Field(
+        140.0, description="compass direction the light comes from, counter-clockwise from +x"
+    )
+    sun_intensity: Num(ge=0.0, le=20.0) = 3.5
+    sun_color: tuple[Num(ge=0, le=1), Num(ge=0, le=1), Num(ge=0, le=1)] = (1.0, 0.97, 0.9)
+    ambient: Num(ge=0.0, le=1.0) = 0.35
+    sky_top: RGB = (92, 140, 210)
+    sky_horizon: RGB = (200, 220, 240)
+
+
+Format = Literal["native", "coco", "kitti"]
+
+
+class OutputsSpec(Strict):
+    formats: list[Format] = ["native", "coco", "kitti"]
+    min_pixels: Num(ge=1, integer=True) = Field(
+        10, description="objects with fewer visible pixels get no 2D label"
+    )
+
+
+class ScenarioSpec(Strict):
+    name: Identifier
+    description: str = ""
+    seed: Num(ge=0, integer=True) = 0
+    duration: Num(gt=0.0, le=3600.0) = Field(description="[s] episode length")
+    step: Num(gt=0.0, le=0.5) = Field(0.05, description="[s] physics step")
+    stop_on_collision: bool = False
+    params: dict[Identifier, Num()] = Field(default_factory=dict)
+    road: RoadSpec
+    ego: EgoSpec
+    actors: list[ActorSpec] = []
+    background: BackgroundSpec = BackgroundSpec()
+    environment: EnvironmentSpec = EnvironmentSpec()
+    sensors: SensorsSpec = SensorsSpec()
+    outputs: OutputsSpec = OutputsSpec()
