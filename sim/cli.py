@@ -1,0 +1,114 @@
+"""Command line: ``python -m sim <command> ...`` (run, validate, sample).
+
+Errors a user can cause (bad scenario, occupied output folder, no OpenGL) print one line
+``error: ...`` on stderr and exit with status 2, without a traceback and without leaving
+output behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.errors import SimError
+
+EXIT_USAGE = 2
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {value}")
+    return value
+
+
+def _add_overrides(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="override a scenario value, e.g. --set duration=2 --set sensors.cameras.0.width=640",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sim", description="Synthetic driving data with exact labels.")
+    parser.add_argument("--version", action="version", version=f"sim {__import__('sim').__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="simulate, render and label one episode")
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--out", type=Path, help="output folder (default: runs/<scenario-name>-<seed>/)")
+    p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's 'seed')")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_overrides(p)
+
+    p = sub.add_parser("validate", help="check scenario files without running them")
+    p.add_argument("files", type=Path, nargs="+")
+
+    p = sub.add_parser("sample", help="print the resolved scenario (every distribution sampled)")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's 'seed')")
+    _add_overrides(p)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.assets import load_catalog
+    from sim.dataset.episode import run_episode
+    from sim.scenario import load_scenario, resolve_scenario
+
+    loaded = load_scenario(args.scenario, args.overrides)
+    catalog = load_catalog()
+    resolved = resolve_scenario(loaded, catalog, args.seed)
+    out = args.out if args.out is not None else Path("runs") / f"{resolved.name}-{resolved.seed}"
+    summary = run_episode(loaded, resolved, catalog, out, overwrite=args.overwrite, progress=not args.quiet)
+    print(summary.line())
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.assets import load_catalog
+    from sim.errors import ScenarioError
+    from sim.scenario import load_scenario, resolve_scenario
+
+    catalog = load_catalog()
+    failed = 0
+    for path in args.files:
+        try:
+            resolve_scenario(load_scenario(path), catalog)
+        except ScenarioError as err:
+            failed += 1
+            for e in getattr(err, "all_errors", [err]):
+                print(f"error: {e}", file=sys.stderr)
+        else:
+            print(f"ok: {path}")
+    return EXIT_USAGE if failed else 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from sim.assets import load_catalog
+    from sim.scenario import dump_resolved, load_scenario, resolve_scenario
+
+    loaded = load_scenario(args.scenario, args.overrides)
+    resolved = resolve_scenario(loaded, load_catalog(), args.seed)
+    sys.stdout.write(dump_resolved(resolved))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sample": cmd_sample}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except SimError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted; nothing was left half-written", file=sys.stderr)
+        return 130

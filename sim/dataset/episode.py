@@ -1,0 +1,276 @@
+"""One episode end to end: resolved scenario -> traffic -> frames -> labels -> files.
+
+The episode is written into a hidden sibling folder and renamed into place once
+``manifest.json`` (written last) exists, so ``--out`` never holds half an episode; on any
+error the partial folder is removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import shutil
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+import sim
+from sim.assets import Catalog
+from sim.classes import BY_NAME, classes_table
+from sim.dataset.io import json_bytes, sha256_file, write_bytes_atomic, write_json
+from sim.dataset.tracks import tracks_csv
+from sim.dataset.writers import FrameData
+from sim.dataset.writers.coco import CocoWriter, frame_annotations
+from sim.dataset.writers.kitti import KittiWriter
+from sim.dataset.writers.native import NativeWriter
+from sim.errors import OutputError
+from sim.labels import SceneObject, label_frame
+from sim.render.camera import CameraModel, mount_transform, pose_matrix
+from sim.render.renderer import AgentView, FrameRenderer, Lighting
+from sim.render.scene import MeshArrays, build_static
+from sim.scenario import LoadedScenario, dump_resolved, steps_per_frame
+from sim.scenario.schema import CameraSpec, ScenarioSpec
+from sim.seeding import child_rng, root_seed
+from sim.traffic.metrics import episode_metrics
+from sim.traffic.setup import AgentInfo, build_world, n_steps
+from sim.traffic.world import Trajectory, simulate
+
+MAX_PENDING_FRAMES = 6
+"""Frames rendered but not yet written; bounds memory while writers catch up."""
+WRITER_THREADS = 2
+
+
+@dataclass(frozen=True)
+class EpisodeSummary:
+    out_dir: Path
+    frames: int
+    labelled_objects: int
+    cameras: tuple[str, ...]
+    seconds: float
+    gl_renderer: str
+
+    def line(self) -> str:
+        return (
+            f"wrote {self.frames} frames ({len(self.cameras)} camera{'s' if len(self.cameras) != 1 else ''}), "
+            f"{self.labelled_objects} objects labelled, in {self.seconds:.1f} s -> {self.out_dir}"
+        )
+
+
+def camera_model(spec: CameraSpec) -> CameraModel:
+    m = spec.mount
+    T = mount_transform(m.x, m.y, m.z, math.radians(m.yaw_deg), math.radians(m.pitch_deg), math.radians(m.roll_deg))
+    common = dict(rate=float(spec.rate), znear=float(spec.znear), zfar=float(spec.zfar))
+    if spec.hfov_deg is not None:
+        return CameraModel.from_fov(spec.name, spec.width, spec.height, math.radians(spec.hfov_deg), T, **common)
+    fy = spec.fy if spec.fy is not None else spec.fx
+    cx = spec.cx if spec.cx is not None else (spec.width - 1) / 2.0
+    cy = spec.cy if spec.cy is not None else (spec.height - 1) / 2.0
+    return CameraModel(spec.name, spec.width, spec.height, float(spec.fx), float(fy), float(cx), float(cy), T, **common)
+
+
+def check_output_dir(out_dir: Path, overwrite: bool) -> None:
+    """Refuse an existing non-empty folder unless ``overwrite``; refuse files."""
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise OutputError(f"{out_dir} exists and is not a folder")
+        if any(out_dir.iterdir()) and not overwrite:
+            raise OutputError(f"{out_dir} exists and is not empty; pass --overwrite or choose another --out")
+    parent = out_dir.resolve().parent
+    if parent.exists() and not os.access(parent, os.W_OK):
+        raise OutputError(f"cannot write into {parent}")
+
+
+def _agent_mesh(catalog: Catalog, info: AgentInfo) -> MeshArrays:
+    data = catalog.mesh(info.asset, info.variant, paint=info.color)
+    sem = np.full(len(data.faces), BY_NAME[info.cls].id, dtype=np.uint8)
+    return MeshArrays(data.vertices, data.faces, data.face_colors, sem)
+
+
+def lighting(spec: ScenarioSpec) -> Lighting:
+    env = spec.environment
+    return Lighting.from_angles(
+        env.sun_elevation_deg, env.sun_azimuth_deg, sun_color=tuple(env.sun_color),
+        sun_intensity=float(env.sun_intensity), ambient=float(env.ambient),
+        sky_top=tuple(env.sky_top), sky_horizon=tuple(env.sky_horizon),
+    )
+
+
+def _frame_ticks(spec: ScenarioSpec, cameras: list[CameraModel], total_steps: int) -> list[tuple[int, list[int]]]:
+    """(step, camera indices due at that step) for every step where some camera ticks."""
+    every = [steps_per_frame(c.rate, float(spec.step)) for c in cameras]
+    ticks = []
+    for step in range(total_steps):
+        due = [i for i, k in enumerate(every) if step % k == 0]
+        if due:
+            ticks.append((step, due))
+    return ticks
+
+
+def run_episode(
+    loaded: LoadedScenario,
+    resolved: ScenarioSpec,
+    catalog: Catalog,
+    out_dir: Path,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> EpisodeSummary:
+    """Simulate, render, label and write one episode into ``out_dir``."""
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    check_output_dir(out_dir, overwrite)
+    partial = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
+    if partial.exists():
+        shutil.rmtree(partial)
+    try:
+        partial.mkdir(parents=True)
+        summary = _write_episode(loaded, resolved, catalog, partial, progress)
+        check_output_dir(out_dir, overwrite)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(partial, out_dir)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return EpisodeSummary(out_dir, summary[0], summary[1], summary[2], time.perf_counter() - started, summary[3])
+
+
+def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path, progress: bool):
+    world, agents = build_world(resolved, catalog)
+    total_steps = n_steps(resolved)
+    traj = simulate(world, total_steps)
+    seed_root = root_seed(int(resolved.seed))
+
+    cameras = [camera_model(c) for c in resolved.sensors.cameras]
+    static = build_static(world.road, child_rng(seed_root, "scene"))
+    meshes = {a.id: _agent_mesh(catalog, a) for a in agents}
+    ticks = _frame_ticks(resolved, cameras, total_steps)
+    formats = set(resolved.outputs.formats)
+    native = NativeWriter(root)
+    coco = CocoWriter(root) if "coco" in formats else None
+    kitti = KittiWriter(root) if "kitti" in formats else None
+
+    def write_frame(frame: FrameData) -> list[dict]:
+        native.write(frame)
+        if kitti is not None:
+            kitti.write(frame)
+        return frame_annotations(frame) if coco is not None else []
+
+    frames_written = 0
+    labelled = 0
+    renderer = FrameRenderer(static, lighting(resolved))
+    pending: deque[tuple[FrameData, Future]] = deque()
+    counters = [0] * len(cameras)
+    total_frames = sum(len(due) for _, due in ticks)
+    bar = tqdm(total=total_frames, unit="frame", disable=not progress, desc=resolved.name, leave=False)
+    try:
+        with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
+            for step, due in ticks:
+                T_world_ego = pose_matrix(traj.x[step, 0], traj.y[step, 0], 0.0, traj.yaw[step, 0])
+                views, objects = _scene_at(traj, step, agents, meshes)
+                for ci in due:
+                    cam = cameras[ci]
+                    rgb, buffers = renderer.render(cam, T_world_ego, views)
+                    T_cam_world = np.linalg.inv(T_world_ego @ cam.T_ego_cam)
+                    labels = label_frame(buffers, objects, cam, T_cam_world, int(resolved.outputs.min_pixels))
+                    frame = FrameData(cam, counters[ci], step, float(traj.t[step]), rgb, buffers, labels, T_world_ego)
+                    counters[ci] += 1
+                    pending.append((frame, pool.submit(write_frame, frame)))
+                    labelled += len(labels)
+                    frames_written += 1
+                    while len(pending) > MAX_PENDING_FRAMES:
+                        _collect(pending.popleft(), coco)
+                    bar.update(1)
+            while pending:
+                _collect(pending.popleft(), coco)
+    finally:
+        bar.close()
+        renderer.close()
+    if coco is not None:
+        coco.finish()
+    gl = renderer.gl_renderer
+    resolved_text = dump_resolved(resolved)
+    write_bytes_atomic(root / "scenario.resolved.yaml", resolved_text.encode("utf-8"))
+    write_bytes_atomic(root / "tracks.csv", tracks_csv(traj, agents))
+    write_json(root / "meta.json", _meta(loaded, resolved, resolved_text, traj, agents, cameras, counters, gl))
+    write_manifest(root, resolved.name)
+    return frames_written, labelled, tuple(c.name for c in cameras), gl
+
+
+def _collect(item: tuple[FrameData, Future], coco: CocoWriter | None) -> None:
+    frame, future = item
+    annotations = future.result()  # re-raises a writer's error here
+    if coco is not None:
+        coco.add(frame, annotations)
+
+
+def _scene_at(traj: Trajectory, step: int, agents: list[AgentInfo], meshes) -> tuple[list[AgentView], list[SceneObject]]:
+    """Everything but the ego (which carries the cameras) at one step."""
+    views, objects = [], []
+    for i, a in enumerate(agents):
+        if i == 0:
+            continue
+        T = pose_matrix(traj.x[step, i], traj.y[step, i], 0.0, traj.yaw[step, i])
+        l, w, h = a.size
+        views.append(AgentView(a.id, a.id, meshes[a.id], T, math.sqrt((l / 2) ** 2 + (w / 2) ** 2 + h * h)))
+        objects.append(SceneObject(a.id, a.cls, a.size, T))
+    return views, objects
+
+
+def _meta(loaded: LoadedScenario, resolved: ScenarioSpec, resolved_text: str, traj: Trajectory,
+          agents: list[AgentInfo], cameras: list[CameraModel], counters: list[int], gl: str) -> dict:
+    return {
+        "sim_version": sim.__version__,
+        "seed": int(resolved.seed),
+        "scenario": {
+            "name": resolved.name,
+            "path": str(loaded.path),
+            "sha256": loaded.sha256,
+            "resolved_sha256": hashlib.sha256(resolved_text.encode("utf-8")).hexdigest(),
+        },
+        "duration": float(resolved.duration),
+        "step": float(resolved.step),
+        "perturbations": [],
+        "metrics": episode_metrics(traj),
+        "events": [
+            {"t": e.t, "agent": agents[e.agent].id, "name": agents[e.agent].name, "event": e.name,
+             **{k: (agents[v].id if k == "target" else v) for k, v in e.data.items()}}
+            for e in traj.events
+        ],
+        "collisions": [
+            {"step": c.step, "t": c.t, "ids": [agents[c.a].id, agents[c.b].id], "impact_speed": round(c.impact_speed, 6)}
+            for c in traj.collisions
+        ],
+        "classes": classes_table(),
+        "agents": [
+            {"id": a.id, "name": a.name, "asset": a.asset, "variant": a.variant, "cls": a.cls,
+             "size": [round(v, 6) for v in a.size], "color": list(a.color) if a.color else None}
+            for a in agents
+        ],
+        "cameras": [{**c.to_meta(), "frames": n} for c, n in zip(cameras, counters)],
+        "formats": sorted({"native", *resolved.outputs.formats}),
+        "min_pixels": int(resolved.outputs.min_pixels),
+        "renderer": {"rgb": "pyrender (OpenGL)", "gl_renderer": gl, "labels": "sim rasterizer (pixel centres)"},
+        "conventions": {
+            "depth_png": "uint16 millimetres along the optical axis; 0 = nothing; 65535 = at or beyond 65.535 m",
+            "box2d": "pixel-edge coordinates [x0, y0, x1, y1], x1 = last column + 1",
+            "K": "OpenCV: pixel centres at integer coordinates; camera x right, y down, z forward",
+            "T_ego_cam": "camera pose in the ego frame (x forward, y left, z up, origin bottom centre)",
+        },
+    }
+
+
+def write_manifest(root: Path, name: str) -> None:
+    """manifest.json: every file of the episode with sha256 and size; written last."""
+    files = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if rel == "manifest.json":
+            continue
+        files.append({"path": rel, "sha256": sha256_file(path), "size": path.stat().st_size})
+    write_bytes_atomic(root / "manifest.json", json_bytes({"episode": name, "sim_version": sim.__version__, "files": files}))

@@ -1,0 +1,72 @@
+"""Small, deterministic file writers (same data -> same bytes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+PNG_COMPRESSION = 3  # zlib level: a fair trade between file size and encode time
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary name in the same folder, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def json_bytes(obj) -> bytes:
+    return (json.dumps(obj, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def write_json(path: Path, obj) -> None:
+    write_bytes_atomic(path, json_bytes(obj))
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of an (H, W) uint8/uint16 or (H, W, 3) uint8 RGB image."""
+    if image.ndim == 3:
+        if image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"colour images must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    elif image.ndim != 2 or image.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"single-channel images must be (H, W) uint8/uint16, got {image.shape} {image.dtype}")
+    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    if not ok:
+        raise OSError("PNG encoding failed")
+    return buf.tobytes()
+
+
+def write_png(path: Path, image: np.ndarray) -> None:
+    write_bytes_atomic(path, encode_png(image))
+
+
+def read_png(path: Path) -> np.ndarray:
+    """Read a PNG written by write_png (RGB order for colour, dtype preserved)."""
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise OSError(f"cannot read image {path}")
+    if image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return image
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def depth_to_png(depth_m: np.ndarray) -> np.ndarray:
+    """float depth [m] -> uint16 millimetres; 0 = nothing; 65535 = at or beyond 65.535 m."""
+    mm = np.rint(np.asarray(depth_m, dtype=np.float64) * 1000.0)
+    return np.clip(mm, 0, 65535).astype(np.uint16)
