@@ -8,6 +8,8 @@ output behind.
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from sim.errors import SimError
 EXIT_USAGE = 2
 
 
-def _seed(text: str) -> int:
+def seed_arg(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -26,7 +28,7 @@ def _seed(text: str) -> int:
     return value
 
 
-def _add_overrides(p: argparse.ArgumentParser) -> None:
+def add_overrides(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
         help="override a scenario value, e.g. --set duration=2 --set sensors.cameras.0.width=640",
@@ -41,19 +43,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="simulate, render and label one episode")
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument("--out", type=Path, help="output folder (default: runs/<scenario-name>-<seed>/)")
-    p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's 'seed')")
+    p.add_argument("--seed", type=seed_arg, help="random seed (default: the scenario's 'seed')")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    _add_overrides(p)
+    add_overrides(p)
 
     p = sub.add_parser("validate", help="check scenario files without running them")
     p.add_argument("files", type=Path, nargs="+")
 
     p = sub.add_parser("sample", help="print the resolved scenario (every distribution sampled)")
     p.add_argument("scenario", type=Path)
-    p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's 'seed')")
-    _add_overrides(p)
+    p.add_argument("--seed", type=seed_arg, help="random seed (default: the scenario's 'seed')")
+    add_overrides(p)
+
+    for mod in _command_modules():
+        COMMANDS.update(mod.register(sub))
     return parser
+
+
+def _command_modules():
+    import sim.commands
+
+    for info in sorted(pkgutil.iter_modules(sim.commands.__path__), key=lambda i: i.name):
+        yield importlib.import_module(f"sim.commands.{info.name}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -100,6 +112,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sample": cmd_sample}
+"""Handler per command; modules in :mod:`sim.commands` add theirs in :func:`build_parser`."""
 
 
 def main(argv: list[str] | None = None) -> int:

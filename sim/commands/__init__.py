@@ -1,0 +1,8 @@
+"""Extra subcommands of ``python -m sim``, one module per command family.
+
+Each module here defines ``register(sub) -> dict[str, handler]``: it adds its parsers to the
+argparse sub-parser action ``sub`` and returns the handler of each command it added
+(``handler(args) -> exit code``). :mod:`sim.cli` finds the modules by itself, so adding a
+command means adding a module; keep imports at module level light (argparse only) and
+import the heavy parts inside the handlers.
+"""
