@@ -20,6 +20,7 @@ def draw_labels(
     instance: np.ndarray | None = None,
     mask_alpha: float = 0.35,
     amodal: bool = True,
+    tags: bool = True,
 ) -> np.ndarray:
     """A copy of ``rgb`` (H, W, 3 uint8) with masks, visible boxes (solid), amodal boxes
     (thin) and ``id cls vis%`` tags drawn for each label object (native JSON form)."""
@@ -39,8 +40,13 @@ def draw_labels(
             ax0, ay0, ax1, ay1 = (int(round(v)) for v in obj["box2d_amodal"])
             cv2.rectangle(out, (ax0, ay0), (ax1 - 1, ay1 - 1), color, 1, cv2.LINE_AA)
         cv2.rectangle(out, (x0, y0), (x1 - 1, y1 - 1), color, thick + 1, cv2.LINE_AA)
+        if not tags:
+            continue
         tag = f"{obj['id']} {obj['cls']} {obj['visible_fraction'] * 100:.0f}%"
         (tw, th), base = cv2.getTextSize(tag, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+        if tw > 1.5 * (x1 - x0):  # small box: the id alone, so neighbouring tags stay readable
+            tag = str(obj["id"])
+            (tw, th), base = cv2.getTextSize(tag, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
         ty = max(th + 2, y0 - 3)
         cv2.rectangle(out, (x0, ty - th - 2), (x0 + tw + 2, ty + base - 1), color, -1)
         cv2.putText(out, tag, (x0 + 1, ty - 1), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick, cv2.LINE_AA)
