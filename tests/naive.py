@@ -191,3 +191,20 @@ def instance_stats(instance, max_id):
         if len(xs):
             out[k] = (len(xs), xs.min(), ys.min(), xs.max(), ys.max())
     return out
+
+
+# --------------------------------------------------------------------------- colour compose
+
+
+def compose_over_sky(rgba, sky):
+    """Premultiplied colour over the sky, pixel by pixel in exact integer arithmetic:
+    out = rgb + round((255 - alpha) * sky / 255), at most 255."""
+    H, W = rgba.shape[:2]
+    out = np.zeros((H, W, 3), dtype=np.uint8)
+    for i in range(H):
+        for j in range(W):
+            clear = 255 - int(rgba[i, j, 3])
+            for c in range(3):
+                value = int(rgba[i, j, c]) + (clear * int(sky[i, j, c]) + 127) // 255
+                out[i, j, c] = min(value, 255)
+    return out

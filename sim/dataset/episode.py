@@ -27,8 +27,9 @@ from sim.dataset.io import json_bytes, sha256_file, write_bytes_atomic, write_js
 from sim.dataset.tracks import tracks_csv
 from sim.dataset.writers import FrameData
 from sim.dataset.writers.coco import CocoWriter, frame_annotations
-from sim.dataset.writers.kitti import KittiWriter
+from sim.dataset.writers.kitti import KittiTrackingWriter, KittiWriter
 from sim.dataset.writers.native import NativeWriter
+from sim.dataset.writers.yolo import YoloWriter
 from sim.errors import OutputError
 from sim.labels import SceneObject, label_frame
 from sim.render.camera import CameraModel, mount_transform, pose_matrix
@@ -154,12 +155,27 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
     native = NativeWriter(root)
     coco = CocoWriter(root) if "coco" in formats else None
     kitti = KittiWriter(root) if "kitti" in formats else None
+    kitti_tracking = KittiTrackingWriter(root) if "kitti_tracking" in formats else None
+    yolo = YoloWriter(root) if "yolo" in formats else None
 
     def write_frame(frame: FrameData) -> list[dict]:
-        native.write(frame)
+        native.write(frame)  # first: the others link its RGB
         if kitti is not None:
             kitti.write(frame)
+        if kitti_tracking is not None:
+            kitti_tracking.write(frame)
+        if yolo is not None:
+            yolo.write(frame)
         return frame_annotations(frame) if coco is not None else []
+
+    def collect(item: tuple[FrameData, Future]) -> None:
+        """In frame order: wait for a frame's files, hand episode-wide writers their part."""
+        frame, future = item
+        annotations = future.result()  # re-raises a writer's error here
+        if coco is not None:
+            coco.add(frame, annotations)
+        if kitti_tracking is not None:
+            kitti_tracking.add(frame)
 
     frames_written = 0
     labelled = 0
@@ -184,15 +200,19 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
                     labelled += len(labels)
                     frames_written += 1
                     while len(pending) > MAX_PENDING_FRAMES:
-                        _collect(pending.popleft(), coco)
+                        collect(pending.popleft())
                     bar.update(1)
             while pending:
-                _collect(pending.popleft(), coco)
+                collect(pending.popleft())
     finally:
         bar.close()
         renderer.close()
     if coco is not None:
         coco.finish()
+    if kitti_tracking is not None:
+        kitti_tracking.finish()
+    if yolo is not None:
+        yolo.finish([c.name for c in cameras])
     gl = renderer.gl_renderer
     resolved_text = dump_resolved(resolved)
     write_bytes_atomic(root / "scenario.resolved.yaml", resolved_text.encode("utf-8"))
@@ -200,13 +220,6 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
     write_json(root / "meta.json", _meta(loaded, resolved, resolved_text, traj, agents, cameras, counters, gl))
     write_manifest(root, resolved.name)
     return frames_written, labelled, tuple(c.name for c in cameras), gl
-
-
-def _collect(item: tuple[FrameData, Future], coco: CocoWriter | None) -> None:
-    frame, future = item
-    annotations = future.result()  # re-raises a writer's error here
-    if coco is not None:
-        coco.add(frame, annotations)
 
 
 def _scene_at(traj: Trajectory, step: int, agents: list[AgentInfo], meshes) -> tuple[list[AgentView], list[SceneObject]]:

@@ -132,13 +132,9 @@ class ColorRenderer:
                 self.scene.set_pose(current[1], pose)
 
     # -- rendering -------------------------------------------------------------------
-    def render(self, camera: CameraModel, T_world_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Colour and coverage of one camera view.
-
-        Returns rgb (H, W, 3) float32 premultiplied by coverage, in [0, 1], and alpha
-        (H, W) float32: 0 where only background (sky) was hit, fractional at anti-aliased
-        edges. Compose over a background with ``rgb + (1 - alpha) * background``.
-        """
+    def render_rgba(self, camera: CameraModel, T_world_cam: np.ndarray) -> np.ndarray:
+        """The raw colour render of one camera view: (H, W, 4) uint8 RGBA as OpenGL resolved
+        it (4x MSAA), colour premultiplied by coverage, alpha 0 where only sky was hit."""
         renderer = self._ensure(camera.width, camera.height)
         fx, fy, cx, cy = camera.gl_intrinsics()
         cam = pyrender.IntrinsicsCamera(fx, fy, cx, cy, znear=camera.znear, zfar=camera.zfar)
@@ -146,5 +142,14 @@ class ColorRenderer:
             self.scene.remove_node(self._camera_node)
         self._camera_node = self.scene.add(cam, pose=gl_pose(T_world_cam))
         color, _ = renderer.render(self.scene, flags=pyrender.RenderFlags.RGBA)
-        rgba = color.astype(np.float32) / 255.0
+        return color
+
+    def render(self, camera: CameraModel, T_world_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Colour and coverage of one camera view.
+
+        Returns rgb (H, W, 3) float32 premultiplied by coverage, in [0, 1], and alpha
+        (H, W) float32: 0 where only background (sky) was hit, fractional at anti-aliased
+        edges. Compose over a background with ``rgb + (1 - alpha) * background``.
+        """
+        rgba = self.render_rgba(camera, T_world_cam).astype(np.float32) / 255.0
         return rgba[..., :3], rgba[..., 3]

@@ -178,3 +178,19 @@ def _raster_bands(tri_u, tri_v, tri_iz, tri_inst, tri_sem, width, height, n_band
         if row0 < row1:
             _raster_rows(tri_u, tri_v, tri_iz, tri_inst, tri_sem, row0, row1, width,
                          depth, inst, sem, stamp, amodal_bands[b])
+
+
+@numba.njit(cache=True, parallel=True)
+def _compose_over_sky(rgba, sky, out):
+    """out = rgb + (1 - alpha) * sky in 8-bit integer arithmetic, rounded to nearest.
+
+    rgba : (H, W, 4) uint8, colour premultiplied by coverage (as OpenGL resolves it over a
+    transparent black background); sky : (H, W, 3) uint8; out : (H, W, 3) uint8.
+    """
+    H, W = rgba.shape[0], rgba.shape[1]
+    for i in numba.prange(H):
+        for j in range(W):
+            clear = 255 - np.int32(rgba[i, j, 3])
+            for c in range(3):
+                value = np.int32(rgba[i, j, c]) + (clear * np.int32(sky[i, j, c]) + 127) // 255
+                out[i, j, c] = min(value, 255)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.render.camera import CameraModel, invert_rigid
+from sim.render.kernels import _compose_over_sky
 from sim.render.raster import LabelBuffers, rasterize
 from sim.render.scene import MeshArrays, assemble_frame, sky_image
 
@@ -40,6 +41,18 @@ class Lighting:
         return Lighting(sun_direction=direction, **kwargs)
 
 
+def compose_over_sky(rgba: np.ndarray, sky: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 colour image: the premultiplied ``rgba`` (H, W, 4) uint8 render over
+    the ``sky`` (H, W, 3) uint8 background, ``rgb + (1 - alpha) * sky`` rounded to nearest."""
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
+        raise ValueError(f"rgba must be (H, W, 4) uint8, got {rgba.shape} {rgba.dtype}")
+    if sky.shape != rgba.shape[:2] + (3,) or sky.dtype != np.uint8:
+        raise ValueError(f"sky must be {rgba.shape[:2] + (3,)} uint8, got {sky.shape} {sky.dtype}")
+    out = np.zeros(sky.shape, dtype=np.uint8)
+    _compose_over_sky(np.ascontiguousarray(rgba), np.ascontiguousarray(sky), out)
+    return out
+
+
 class FrameRenderer:
     """Renders frames of a scene: static meshes once, agents posed per frame."""
 
@@ -62,10 +75,12 @@ class FrameRenderer:
         return self.color.gl_renderer
 
     def _sky_for(self, camera: CameraModel, R_world_cam: np.ndarray) -> np.ndarray:
+        """(H, W, 3) uint8 sky of a camera view, cached."""
         # The ego stays level, so the sky depends only on the camera and its mount.
         key = (camera.name, camera.width, camera.height, np.round(R_world_cam[2], 6).tobytes())
         if key not in self._sky:
-            self._sky[key] = sky_image(camera, R_world_cam, self.lighting.sky_top, self.lighting.sky_horizon)
+            sky = sky_image(camera, R_world_cam, self.lighting.sky_top, self.lighting.sky_horizon)
+            self._sky[key] = np.clip(sky * 255.0 + 0.5, 0, 255).astype(np.uint8)
         return self._sky[key]
 
     def visible_agents(self, camera: CameraModel, T_cam_world: np.ndarray, agents: list[AgentView]) -> list[AgentView]:
@@ -99,10 +114,8 @@ class FrameRenderer:
                 if not self.color.has_agent_mesh(a.mesh_key):
                     self.color.add_agent_mesh(a.mesh_key, a.mesh.vertices, a.mesh.faces, a.mesh.face_colors)
             self.color.set_agents([(a.id, a.mesh_key, a.T_world_obj) for a in shown])
-            color, alpha = self.color.render(camera, T_world_cam)
-            sky = self._sky_for(camera, T_world_cam[:3, :3])
-            composed = color + (1.0 - alpha)[..., None] * sky
-            rgb = np.clip(composed * 255.0 + 0.5, 0, 255).astype(np.uint8)
+            rgba = self.color.render_rgba(camera, T_world_cam)
+            rgb = compose_over_sky(rgba, self._sky_for(camera, T_world_cam[:3, :3]))
         verts, faces, face_inst, face_sem = assemble_frame(
             self.static, [(a.mesh, a.T_world_obj, a.id) for a in shown], T_cam_world
         )

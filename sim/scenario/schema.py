@@ -367,7 +367,7 @@ class EnvironmentSpec(Strict):
     sky_horizon: RGB = (200, 220, 240)
 
 
-Format = Literal["native", "coco", "kitti"]
+Format = Literal["native", "coco", "kitti", "kitti_tracking", "yolo"]
 
 
 class OutputsSpec(Strict):

@@ -23,20 +23,49 @@ from sim.labels.geometry import wrap_angle
 from sim.render.camera import CameraModel, invert_rigid
 
 
+def _fields(label) -> tuple[str, float, float, tuple[float, ...], tuple[float, ...], float]:
+    """(type, alpha, truncation, box2d, (h, w, l, x, y, z), rotation_y) of one label."""
+    l, w, h = label.size
+    # bottom centre = box centre moved down its own up axis by h/2 (camera +y for
+    # an upright camera, as KITTI assumes)
+    x, y, z = np.asarray(label.center_cam) - _up_axis(label.quaternion_cam) * (h / 2.0)
+    alpha = wrap_angle(label.rotation_y - math.atan2(x, z))
+    kitti_type = BY_NAME[label.cls].kitti or "Misc"
+    return kitti_type, alpha, label.truncation, label.box2d, (h, w, l, x, y, z), label.rotation_y
+
+
+def _tail(alpha, box, box3d, rotation_y) -> str:
+    x0, y0, x1, y1 = box
+    h, w, l, x, y, z = box3d
+    return (
+        f"{alpha:.2f} {x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f} {h:.2f} {w:.2f} {l:.2f} "
+        f"{x:.2f} {y:.2f} {z:.2f} {rotation_y:.2f}"
+    )
+
+
 def label_lines(frame: FrameData) -> list[str]:
     lines = []
     for label in frame.labels:
-        l, w, h = label.size
-        # bottom centre = box centre moved down its own up axis by h/2 (camera +y for
-        # an upright camera, as KITTI assumes)
-        x, y, z = np.asarray(label.center_cam) - _up_axis(label.quaternion_cam) * (h / 2.0)
-        alpha = wrap_angle(label.rotation_y - math.atan2(x, z))
-        x0, y0, x1, y1 = label.box2d
-        kitti_type = BY_NAME[label.cls].kitti or "Misc"
+        kitti_type, alpha, trunc, box, box3d, ry = _fields(label)
+        lines.append(f"{kitti_type} {trunc:.2f} {label.occlusion:d} {_tail(alpha, box, box3d, ry)}")
+    return lines
+
+
+def truncation_level(truncation: float) -> int:
+    """KITTI tracking's integer truncation: 0 none, 1 partly (< half), 2 largely."""
+    if truncation <= 1e-6:
+        return 0
+    return 1 if truncation < 0.5 else 2
+
+
+def tracking_lines(frame: FrameData) -> list[str]:
+    """KITTI tracking lines (17 fields: frame track_id type truncated occluded alpha ...)."""
+    lines = []
+    for label in frame.labels:
+        kitti_type, alpha, trunc, box, box3d, ry = _fields(label)
         lines.append(
-            f"{kitti_type} {label.truncation:.2f} {label.occlusion:d} {alpha:.2f} "
-            f"{x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f} {h:.2f} {w:.2f} {l:.2f} "
-            f"{x:.2f} {y:.2f} {z:.2f} {label.rotation_y:.2f}"
+            f"{frame.index} {label.id} {kitti_type} {truncation_level(trunc)} {label.occlusion:d} "
+            f"{_tail(alpha, box, box3d, ry)}"
         )
     return lines
 
@@ -59,6 +88,14 @@ def calib_text(camera: CameraModel) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _link(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)  # same bytes, no extra space
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
 class KittiWriter:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -67,10 +104,32 @@ class KittiWriter:
         base = self.root / "kitti" / frame.camera.name
         write_bytes_atomic(base / "label_2" / f"{frame.stem}.txt", "".join(f"{ln}\n" for ln in label_lines(frame)).encode())
         write_bytes_atomic(base / "calib" / f"{frame.stem}.txt", calib_text(frame.camera).encode())
-        src = self.root / frame.rgb_path
-        dst = base / "image_2" / f"{frame.stem}.png"
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(src, dst)  # same bytes, no extra space
-        except OSError:
-            shutil.copyfile(src, dst)
+        _link(self.root / frame.rgb_path, base / "image_2" / f"{frame.stem}.png")
+
+
+class KittiTrackingWriter:
+    """KITTI tracking format, the episode as sequence 0000 of each camera:
+    ``kitti_tracking/<cam>/{image_02/0000/NNNNNN.png, label_02/0000.txt, calib/0000.txt}``.
+
+    ``write`` (any thread) links the image; ``add`` (in frame order) collects the lines;
+    ``finish`` writes the sequence files.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lines: dict[str, list[str]] = {}
+        self.cameras: dict[str, CameraModel] = {}
+
+    def write(self, frame: FrameData) -> None:
+        base = self.root / "kitti_tracking" / frame.camera.name
+        _link(self.root / frame.rgb_path, base / "image_02" / "0000" / f"{frame.stem}.png")
+
+    def add(self, frame: FrameData) -> None:
+        self.cameras.setdefault(frame.camera.name, frame.camera)
+        self.lines.setdefault(frame.camera.name, []).extend(tracking_lines(frame))
+
+    def finish(self) -> None:
+        for name, camera in self.cameras.items():
+            base = self.root / "kitti_tracking" / name
+            write_bytes_atomic(base / "label_02" / "0000.txt", "".join(f"{ln}\n" for ln in self.lines[name]).encode())
+            write_bytes_atomic(base / "calib" / "0000.txt", calib_text(camera).encode())

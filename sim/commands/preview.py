@@ -1,0 +1,55 @@
+"""``python -m sim preview DIR``: an MP4 and a contact sheet with the labels drawn, per camera."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub) -> dict:
+    p = sub.add_parser(
+        "preview",
+        help="draw labels over an episode's frames: an MP4 and a contact-sheet PNG per camera",
+        description="Write <camera>.mp4 and <camera>_sheet.png with masks, boxes and ids drawn "
+        "over the frames of an episode folder written by 'sim run'.",
+    )
+    p.add_argument("episode", type=Path, help="episode folder (the --out of 'sim run')")
+    p.add_argument("--out", type=Path, help="output folder (default: <episode>_preview next to it)")
+    p.add_argument("--camera", action="append", dest="cameras", metavar="NAME",
+                   help="only this camera (repeatable; default: every camera)")
+    p.add_argument("--fps", type=_positive_float, help="video frame rate (default: the camera's rate)")
+    p.add_argument("--sheet-frames", type=_positive_int, default=None,
+                   help="frames on the contact sheet (default 12)")
+    return {"preview": cmd_preview}
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
+    return value
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from sim.preview import SHEET_FRAMES, write_preview
+
+    files = write_preview(
+        args.episode, args.out, args.cameras, args.fps,
+        sheet_frames=args.sheet_frames or SHEET_FRAMES,
+    )
+    for f in files:
+        print(f"{f.camera}: {f.frames} frames -> {f.video}, {f.sheet}")
+    return 0
