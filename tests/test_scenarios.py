@@ -1,0 +1,116 @@
+"""The scenario library: every file validates, runs end to end with consistent labels, and
+its traffic does what the scenario's name promises."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from episode_checks import check_frames, check_manifest
+from sim.assets import load_catalog
+from sim.scenario import load_scenario, resolve_scenario
+from sim.traffic.setup import build_world, n_steps
+from sim.traffic.world import simulate
+from test_episode import run_sim
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def _small_overrides(path: Path, duration: float = 1.0, width: int = 160, height: int = 96) -> list[str]:
+    spec = load_scenario(path).spec
+    out = ["--set", f"duration={duration}"]
+    for i, _cam in enumerate(spec.sensors.cameras):
+        out += ["--set", f"sensors.cameras.{i}.width={width}", "--set", f"sensors.cameras.{i}.height={height}"]
+    return out
+
+
+def test_library_has_the_basic_scenarios():
+    names = {p.stem for p in LIBRARY}
+    assert {"cut_in", "hard_brake", "multi_camera_rig", "curved_road_night", "cyclist_overtake"} <= names
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
+def test_scenario_has_a_header_saying_what_it_tests(path):
+    head = path.read_text().splitlines()[:6]
+    assert head[0].startswith(f"# {path.stem} ")
+    assert any(line.startswith("# Tests:") for line in head), "header must say what the scenario tests"
+
+
+def test_every_library_scenario_validates():
+    proc = run_sim("validate", *map(str, LIBRARY))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("ok:") == len(LIBRARY)
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
+def test_every_library_scenario_runs_with_consistent_labels(path, tmp_path):
+    out = tmp_path / path.stem
+    proc = run_sim("run", str(path), "--out", str(out), "--quiet", *_small_overrides(path))
+    assert proc.returncode == 0, proc.stderr
+    check_manifest(out)
+    stats = check_frames(out)
+    assert stats["frames"] >= 1
+
+
+def _trajectory(name: str, seed: int | None = None):
+    loaded = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    catalog = load_catalog()
+    resolved = resolve_scenario(loaded, catalog, seed)
+    world, agents = build_world(resolved, catalog)
+    traj = simulate(world, n_steps(resolved))
+    return traj, {a.name: a.id - 1 for a in agents}, world
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_hard_brake_lead_stops_and_ego_brakes_hard_without_hitting_it(seed):
+    traj, idx, world = _trajectory("hard_brake", seed)
+    lead, ego = idx["lead"], idx["ego"]
+    braking = traj.a[:, lead] < -1.0
+    assert braking.any()
+    assert np.isclose(traj.a[braking, lead].min(), -8.0, atol=0.05)
+    assert traj.v[:, lead].min() < 0.05  # brought to a standstill
+    assert not world.collisions
+    behind = traj.leader[:, ego] == lead
+    assert behind.all()
+    assert traj.gap[:, ego].min() > 1.0
+    assert -traj.a[:, ego].min() > 4.0  # the ego had to brake hard too
+
+
+def test_cyclist_overtake_ego_passes_in_the_left_lane():
+    traj, idx, world = _trajectory("cyclist_overtake")
+    ego = idx["ego"]
+    assert traj.lane[-1, ego] == 1
+    assert traj.s[-1, ego] > traj.s[-1, idx["cyclist"]]  # passed the first cyclist
+    assert not world.collisions
+
+
+def test_curved_road_vehicles_keep_their_lanes():
+    traj, idx, world = _trajectory("curved_road_night")
+    lane_width = 3.5
+    offset = traj.d - (traj.lane + 0.5) * lane_width
+    assert np.abs(offset).max() < 0.35  # pure pursuit holds the lane centre on both arcs
+    assert np.ptp(traj.yaw[:, idx["ego"]]) > 0.3  # and the road really turns
+    assert not world.collisions
+
+
+def test_multi_camera_rig_ids_agree_across_cameras(tmp_path):
+    path = ROOT / "scenarios" / "multi_camera_rig.yaml"
+    out = tmp_path / "rig"
+    proc = run_sim("run", str(path), "--out", str(out), "--quiet", *_small_overrides(path, 0.5, 320, 192))
+    assert proc.returncode == 0, proc.stderr
+    meta = json.loads((out / "meta.json").read_text())
+    assert [c["name"] for c in meta["cameras"]] == ["front", "left", "right", "rear"]
+    seen: dict[int, set[str]] = {}
+    for cam in ("front", "left", "right", "rear"):
+        for f in (out / "labels" / cam).glob("*.json"):
+            for obj in json.loads(f.read_text())["objects"]:
+                seen.setdefault(obj["id"], set()).add(cam)
+    # 'alongside' drives beside the ego, in the overlap of the front and right cameras
+    alongside = next(a["id"] for a in meta["agents"] if a["name"] == "alongside")
+    assert seen.get(alongside, set()) >= {"front", "right"}
+    tracks = {int(line.split(",")[2]) for line in (out / "tracks.csv").read_text().splitlines()[1:]}
+    assert set(seen) <= tracks
