@@ -163,6 +163,99 @@ def bicycle_step(x, y, yaw, v, steer, acc, steer_cmd, wheelbase, steer_max, stee
     return x, y, yaw, v_new, (v_new - v) / dt, steer
 
 
+def agent_controls(segments, x, y, yaw, v, s, wheelbase, v0, T, s0, a_max, b_comf, delta, b_max,
+                   lat_ref, override, gap, v_leader, look_time, look_min, look_max):
+    """One agent's (acceleration, steering target): IDM (or the scripted override: braking
+    at it, or accelerating like an IDM driver with no speed limit and a = override), then
+    pure pursuit from the rear axle to the lane point ``look`` ahead at offset lat_ref."""
+    if override is None:
+        acc = idm_accel(v, v0, T, s0, a_max, b_comf, delta, gap, v_leader)
+        acc = min(max(acc, -b_max), a_max)
+    elif override > 0:
+        acc = idm_accel(v, math.inf, T, s0, override, b_comf, delta, gap, v_leader)
+        acc = min(max(acc, -b_max), override)
+    else:
+        acc = max(override, -b_max)
+    look = min(max(look_time * v, look_min), look_max)
+    xt, yt, _ = lane_to_world(segments, s + look, lat_ref)
+    xr = x - 0.5 * wheelbase * math.cos(yaw)
+    yr = y - 0.5 * wheelbase * math.sin(yaw)
+    # target in the vehicle frame
+    lx = math.cos(yaw) * (xt - xr) + math.sin(yaw) * (yt - yr)
+    ly = -math.sin(yaw) * (xt - xr) + math.cos(yaw) * (yt - yr)
+    return acc, math.atan(2.0 * wheelbase * ly / (lx * lx + ly * ly))
+
+
+def mobil(lane, s, length, idm, active, enabled, politeness, threshold, b_safe, s0_plus_vt, n_lanes):
+    """MOBIL decisions in index order from an all-pairs neighbour search.
+
+    ``idm(f, j)``: IDM acceleration of f behind j (j = None: free road); ``s0_plus_vt``:
+    s0 + v T of each agent, the reach within which a merging car on the far side blocks. Returns
+    {agent: target lane} for the agents that change. Mirrors kernels._mobil with period 1,
+    no cooldowns and nobody changing lanes at the start.
+    """
+    n = len(s)
+
+    def neighbours(target, pos, exclude):
+        ahead = behind = None
+        for j in range(n):
+            if j == exclude or not active[j] or lane[j] != target:
+                continue
+            if s[j] >= pos and (ahead is None or s[j] < s[ahead]):
+                ahead = j
+            if s[j] < pos and (behind is None or s[j] > s[behind]):
+                behind = j
+        return ahead, behind
+
+    claimed = set()
+    moving = set()
+    out = {}
+    for c in range(n):
+        if not (active[c] and enabled[c]) or c in claimed:
+            continue
+        lead, old_f = neighbours(lane[c], s[c], c)
+        if lead in claimed or old_f in claimed:
+            continue
+        a_c = idm(c, lead)
+        gain_o = 0.0 if old_f is None else idm(old_f, lead) - idm(old_f, c)
+        best, best_gain, best_pair = None, threshold[c], None
+        for target in (lane[c] + 1, lane[c] - 1):
+            if not 0 <= target < n_lanes:
+                continue
+            new_lead, new_f = neighbours(target, s[c], c)
+            if any(k is not None and (k in claimed or k in moving) for k in (new_lead, new_f)):
+                continue
+            if new_lead is not None and s[new_lead] - s[c] < 0.5 * (length[new_lead] + length[c]):
+                continue
+            if new_f is not None and s[c] - s[new_f] < 0.5 * (length[new_f] + length[c]):
+                continue
+            far = 2 * target - lane[c]
+            if 0 <= far < n_lanes:
+                fl, ff = neighbours(far, s[c], c)
+                reach = lambda k: 0.5 * (length[k] + length[c]) + s0_plus_vt[c]  # noqa: E731
+                if any(k is not None and (k in claimed or k in moving) and abs(s[k] - s[c]) < reach(k)
+                       for k in (fl, ff)):
+                    continue
+            a_c_new = idm(c, new_lead)
+            gain_n = 0.0
+            if new_f is not None:
+                a_n_new = idm(new_f, c)
+                if a_n_new < -b_safe[c]:
+                    continue
+                gain_n = a_n_new - idm(new_f, new_lead)
+            if a_c_new < -b_safe[c]:
+                continue
+            incentive = a_c_new - a_c + politeness[c] * (gain_n + gain_o)
+            if incentive > best_gain:
+                best, best_gain, best_pair = target, incentive, (new_lead, new_f)
+        if best is None:
+            continue
+        out[c] = best
+        moving.add(c)
+        claimed.update(k for k in (c, old_f, *best_pair) if k is not None)
+    return out
+
+
 def box_polygon(x, y, yaw, length, width):
     c, s = math.cos(yaw), math.sin(yaw)
     corners = [(+length / 2, +width / 2), (-length / 2, +width / 2), (-length / 2, -width / 2), (+length / 2, -width / 2)]

@@ -21,6 +21,7 @@ def make_state(road: Road, lanes, s, v, v0=None, length=4.5, width=1.8) -> Agent
     d = road.lane_center(np.asarray(lanes))
     x, y, h = road.to_world(np.asarray(s, float), d)
     st.x[:], st.y[:], st.yaw[:] = x, y, h
+    st.s[:] = s
     st.v[:] = v
     st.v0[:] = v if v0 is None else v0
     st.v0[:] = np.maximum(st.v0, 0.1)

@@ -108,3 +108,100 @@ def _world_to_lane_one(ref_x, ref_y, ref_h, ds, x, y, s_hint, window):
 def _world_to_lane(ref_x, ref_y, ref_h, ds, x, y, s_hint, window, out_s, out_d):
     for i in range(x.shape[0]):
         out_s[i], out_d[i] = _world_to_lane_one(ref_x, ref_y, ref_h, ds, x[i], y[i], s_hint[i], window)
+
+
+# --- fast path of the traffic step: one table row per sample, no search window -----------
+# ``ref`` is Road.ref_table: rows [x, y, cos h, sin h, curvature of the interval], so a
+# lookup touches one cache line and a straight interval costs no trigonometry at all.
+
+
+@numba.njit(cache=True)
+def _lane_to_world_xy(ref, ds, s, d):
+    """(s, d) -> (x, y) for one point, from the table; the ends extrapolate straight."""
+    n = ref.shape[0]
+    k = int(math.floor(s / ds))
+    if k < 0:
+        k = 0
+    if k > n - 2:
+        k = n - 2
+    u = s - k * ds
+    c0 = ref[k, 2]
+    s0 = ref[k, 3]
+    kappa = ref[k, 4]
+    if abs(kappa) < _STRAIGHT or u < 0.0 or u > ds:
+        return ref[k, 0] + u * c0 - d * s0, ref[k, 1] + u * s0 + d * c0
+    cu = math.cos(kappa * u)
+    su = math.sin(kappa * u)
+    c = c0 * cu - s0 * su  # cos(h0 + kappa u)
+    sn = s0 * cu + c0 * su
+    x = ref[k, 0] + (sn - s0) / kappa
+    y = ref[k, 1] - (c - c0) / kappa
+    return x - d * sn, y + d * c
+
+
+@numba.njit(cache=True)
+def _interval_foot(ref, k, x, y):
+    """Foot of (x, y) on interval k extended beyond its ends: (u unclamped, d)."""
+    px = x - ref[k, 0]
+    py = y - ref[k, 1]
+    c0 = ref[k, 2]
+    s0 = ref[k, 3]
+    kappa = ref[k, 4]
+    if abs(kappa) < _STRAIGHT:
+        return px * c0 + py * s0, -px * s0 + py * c0
+    r = 1.0 / kappa
+    # arc centre relative to the interval start, then the angle swept from start to point
+    ox = -r * s0
+    oy = r * c0
+    rx = px - ox
+    ry = py - oy
+    dist = math.sqrt(rx * rx + ry * ry)
+    dpsi = math.atan2(-ox * ry + oy * rx, -ox * rx - oy * ry)
+    if kappa < 0.0:
+        dpsi = -dpsi
+    u = abs(r) * dpsi
+    d = r - dist if kappa > 0.0 else dist + r
+    return u, d
+
+
+@numba.njit(cache=True)
+def _world_to_lane_walk(ref, ds, x, y, s_hint):
+    """(x, y) -> (s, d), walking interval by interval from the one holding ``s_hint``.
+
+    Agents move a few samples per step, so this visits one or two intervals where the
+    windowed search (_world_to_lane_one) visits 13. Past either end of the line, s is
+    extrapolated along the end interval.
+    """
+    n = ref.shape[0]
+    k = int(s_hint / ds)
+    if k < 0:
+        k = 0
+    if k > n - 2:
+        k = n - 2
+    direction = 0
+    for _ in range(n):
+        u, d = _interval_foot(ref, k, x, y)
+        if u < 0.0 and k > 0 and direction <= 0:
+            k -= 1
+            direction = -1
+        elif u > ds and k < n - 2 and direction >= 0:
+            k += 1
+            direction = 1
+        else:
+            # walked past a shared sample and the point lies behind it: the foot is the sample
+            if (direction > 0 and u < 0.0) or (direction < 0 and u > ds):
+                u = min(max(u, 0.0), ds)
+            return k * ds + u, d
+    return k * ds, 0.0  # pragma: no cover - the walk ends within n intervals
+
+
+@numba.njit(cache=True)
+def _world_to_lane_fast(ref, ds, x, y, s_hint, out_s, out_d):
+    for i in range(x.shape[0]):
+        out_s[i], out_d[i] = _world_to_lane_walk(ref, ds, x[i], y[i], s_hint[i])
+
+
+@numba.njit(cache=True)
+def _lane_to_world_fast(ref, ds, s, d, out_x, out_y):
+    for i in range(s.shape[0]):
+        out_x[i], out_y[i] = _lane_to_world_xy(ref, ds, s[i], d[i])

@@ -38,6 +38,9 @@ class Road:
     ref_x: np.ndarray = field(init=False, repr=False, compare=False)
     ref_y: np.ndarray = field(init=False, repr=False, compare=False)
     ref_heading: np.ndarray = field(init=False, repr=False, compare=False)
+    ref_table: np.ndarray = field(init=False, repr=False, compare=False)
+    """(n, 5) float64 rows [x, y, cos h, sin h, curvature of the interval to the next
+    sample (last row repeats)]: one cache line per lookup in the traffic step's kernels."""
 
     def __post_init__(self) -> None:
         if self.lanes < 1:
@@ -50,6 +53,10 @@ class Road:
         object.__setattr__(self, "ref_x", x)
         object.__setattr__(self, "ref_y", y)
         object.__setattr__(self, "ref_heading", h)
+        kappa = np.diff(h) / SAMPLE_SPACING  # headings are unwrapped: plain differences
+        kappa = np.append(kappa, kappa[-1] if len(kappa) else 0.0)
+        table = np.ascontiguousarray(np.stack([x, y, np.cos(h), np.sin(h), kappa], axis=1))
+        object.__setattr__(self, "ref_table", table)
 
     @classmethod
     def straight(cls, length: float, lanes: int, lane_width: float, **kwargs) -> Road:

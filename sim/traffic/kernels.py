@@ -1,9 +1,17 @@
 """Numba kernels of the traffic engine. Arrays and scalars in; no objects; no Python.
 
-The step is two-phase, as in highway-env: every agent first decides (IDM acceleration,
-pure-pursuit steering) from the same frozen state, then all agents move (kinematic
-bicycle). Neighbours come from a per-lane ordering kept sorted by insertion sort (the
-order barely changes between steps, so this is O(N)), never from all pairs.
+One step is a handful of kernel calls whatever the number of agents:
+
+1. ``_step`` (phase 1) every agent decides from the same frozen state: IDM acceleration
+   (or a scripted override) and pure-pursuit steering; (phase 2) every agent moves with
+   the kinematic bicycle; then lane coordinates are refreshed by walking the reference
+   line from the previous ``s`` and finished lane changes are closed.
+2. ``_refresh`` keeps the per-lane ordering (key ``lane * stride + s``) sorted by
+   insertion sort -- the order barely changes between steps, so this is O(N) -- and reads
+   every agent's leader and gap off it. No all-pairs loop anywhere.
+3. ``_mobil`` (only when some agent has MOBIL on) decides lane changes from the same order.
+4. ``_collisions`` finds overlapping boxes through a uniform grid whose cell order is kept
+   by the same insertion sort, then tests candidates with the separating-axis theorem.
 
 Each kernel has a slow, readable twin in tests/naive.py.
 """
@@ -15,10 +23,13 @@ import math
 import numba
 import numpy as np
 
-from sim.road.kernels import _lane_to_world_one, _world_to_lane_one
+from sim.road.kernels import _lane_to_world_xy, _world_to_lane_one, _world_to_lane_walk
 
 _INACTIVE_KEY = 1e300
 _PROJECTION_WINDOW = 6  # reference samples searched either side of the previous s
+_GRID_OFFSET = 1 << 30  # keeps grid cell indices positive
+_GRID_ROW = 1 << 31  # key = column * _GRID_ROW + row
+_GRID_INACTIVE = np.iinfo(np.int64).max
 
 
 @numba.njit(cache=True)
@@ -27,12 +38,18 @@ def _idm_accel(v, v0, T, s0, a_max, b_comf, delta, gap, dv, has_leader):
 
     gap: bumper-to-bumper distance to the leader [m]; dv = v - v_leader [m/s].
     """
-    free = 1.0 - (v / v0) ** delta
+    r = v / v0
+    if delta == 4.0:
+        r2 = r * r
+        free = 1.0 - r2 * r2
+    else:
+        free = 1.0 - r**delta
     if not has_leader:
         return a_max * free
     s_star = s0 + max(0.0, v * T + v * dv / (2.0 * math.sqrt(a_max * b_comf)))
     g = max(gap, 1e-3)
-    return a_max * (free - (s_star / g) ** 2)
+    q = s_star / g
+    return a_max * (free - q * q)
 
 
 @numba.njit(cache=True)
@@ -55,15 +72,27 @@ def _lateral_target(s_query, d_ref, lc_active, lc_s0, lc_len, lc_d0, lc_d1):
 
 @numba.njit(cache=True)
 def _insertion_sort(order, key):
-    """Sort ``order`` (indices) by ``key[order]`` in place; stable, O(N) when nearly sorted."""
-    for k in range(1, order.shape[0]):
+    """Sort ``order`` (indices) by ``key[order]`` in place; stable, O(N) when nearly sorted.
+
+    Falls back to a merge sort once the element moves exceed 16 N (a scrambled order,
+    e.g. the first call), so the worst case stays O(N log N).
+    """
+    n = order.shape[0]
+    budget = 16 * n + 64
+    moves = 0
+    for k in range(1, n):
         item = order[k]
         kv = key[item]
         j = k - 1
         while j >= 0 and key[order[j]] > kv:
             order[j + 1] = order[j]
             j -= 1
+            moves += 1
         order[j + 1] = item
+        if moves > budget:
+            fresh = np.argsort(key[order], kind="mergesort")
+            order[:] = order[fresh]
+            return
 
 
 @numba.njit(cache=True)
@@ -106,9 +135,146 @@ def _find_leaders(order, key, lane, s, length, active, lc_active, lc_lane, lane_
                 gap[f] = s[c] - s[f] - 0.5 * (length[c] + length[f])
 
 
+@numba.njit(cache=True)
+def _refresh(order, key, lane_stride, lane_width, n_lanes, active, lane, s, d, width, length,
+             lc_active, lc_d1, lc_lane, leader, gap):
+    """Per-lane order, changers' second lane, then every leader and gap (one call).
+
+    A changer joins its target lane's traffic once its body overlaps that lane (followers
+    there react from then on, not from the first blink): ``lc_lane`` is that lane, else
+    the agent's own.
+    """
+    n = s.shape[0]
+    for i in range(n):
+        key[i] = lane[i] * lane_stride + s[i] if active[i] else _INACTIVE_KEY
+        lc_lane[i] = lane[i]
+        if lc_active[i]:
+            target = min(max(int(math.floor(lc_d1[i] / lane_width)), 0), n_lanes - 1)
+            if abs(d[i] - (target + 0.5) * lane_width) < 0.5 * (lane_width + width[i]):
+                lc_lane[i] = target
+    _insertion_sort(order, key)
+    _find_leaders(order, key, lane, s, length, active, lc_active, lc_lane, lane_stride, leader, gap)
+
+
+@numba.njit(cache=True)
+def _agent_controls(ref, ds, x, y, c, sn, v, s, wheelbase, v0, T, s0, a_max, b_comf, delta,
+                    b_max, lat_ref, override, has_leader, gap, v_leader, look_time, look_min,
+                    look_max):
+    """Acceleration [m/s^2] and steering target [rad] of one agent from the frozen state.
+
+    Scalars in (one agent): passing arrays to a helper per agent costs more than the work.
+    ``c``, ``sn``: cosine and sine of the heading. ``lat_ref``: lateral target offset d [m]
+    at the lookahead point.
+    """
+    dv = v - v_leader
+    if math.isnan(override):
+        acc = _idm_accel(v, v0, T, s0, a_max, b_comf, delta, gap, dv, has_leader)
+        acc = min(max(acc, -b_max), a_max)
+    elif override > 0.0:
+        # scripted acceleration: an IDM driver with no speed limit and a_max = override,
+        # so it still brakes for a leader
+        acc = _idm_accel(v, np.inf, T, s0, override, b_comf, delta, gap, dv, has_leader)
+        acc = min(max(acc, -b_max), override)
+    else:
+        acc = max(override, -b_max)
+    # pure pursuit from the rear axle towards a point on the reference path ahead
+    look = min(max(look_time * v, look_min), look_max)
+    xt, yt = _lane_to_world_xy(ref, ds, s + look, lat_ref)
+    dx = xt - (x - 0.5 * wheelbase * c)
+    dy = yt - (y - 0.5 * wheelbase * sn)
+    lx = c * dx + sn * dy
+    ly = -sn * dx + c * dy
+    return acc, math.atan(wheelbase * 2.0 * ly / (lx * lx + ly * ly))
+
+
+@numba.njit(cache=True)
+def _bicycle(dt, x, y, yaw, cos_yaw, sin_yaw, v, steer, wheelbase, steer_max, steer_rate_max,
+             acc, steer_cmd):
+    """Kinematic bicycle step of one agent (reference point midway between the axles).
+
+    ``cos_yaw``/``sin_yaw``: of ``yaw``, already known to the caller. The slip angle
+    beta = atan(tan(steer) / 2) enters only through its cosine and sine, taken from
+    tan(beta) algebraically: one transcendental call instead of five.
+    Returns (x, y, yaw, v, a, steer) after ``dt``.
+    """
+    max_change = steer_rate_max * dt
+    st = steer + min(max(steer_cmd - steer, -max_change), max_change)
+    st = min(max(st, -steer_max), steer_max)
+    v_new = max(0.0, v + acc * dt)
+    v_mid = 0.5 * (v + v_new)
+    tan_beta = 0.5 * math.tan(st)
+    cos_beta = 1.0 / math.sqrt(1.0 + tan_beta * tan_beta)
+    sin_beta = tan_beta * cos_beta
+    x += v_mid * (cos_yaw * cos_beta - sin_yaw * sin_beta) * dt
+    y += v_mid * (sin_yaw * cos_beta + cos_yaw * sin_beta) * dt
+    yaw += v_mid / (0.5 * wheelbase) * sin_beta * dt
+    return x, y, yaw, v_new, (v_new - v) / dt, st
+
+
+@numba.njit(cache=True, parallel=True)
+def _integrate(dt, active, x, y, yaw, v, a, steer, wheelbase, steer_max, steer_rate_max,
+               acc_cmd, steer_cmd):
+    """Phase 2 alone (kinematic bicycle of every active agent); used by tests."""
+    for i in numba.prange(x.shape[0]):
+        if active[i]:
+            x[i], y[i], yaw[i], v[i], a[i], steer[i] = _bicycle(
+                dt, x[i], y[i], yaw[i], math.cos(yaw[i]), math.sin(yaw[i]), v[i], steer[i],
+                wheelbase[i], steer_max[i], steer_rate_max[i], acc_cmd[i], steer_cmd[i])
+
+
+def _step_py(dt, ref, ds, lane_width, n_lanes, look_time,
+             look_min, look_max, active, x, y, yaw, v, a, steer, s, d, lane, wheelbase,
+             v0, T, s0, a_max, b_comf, delta, b_max, steer_max, steer_rate_max, d_ref,
+             lc_active, lc_s0, lc_len, lc_d0, lc_d1, acc_override, leader, gap,
+             acc_cmd, steer_cmd, cos_yaw, sin_yaw, done):
+    """One physics step of every agent: decide (all), move (all), lane coordinates, and
+    close finished lane changes (``done[i]`` says which closed this step).
+
+    ``acc_cmd``, ``steer_cmd``, ``cos_yaw``, ``sin_yaw``: (N,) scratch, phase 1 -> phase 2.
+    """
+    n = x.shape[0]
+    for i in numba.prange(n):
+        if not active[i]:
+            acc_cmd[i] = 0.0
+            steer_cmd[i] = 0.0
+            continue
+        j = leader[i]
+        look = min(max(look_time * v[i], look_min), look_max)
+        lat_ref = _lateral_target(s[i] + look, d_ref[i], lc_active[i], lc_s0[i], lc_len[i],
+                                  lc_d0[i], lc_d1[i])
+        c = math.cos(yaw[i])
+        sn = math.sin(yaw[i])
+        cos_yaw[i] = c
+        sin_yaw[i] = sn
+        acc_cmd[i], steer_cmd[i] = _agent_controls(
+            ref, ds, x[i], y[i], c, sn, v[i], s[i], wheelbase[i], v0[i], T[i], s0[i],
+            a_max[i], b_comf[i], delta[i], b_max[i], lat_ref, acc_override[i], j >= 0, gap[i],
+            v[j] if j >= 0 else 0.0, look_time, look_min, look_max)
+    for i in numba.prange(n):
+        done[i] = False
+        if not active[i]:
+            continue
+        x[i], y[i], yaw[i], v[i], a[i], steer[i] = _bicycle(
+            dt, x[i], y[i], yaw[i], cos_yaw[i], sin_yaw[i], v[i], steer[i], wheelbase[i],
+            steer_max[i], steer_rate_max[i], acc_cmd[i], steer_cmd[i])
+        s[i], d[i] = _world_to_lane_walk(ref, ds, x[i], y[i], s[i])
+        k = int(math.floor(d[i] / lane_width))
+        lane[i] = min(max(k, 0), n_lanes - 1)
+        if lc_active[i] and s[i] >= lc_s0[i] + lc_len[i]:
+            lc_active[i] = False
+            d_ref[i] = lc_d1[i]
+            done[i] = True
+
+
+# the same step compiled twice: serial (predictable on a shared machine) and threaded
+_step = numba.njit(cache=True)(_step_py)
+_step_parallel = numba.njit(cache=True, parallel=True)(_step_py)
+
+
 @numba.njit(cache=True, parallel=True)
 def _update_lane_coords(ref_x, ref_y, ref_h, ds, lane_width, n_lanes, active, x, y, s, d, lane):
-    """Refresh (s, d, lane) of active agents from (x, y), using s as the search hint."""
+    """Refresh (s, d, lane) of active agents from (x, y) with the windowed search (the
+    reference the fast walk in ``_step`` is tested against)."""
     for i in numba.prange(x.shape[0]):
         if active[i]:
             s[i], d[i] = _world_to_lane_one(ref_x, ref_y, ref_h, ds, x[i], y[i], s[i], _PROJECTION_WINDOW)
@@ -116,77 +282,146 @@ def _update_lane_coords(ref_x, ref_y, ref_h, ds, lane_width, n_lanes, active, x,
             lane[i] = min(max(k, 0), n_lanes - 1)
 
 
-@numba.njit(cache=True, parallel=True)
-def _controls(ref_x, ref_y, ref_h, ds, active, x, y, yaw, v, s, length, wheelbase,
-              v0, T, s0, a_max, b_comf, delta, b_max, d_ref, lc_active, lc_s0, lc_len,
-              lc_d0, lc_d1, acc_override, leader, gap, look_time, look_min, look_max,
-              acc_out, steer_out):
-    """Phase 1: acceleration and steering target of every agent from the frozen state.
-
-    Pure-pursuit lookahead = clamp(look_time * v, look_min, look_max) [m].
-    """
-    for i in numba.prange(x.shape[0]):
-        if not active[i]:
-            acc_out[i] = 0.0
-            steer_out[i] = 0.0
-            continue
-        j = leader[i]
-        has_leader = j >= 0
-        dv = v[i] - v[j] if has_leader else 0.0
-        acc = _idm_accel(v[i], v0[i], T[i], s0[i], a_max[i], b_comf[i], delta[i], gap[i], dv,
-                         has_leader)
-        if not math.isnan(acc_override[i]):
-            acc = acc_override[i]
-        acc_out[i] = min(max(acc, -b_max[i]), a_max[i])
-        # pure pursuit from the rear axle towards a point on the reference path ahead
-        look = min(max(look_time * v[i], look_min), look_max)
-        s_t = s[i] + look
-        d_t = _lateral_target(s_t, d_ref[i], lc_active[i], lc_s0[i], lc_len[i], lc_d0[i], lc_d1[i])
-        xt, yt, _ = _lane_to_world_one(ref_x, ref_y, ref_h, ds, s_t, d_t)
-        c = math.cos(yaw[i])
-        sn = math.sin(yaw[i])
-        xr = x[i] - 0.5 * wheelbase[i] * c
-        yr = y[i] - 0.5 * wheelbase[i] * sn
-        dx = xt - xr
-        dy = yt - yr
-        lx = c * dx + sn * dy
-        ly = -sn * dx + c * dy
-        steer_out[i] = math.atan(wheelbase[i] * 2.0 * ly / (lx * lx + ly * ly))
-
-
-@numba.njit(cache=True, parallel=True)
-def _integrate(dt, active, x, y, yaw, v, a, steer, wheelbase, steer_max, steer_rate_max,
-               acc_cmd, steer_cmd):
-    """Phase 2: kinematic bicycle (reference point midway between the axles)."""
-    for i in numba.prange(x.shape[0]):
-        if not active[i]:
-            continue
-        max_change = steer_rate_max[i] * dt
-        st = steer[i] + min(max(steer_cmd[i] - steer[i], -max_change), max_change)
-        st = min(max(st, -steer_max[i]), steer_max[i])
-        steer[i] = st
-        v_new = max(0.0, v[i] + acc_cmd[i] * dt)
-        v_mid = 0.5 * (v[i] + v_new)
-        beta = math.atan(0.5 * math.tan(st))
-        heading = yaw[i] + beta
-        x[i] += v_mid * math.cos(heading) * dt
-        y[i] += v_mid * math.sin(heading) * dt
-        yaw[i] += v_mid / (0.5 * wheelbase[i]) * math.sin(beta) * dt
-        a[i] = (v_new - v[i]) / dt
-        v[i] = v_new
+# ------------------------------------------------------------------ MOBIL lane changes
+@numba.njit(cache=True)
+def _idm_behind(f, j, v, s, length, v0, T, s0, a_max, b_comf, delta):
+    """IDM acceleration of agent f if agent j (-1: nobody) were its leader."""
+    if j < 0:
+        return _idm_accel(v[f], v0[f], T[f], s0[f], a_max[f], b_comf[f], delta[f], 0.0, 0.0, False)
+    g = s[j] - s[f] - 0.5 * (length[f] + length[j])
+    return _idm_accel(v[f], v0[f], T[f], s0[f], a_max[f], b_comf[f], delta[f], g, v[f] - v[j], True)
 
 
 @numba.njit(cache=True)
-def _finish_lane_changes(active, s, lc_active, lc_s0, lc_len, lc_d1, d_ref, done):
-    """End lane changes whose path is complete; ``done[i]`` says which ended this step."""
-    for i in range(s.shape[0]):
-        done[i] = False
-        if active[i] and lc_active[i] and s[i] >= lc_s0[i] + lc_len[i]:
-            lc_active[i] = False
-            d_ref[i] = lc_d1[i]
-            done[i] = True
+def _lane_neighbours(order, sorted_key, lane, active, lane_stride, target, s_query):
+    """(leader, follower) in lane ``target`` around position s_query (-1: none)."""
+    n = order.shape[0]
+    pos = np.searchsorted(sorted_key, target * lane_stride + s_query)
+    ahead = -1
+    behind = -1
+    if pos < n:
+        j = order[pos]
+        if active[j] and lane[j] == target:
+            ahead = j
+    if pos > 0:
+        j = order[pos - 1]
+        if active[j] and lane[j] == target:
+            behind = j
+    return ahead, behind
 
 
+@numba.njit(cache=True)
+def _mobil(step_index, period, dt, order, key, lane_stride, lane_width, n_lanes, active, lane,
+           s, d, v, length, v0, T, s0, a_max, b_comf, delta, acc_override, mobil, politeness,
+           threshold, b_safe, lc_duration, lc_cooldown, lc_active, lc_s0, lc_len, lc_d0,
+           lc_d1, started):
+    """MOBIL (Kesting, Treiber & Helbing 2007) lane-change decisions; returns how many began.
+
+    Agent c (MOBIL on, not changing lanes, no scripted acceleration, cooldown over, and its
+    turn: every ``period`` steps, staggered by index) moves to an adjacent lane L' when
+
+    * safety: the new follower n would brake no harder than ``b_safe``: a~_n >= -b_safe,
+      and nobody overlaps c in L';
+    * incentive: a~_c - a_c + p [(a~_n - a_n) + (a~_o - a_o)] > threshold, with o the old
+      follower (who would then follow c's old leader) and p the politeness.
+
+    The better of the two sides wins. Decisions are made in index order; the agents around
+    a gap taken this step (changer, its new leader and follower) sit out the rest of it, so
+    two cars never merge into the same gap at once.
+    """
+    n = order.shape[0]
+    sorted_key = np.empty(n)
+    rank = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        sorted_key[k] = key[order[k]]
+        rank[order[k]] = k
+    claimed = np.zeros(n, dtype=np.bool_)
+    count = 0
+    for c in range(n):
+        started[c] = False
+        if lc_cooldown[c] > 0.0:
+            lc_cooldown[c] -= dt
+        if not (active[c] and mobil[c]) or lc_active[c] or lc_cooldown[c] > 0.0:
+            continue
+        if not math.isnan(acc_override[c]) or (step_index + c) % period != 0 or claimed[c]:
+            continue
+        my_lane = lane[c]
+        r = rank[c]
+        lead = order[r + 1] if r + 1 < n and lane[order[r + 1]] == my_lane and active[order[r + 1]] else -1
+        old_f = order[r - 1] if r > 0 and lane[order[r - 1]] == my_lane and active[order[r - 1]] else -1
+        if lead >= 0 and claimed[lead] or old_f >= 0 and claimed[old_f]:
+            continue
+        a_c = _idm_behind(c, lead, v, s, length, v0, T, s0, a_max, b_comf, delta)
+        gain_o = 0.0
+        if old_f >= 0:
+            gain_o = (_idm_behind(old_f, lead, v, s, length, v0, T, s0, a_max, b_comf, delta)
+                      - _idm_behind(old_f, c, v, s, length, v0, T, s0, a_max, b_comf, delta))
+        best = -1
+        best_gain = threshold[c]
+        best_lead = -1
+        best_f = -1
+        for side in range(2):
+            target = my_lane + (1 if side == 0 else -1)
+            if target < 0 or target >= n_lanes:
+                continue
+            new_lead, new_f = _lane_neighbours(order, sorted_key, lane, active, lane_stride, target, s[c])
+            if new_lead >= 0 and (claimed[new_lead] or lc_active[new_lead]):
+                continue
+            if new_f >= 0 and (claimed[new_f] or lc_active[new_f]):
+                continue
+            # room: no body overlap with either neighbour in the target lane
+            if new_lead >= 0 and s[new_lead] - s[c] < 0.5 * (length[new_lead] + length[c]):
+                continue
+            if new_f >= 0 and s[c] - s[new_f] < 0.5 * (length[new_f] + length[c]):
+                continue
+            # nobody from the far side is merging into the same stretch of lane
+            far = target + (target - my_lane)
+            if 0 <= far < n_lanes:
+                blocked = False
+                far_lead, far_f = _lane_neighbours(order, sorted_key, lane, active, lane_stride, far, s[c])
+                for k in (far_lead, far_f):
+                    if k >= 0 and (lc_active[k] or claimed[k]):
+                        reach = 0.5 * (length[k] + length[c]) + s0[c] + v[c] * T[c]
+                        if abs(s[k] - s[c]) < reach:
+                            blocked = True
+                if blocked:
+                    continue
+            a_c_new = _idm_behind(c, new_lead, v, s, length, v0, T, s0, a_max, b_comf, delta)
+            gain_n = 0.0
+            if new_f >= 0:
+                a_n_new = _idm_behind(new_f, c, v, s, length, v0, T, s0, a_max, b_comf, delta)
+                if a_n_new < -b_safe[c]:
+                    continue
+                gain_n = a_n_new - _idm_behind(new_f, new_lead, v, s, length, v0, T, s0, a_max, b_comf, delta)
+            if a_c_new < -b_safe[c]:
+                continue
+            incentive = a_c_new - a_c + politeness[c] * (gain_n + gain_o)
+            if incentive > best_gain:
+                best_gain = incentive
+                best = target
+                best_lead = new_lead
+                best_f = new_f
+        if best < 0:
+            continue
+        lc_active[c] = True
+        lc_s0[c] = s[c]
+        lc_len[c] = max(v[c], 1.0) * lc_duration[c]
+        lc_d0[c] = d[c]
+        lc_d1[c] = (best + 0.5) * lane_width
+        lc_cooldown[c] = lc_duration[c] + 2.0  # [s] settle in the new lane before deciding again
+        started[c] = True
+        claimed[c] = True
+        if best_lead >= 0:
+            claimed[best_lead] = True
+        if best_f >= 0:
+            claimed[best_f] = True
+        if old_f >= 0:
+            claimed[old_f] = True
+        count += 1
+    return count
+
+
+# ------------------------------------------------------------------ collisions
 @numba.njit(cache=True)
 def _obb_overlap(x1, y1, yaw1, l1, w1, x2, y2, yaw2, l2, w2):
     """Separating-axis test of two oriented rectangles (centre, heading, length, width)."""
@@ -205,36 +440,117 @@ def _obb_overlap(x1, y1, yaw1, l1, w1, x2, y2, yaw2, l2, w2):
 
 
 @numba.njit(cache=True)
-def _collision_pairs(active, x, y, yaw, length, width):
-    """All overlapping pairs (i < j) of active agents: sweep and prune along x.
+def _obb_overlap_cs(x1, y1, c1, s1, l1, w1, x2, y2, c2, s2, l2, w2):
+    """_obb_overlap with the headings given as cosine and sine."""
+    dx = x2 - x1
+    dy = y2 - y1
+    for k in range(4):
+        if k == 0:
+            ax, ay = c1, s1
+        elif k == 1:
+            ax, ay = -s1, c1
+        elif k == 2:
+            ax, ay = c2, s2
+        else:
+            ax, ay = -s2, c2
+        r1 = 0.5 * l1 * abs(c1 * ax + s1 * ay) + 0.5 * w1 * abs(-s1 * ax + c1 * ay)
+        r2 = 0.5 * l2 * abs(c2 * ax + s2 * ay) + 0.5 * w2 * abs(-s2 * ax + c2 * ay)
+        if abs(dx * ax + dy * ay) > r1 + r2:
+            return False
+    return True
 
-    Returns (K, 2) int32. Cost O(N log N + N k), k = agents within reach along x.
+
+@numba.njit(cache=True)
+def _append_pair(out, count, i, j):
+    """Append (min, max) to ``out`` (K, 2), doubling it when full; returns (out, count)."""
+    if count == out.shape[0]:
+        grown = np.empty((2 * count, 2), dtype=np.int32)
+        grown[:count] = out
+        out = grown
+    out[count, 0] = min(i, j)
+    out[count, 1] = max(i, j)
+    return out, count + 1
+
+
+@numba.njit(cache=True)
+def _collisions(order, key, active, x, y, yaw, length, width):
+    """All overlapping pairs (i < j) of active agents, through a uniform grid.
+
+    Cells are 2 r_max wide (r_max: the largest half-diagonal), so overlapping boxes lie in
+    the same or adjacent cells. ``order`` (kept between calls, any permutation on the first)
+    is sorted by cell key = column * _GRID_ROW + row; the cells (col, row..row+1) and
+    (col+1, row-1..row+1) are then two contiguous runs of it, and the start of the second
+    only moves forward, so one sweep visits every candidate: O(N + candidates) per step
+    when the order is nearly sorted. Returns (K, 2) int32 sorted by (i, j).
     """
     n = x.shape[0]
-    order = np.argsort(x, kind="mergesort")
-    radius = 0.5 * np.sqrt(length * length + width * width)
-    r_max = radius.max() if n > 0 else 0.0
+    cos_yaw = np.empty(n)
+    sin_yaw = np.empty(n)
+    ext = np.empty((n, 2))
+    r_max = 0.0
+    for i in range(n):
+        if active[i]:
+            r = 0.5 * math.sqrt(length[i] * length[i] + width[i] * width[i])
+            r_max = max(r_max, r)
     out = np.empty((16, 2), dtype=np.int32)
     count = 0
+    if r_max <= 0.0:
+        return out[:0]
+    cell = 2.0 * r_max
+    for i in range(n):
+        if active[i]:
+            c = math.cos(yaw[i])
+            sn = math.sin(yaw[i])
+            cos_yaw[i] = c
+            sin_yaw[i] = sn
+            ext[i, 0] = 0.5 * (length[i] * abs(c) + width[i] * abs(sn))
+            ext[i, 1] = 0.5 * (length[i] * abs(sn) + width[i] * abs(c))
+            col = int(math.floor(x[i] / cell)) + _GRID_OFFSET
+            row = int(math.floor(y[i] / cell)) + _GRID_OFFSET
+            key[i] = col * _GRID_ROW + row
+        else:
+            key[i] = _GRID_INACTIVE
+    _insertion_sort(order, key)
+    q = 0  # start of the run of cells (col + 1, row - 1 ..)
     for p in range(n):
         i = order[p]
-        if not active[i]:
-            continue
-        for q in range(p + 1, n):
-            j = order[q]
-            if x[j] - x[i] > radius[i] + r_max:
+        k = key[i]
+        if k == _GRID_INACTIVE:
+            break
+        # same column: the rest of this cell and the cell above
+        for r in range(p + 1, n):
+            j = order[r]
+            if key[j] > k + 1:
                 break
-            if not active[j]:
-                continue
-            if (x[j] - x[i]) ** 2 + (y[j] - y[i]) ** 2 > (radius[i] + radius[j]) ** 2:
-                continue
-            if _obb_overlap(x[i], y[i], yaw[i], length[i], width[i],
-                            x[j], y[j], yaw[j], length[j], width[j]):
-                if count == out.shape[0]:
-                    grown = np.empty((2 * count, 2), dtype=np.int32)
-                    grown[:count] = out
-                    out = grown
-                out[count, 0] = min(i, j)
-                out[count, 1] = max(i, j)
-                count += 1
-    return out[:count]
+            if abs(x[j] - x[i]) > ext[i, 0] + ext[j, 0] or abs(y[j] - y[i]) > ext[i, 1] + ext[j, 1]:
+                continue  # axis-aligned bounds apart (e.g. neighbours in adjacent lanes)
+            if _obb_overlap_cs(x[i], y[i], cos_yaw[i], sin_yaw[i], length[i], width[i],
+                               x[j], y[j], cos_yaw[j], sin_yaw[j], length[j], width[j]):
+                out, count = _append_pair(out, count, i, j)
+        # next column: rows - 1 .. + 1
+        lo = k + _GRID_ROW - 1
+        while q < n and key[order[q]] < lo:
+            q += 1
+        for r in range(q, n):
+            j = order[r]
+            if key[j] > k + _GRID_ROW + 1:
+                break
+            if abs(x[j] - x[i]) > ext[i, 0] + ext[j, 0] or abs(y[j] - y[i]) > ext[i, 1] + ext[j, 1]:
+                continue  # axis-aligned bounds apart (e.g. neighbours in adjacent lanes)
+            if _obb_overlap_cs(x[i], y[i], cos_yaw[i], sin_yaw[i], length[i], width[i],
+                               x[j], y[j], cos_yaw[j], sin_yaw[j], length[j], width[j]):
+                out, count = _append_pair(out, count, i, j)
+    pairs = out[:count]
+    if count > 1:
+        rank = np.argsort(pairs[:, 0].astype(np.int64) * n + pairs[:, 1], kind="mergesort")
+        pairs = pairs[rank]
+    return pairs
+
+
+@numba.njit(cache=True)
+def _collision_pairs(active, x, y, yaw, length, width):
+    """All overlapping pairs (i < j) of active agents, from a fresh grid order; (K, 2) int32."""
+    n = x.shape[0]
+    order = np.arange(n)
+    key = np.empty(n, dtype=np.int64)
+    return _collisions(order, key, active, x, y, yaw, length, width)

@@ -35,3 +35,13 @@ LOOKAHEAD_MAX = 40.0  # [m]
 # --- scripted maneuvers ---------------------------------------------------------------
 LANE_CHANGE_DURATION = 3.0  # [s]
 """Default duration of a lane change (start of lateral motion to arrival)."""
+
+# --- MOBIL lane changes (Kesting, Treiber & Helbing 2007) -------------------------------
+MOBIL_POLITENESS = 0.3  # [-]
+"""p: weight of the other drivers' acceleration change (0 selfish, 1 altruistic)."""
+MOBIL_THRESHOLD = 0.2  # [m/s^2]
+"""Delta a_th: net advantage a lane change must bring."""
+MOBIL_SAFE_DECEL = 4.0  # [m/s^2]
+"""b_safe: hardest braking a lane change may impose on the new follower (or the changer)."""
+MOBIL_PERIOD = 10  # [steps]
+"""An agent reconsiders its lane every MOBIL_PERIOD steps (staggered by index)."""

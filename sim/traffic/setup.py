@@ -78,6 +78,7 @@ def build_world(spec: ScenarioSpec, catalog: Catalog) -> tuple[World, list[Agent
         d = (a.lane + 0.5) * road.lane_width + a.offset
         x, y, yaw = road.to_world([a.s], [d])
         st.x[i], st.y[i], st.yaw[i] = x[0], y[0], yaw[0]
+        st.s[i] = a.s  # hint for the World's first projection
         st.v[i] = a.speed
         b = a.behaviour
         v0 = b.desired_speed if b.desired_speed is not None else (a.speed if a.speed > 0 else road.speed_limit)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim.traffic import params as P
+
 KIND_VEHICLE = 0
 KIND_TWO_WHEELER = 1
 KIND_PEDESTRIAN = 2
@@ -53,8 +55,16 @@ class AgentState:
     lc_len: np.ndarray
     lc_d0: np.ndarray
     lc_d1: np.ndarray
-    acc_override: np.ndarray  # NaN = IDM decides
+    acc_override: np.ndarray  # NaN = IDM decides; < 0 brake at it; > 0 accelerate (IDM-capped)
     collided: np.ndarray  # (N,) bool
+    # MOBIL lane changes (off unless ``mobil``): politeness [-], threshold [m/s^2],
+    # safe braking [m/s^2], lane-change duration [s], time left before deciding again [s]
+    mobil: np.ndarray  # (N,) bool
+    politeness: np.ndarray
+    mobil_threshold: np.ndarray
+    b_safe: np.ndarray
+    lc_duration: np.ndarray
+    lc_cooldown: np.ndarray
 
     @classmethod
     def empty(cls, n: int) -> AgentState:
@@ -64,12 +74,16 @@ class AgentState:
                 arrays[f.name] = np.zeros(n, dtype=np.int32)
             elif f.name in ("cls", "kind"):
                 arrays[f.name] = np.zeros(n, dtype=np.uint8)
-            elif f.name in ("lc_active", "collided"):
+            elif f.name in ("lc_active", "collided", "mobil"):
                 arrays[f.name] = np.zeros(n, dtype=np.bool_)
             elif f.name == "acc_override":
                 arrays[f.name] = np.full(n, np.nan)
             else:
                 arrays[f.name] = np.zeros(n, dtype=np.float64)
+        arrays["politeness"][:] = P.MOBIL_POLITENESS
+        arrays["mobil_threshold"][:] = P.MOBIL_THRESHOLD
+        arrays["b_safe"][:] = P.MOBIL_SAFE_DECEL
+        arrays["lc_duration"][:] = P.LANE_CHANGE_DURATION
         return cls(**arrays)
 
     def __len__(self) -> int:

@@ -19,6 +19,9 @@ from sim.traffic.maneuvers import Event, Maneuver, ScriptRunner
 from sim.traffic.state import AgentState
 
 
+_HINT_WINDOW = 8  # [samples] search window around a caller-given s at start
+
+
 @dataclass(frozen=True)
 class Collision:
     step: int
@@ -29,6 +32,13 @@ class Collision:
 
 
 class World:
+    """Road + agents + scripts. ``step()`` costs a fixed handful of kernel calls (see
+    kernels.py); Python only runs per scripted agent and per collision.
+
+    ``parallel``: use the threaded step kernel (worth it from a few thousand agents on an
+    idle machine; the serial one is steadier on a busy one). Results are identical.
+    """
+
     def __init__(
         self,
         road: Road,
@@ -36,6 +46,7 @@ class World:
         dt: float,
         scripts: dict[int, tuple[Maneuver, ...]] | None = None,
         stop_on_collision: bool = False,
+        parallel: bool = False,
     ) -> None:
         if dt <= 0:
             raise ValueError("dt must be positive")
@@ -48,19 +59,29 @@ class World:
         self.stopped = False
         self.collisions: list[Collision] = []
         self._colliding: set[tuple[int, int]] = set()
+        self._step_kernel = kernels._step_parallel if parallel else kernels._step
         n = len(state)
         self.active = np.ones(n, dtype=np.bool_)
         self.leader = np.full(n, -1, dtype=np.int32)
         self.gap = np.full(n, np.inf)
         self._acc = np.zeros(n)
         self._steer = np.zeros(n)
+        self._cos_yaw = np.zeros(n)
+        self._sin_yaw = np.zeros(n)
         self._done = np.zeros(n, dtype=np.bool_)
+        self._started = np.zeros(n, dtype=np.bool_)
         self._lane_stride = road.length + 1e4
         self._lc_lane = np.zeros(n, dtype=np.int32)
         self._key = np.zeros(n)
         self.order = np.arange(n, dtype=np.int64)
-        # initial lane coordinates: exact global projection once, then hinted updates
-        s, d = road.to_lane(state.x, state.y)
+        self._grid_key = np.zeros(n, dtype=np.int64)
+        self._grid_order = np.arange(n, dtype=np.int64)
+        # initial lane coordinates: from the caller's s as a hint when it gave one (builders
+        # place agents by (s, d)), else an exhaustive projection; hinted updates after that
+        if np.any(state.s != 0.0):
+            s, d = road.to_lane(state.x, state.y, s_hint=state.s, window=_HINT_WINDOW)
+        else:
+            s, d = road.to_lane(state.x, state.y)
         state.s[:] = s
         state.d[:] = d
         state.lane[:] = road.lane_of(d)
@@ -71,18 +92,11 @@ class World:
         return self.step_index * self.dt
 
     def _refresh_order(self) -> None:
-        st = self.state
-        np.copyto(self._key, st.lane * self._lane_stride + st.s)
-        self._key[~self.active] = kernels._INACTIVE_KEY
-        kernels._insertion_sort(self.order, self._key)
-        # An agent changing lanes joins its target lane's traffic once its body overlaps
-        # that lane: followers there react from then on, not from the first blink.
-        target = self.road.lane_of(st.lc_d1)
-        overlaps = np.abs(st.d - self.road.lane_center(target)) < 0.5 * (self.road.lane_width + st.width)
-        np.copyto(self._lc_lane, np.where(st.lc_active & overlaps, target, st.lane))
-        kernels._find_leaders(
-            self.order, self._key, st.lane, st.s, st.length, self.active, st.lc_active,
-            self._lc_lane, self._lane_stride, self.leader, self.gap,
+        st, road = self.state, self.road
+        kernels._refresh(
+            self.order, self._key, self._lane_stride, road.lane_width, road.lanes, self.active,
+            st.lane, st.s, st.d, st.width, st.length, st.lc_active, st.lc_d1, self._lc_lane,
+            self.leader, self.gap,
         )
 
     def step(self) -> None:
@@ -92,33 +106,43 @@ class World:
         st, road = self.state, self.road
         if self.scripts.act(st, self.t, road.lane_width):
             self._refresh_order()  # a lane change started: it now occupies two lanes
-        kernels._controls(
-            road.ref_x, road.ref_y, road.ref_heading, road.ds, self.active,
-            st.x, st.y, st.yaw, st.v, st.s, st.length, st.wheelbase,
-            st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta, st.b_max,
-            st.d_ref, st.lc_active, st.lc_s0, st.lc_len, st.lc_d0, st.lc_d1, st.acc_override,
-            self.leader, self.gap, P.LOOKAHEAD_TIME, P.LOOKAHEAD_MIN, P.LOOKAHEAD_MAX,
-            self._acc, self._steer,
-        )
-        kernels._integrate(
-            self.dt, self.active, st.x, st.y, st.yaw, st.v, st.a, st.steer, st.wheelbase,
-            st.steer_max, st.steer_rate_max, self._acc, self._steer,
-        )
-        kernels._update_lane_coords(
-            road.ref_x, road.ref_y, road.ref_heading, road.ds, road.lane_width, road.lanes, self.active,
-            st.x, st.y, st.s, st.d, st.lane,
-        )
-        kernels._finish_lane_changes(
-            self.active, st.s, st.lc_active, st.lc_s0, st.lc_len, st.lc_d1, st.d_ref, self._done
+        self._step_kernel(
+            self.dt, road.ref_table, road.ds, road.lane_width, road.lanes, P.LOOKAHEAD_TIME, P.LOOKAHEAD_MIN,
+            P.LOOKAHEAD_MAX, self.active, st.x, st.y, st.yaw, st.v, st.a, st.steer, st.s, st.d,
+            st.lane, st.wheelbase, st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta, st.b_max,
+            st.steer_max, st.steer_rate_max, st.d_ref, st.lc_active, st.lc_s0, st.lc_len,
+            st.lc_d0, st.lc_d1, st.acc_override, self.leader, self.gap, self._acc, self._steer,
+            self._cos_yaw, self._sin_yaw, self._done,
         )
         self.step_index += 1
         self.scripts.after_step(st, self.t, self._done, road.lane_width)
         self._detect_collisions()
         self._refresh_order()  # leaders and gaps of the new state
+        if self._mobil_on:
+            started = kernels._mobil(
+                self.step_index, P.MOBIL_PERIOD, self.dt, self.order, self._key,
+                self._lane_stride, road.lane_width, road.lanes, self.active, st.lane, st.s,
+                st.d, st.v, st.length, st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta,
+                st.acc_override, st.mobil, st.politeness, st.mobil_threshold, st.b_safe,
+                st.lc_duration, st.lc_cooldown, st.lc_active, st.lc_s0, st.lc_len, st.lc_d0,
+                st.lc_d1, self._started,
+            )
+            if started:
+                for i in np.flatnonzero(self._started):
+                    self.scripts.emit(self.t, int(i), "mobil_lane_change_start",
+                                      to_lane=int(road.lane_of(st.lc_d1[i])))
+
+    @property
+    def _mobil_on(self) -> bool:
+        return bool(self.state.mobil.any())
 
     def _detect_collisions(self) -> None:
         st = self.state
-        pairs = kernels._collision_pairs(self.active, st.x, st.y, st.yaw, st.length, st.width)
+        pairs = kernels._collisions(
+            self._grid_order, self._grid_key, self.active, st.x, st.y, st.yaw, st.length, st.width
+        )
+        if pairs.shape[0] == 0 and not self._colliding:
+            return
         now = set()
         for a, b in pairs:
             key = (int(a), int(b))

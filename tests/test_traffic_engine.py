@@ -1,0 +1,236 @@
+"""The fused step, grid collisions and MOBIL: kernels against naive twins, and behaviour."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import naive
+from sim.road import Road, Segment
+from sim.road.kernels import _lane_to_world_fast, _world_to_lane_fast
+from sim.traffic import kernels
+from sim.traffic import params as P
+from sim.traffic.world import World, simulate
+from traffic_helpers import make_state
+
+DT = 0.05
+SEGMENTS = [(100.0, 0.0), (80.0, 1 / 60.0), (50.0, 0.0), (70.0, -1 / 45.0)]
+
+
+def _curvy_road(lanes=3):
+    return Road(lanes=lanes, lane_width=3.5, segments=tuple(Segment(l, k) for l, k in SEGMENTS))
+
+
+# ------------------------------------------------------------------ lane coordinates
+def test_table_lane_to_world_matches_exact_geometry():
+    road = _curvy_road()
+    rng = np.random.default_rng(3)
+    s, d = rng.uniform(0, 300, 300), rng.uniform(-3, 12, 300)
+    x, y = np.zeros(300), np.zeros(300)
+    _lane_to_world_fast(road.ref_table, road.ds, s, d, x, y)
+    for k in range(300):
+        ex, ey, _ = naive.lane_to_world(SEGMENTS, s[k], d[k])
+        assert (x[k], y[k]) == pytest.approx((ex, ey), abs=2e-3)
+
+
+def test_walking_projection_matches_brute_force_from_nearby_hints():
+    road = _curvy_road()
+    rng = np.random.default_rng(4)
+    s, d = rng.uniform(1, 299, 40), rng.uniform(-2, 11, 40)
+    x, y, _ = road.to_world(s, d)
+    hint = s + rng.uniform(-4, 4, 40)  # agents move at most a few metres per step
+    out_s, out_d = np.zeros(40), np.zeros(40)
+    _world_to_lane_fast(road.ref_table, road.ds, x, y, hint, out_s, out_d)
+    np.testing.assert_allclose(out_s, s, atol=5e-3)
+    np.testing.assert_allclose(out_d, d, atol=5e-3)
+    for k in range(4):
+        bs, bd = naive.world_to_lane(SEGMENTS, x[k], y[k], 300.0, step=0.01)
+        assert (out_s[k], out_d[k]) == pytest.approx((bs, bd), abs=0.02)
+
+
+# ------------------------------------------------------------------ the fused step
+def test_step_kernel_matches_naive_controls_bicycle_and_projection():
+    road = _curvy_road()
+    rng = np.random.default_rng(5)
+    n = 12
+    lanes = rng.integers(0, 3, n)
+    st = make_state(road, lanes, rng.uniform(20, 260, n), rng.uniform(0, 30, n), v0=rng.uniform(10, 35, n))
+    st.yaw += rng.uniform(-0.05, 0.05, n)
+    st.steer[:] = rng.uniform(-0.05, 0.05, n)
+    st.acc_override[:3] = [-6.0, 1.0, np.nan]
+    st.lc_active[3] = True
+    st.lc_s0[3], st.lc_len[3], st.lc_d0[3], st.lc_d1[3] = st.s[3] - 5, 60.0, st.d_ref[3], st.d_ref[3] + 3.5
+    world = World(road, st, DT)
+    before = st.copy()
+    leader, gap = world.leader.copy(), world.gap.copy()
+    world.step()
+    for i in range(n):
+        j = leader[i]
+        look = min(max(P.LOOKAHEAD_TIME * before.v[i], P.LOOKAHEAD_MIN), P.LOOKAHEAD_MAX)
+        q = (before.s[i] + look - before.lc_s0[i]) / before.lc_len[i] if before.lc_active[i] else None
+        lat = before.d_ref[i] if q is None else (
+            before.lc_d0[i] + (before.lc_d1[i] - before.lc_d0[i]) * min(max(q, 0.0), 1.0) ** 3
+            * (10 - 15 * min(max(q, 0.0), 1.0) + 6 * min(max(q, 0.0), 1.0) ** 2))
+        over = None if math.isnan(before.acc_override[i]) else before.acc_override[i]
+        acc, steer_cmd = naive.agent_controls(
+            SEGMENTS, before.x[i], before.y[i], before.yaw[i], before.v[i], before.s[i], before.wheelbase[i],
+            before.v0[i], before.T[i], before.s0[i], before.a_max[i], before.b_comf[i], before.delta[i],
+            before.b_max[i], lat, over, gap[i] if j >= 0 else None, before.v[j] if j >= 0 else None,
+            P.LOOKAHEAD_TIME, P.LOOKAHEAD_MIN, P.LOOKAHEAD_MAX)
+        want = naive.bicycle_step(before.x[i], before.y[i], before.yaw[i], before.v[i], before.steer[i], acc,
+                                  steer_cmd, before.wheelbase[i], P.MAX_STEER, P.MAX_STEER_RATE, DT)
+        got = (st.x[i], st.y[i], st.yaw[i], st.v[i], st.a[i], st.steer[i])
+        # 1e-6: the kernel reads the road from 0.5 m samples, the twin from exact geometry
+        assert got == pytest.approx(want, abs=1e-6), i
+        bs, bd = naive.world_to_lane(SEGMENTS, st.x[i], st.y[i], 300.0, step=0.005)
+        assert (st.s[i], st.d[i]) == pytest.approx((bs, bd), abs=0.01)
+
+
+def test_parallel_and_serial_step_give_identical_trajectories():
+    road = Road.straight(3000.0, 3, 3.5)
+    rng = np.random.default_rng(6)
+    s = np.sort(rng.choice(np.arange(0, 2500, 15.0), 120, replace=False))
+    args = (road, rng.integers(0, 3, 120), s, rng.uniform(15, 30, 120))
+    runs = []
+    for parallel in (False, True):
+        st = make_state(*args, v0=np.full(120, 30.0))
+        st.mobil[:] = True
+        traj = simulate(World(road, st, DT, parallel=parallel), 100)
+        runs.append(b"".join(getattr(traj, f).tobytes() for f in ("x", "y", "yaw", "v", "lane")))
+    assert runs[0] == runs[1]
+
+
+# ------------------------------------------------------------------ sorting and collisions
+def test_insertion_sort_falls_back_on_a_scrambled_order():
+    rng = np.random.default_rng(7)
+    key = rng.uniform(0, 1, 20000)
+    order = rng.permutation(20000).astype(np.int64)
+    kernels._insertion_sort(order, key)
+    assert np.all(np.diff(key[order]) >= 0)
+    assert sorted(order) == list(range(20000))
+
+
+@pytest.mark.parametrize("heading", [0.0, math.pi / 2, 2.3])
+def test_grid_collisions_match_shapely_while_agents_move(heading):
+    """Dense random boxes on a road in any direction; the grid order carries over steps."""
+    rng = np.random.default_rng(int(heading * 10))
+    n = 300
+    along, across = rng.uniform(0, 400, n), rng.uniform(0, 14, n)
+    c, s = math.cos(heading), math.sin(heading)
+    x, y = along * c - across * s, along * s + across * c
+    yaw = heading + rng.normal(0, 0.3, n)
+    length, width = rng.choice([4.5, 5.2, 12.0], n), rng.choice([1.8, 2.0, 2.5], n)
+    active = rng.random(n) > 0.05
+    order, key = rng.permutation(n).astype(np.int64), np.zeros(n, np.int64)
+    for _ in range(4):
+        got = kernels._collisions(order, key, active, x, y, yaw, length, width)
+        want = naive.collision_pairs(active, x, y, yaw, length, width)
+        assert [tuple(p) for p in got] == sorted(want)
+        assert len(want) > 0
+        x = x + rng.normal(0, 1.0, n)
+        y = y + rng.normal(0, 1.0, n)
+
+
+def test_no_all_pairs_work_in_the_collision_sweep():
+    """Cars 25 m apart in 4 lanes: each is tested against a handful of others, not all."""
+    n = 4000
+    x = np.repeat(np.arange(n // 4) * 25.0, 4)
+    y = np.tile(np.arange(4) * 3.5 + 1.75, n // 4)
+    pairs = kernels._collision_pairs(np.ones(n, bool), x, y, np.zeros(n), np.full(n, 4.5), np.full(n, 1.8))
+    assert pairs.shape == (0, 2)
+
+
+# ------------------------------------------------------------------ MOBIL
+def _mobil_kernel(world, period=1):
+    st, road = world.state, world.road
+    started = np.zeros(len(st), bool)
+    kernels._mobil(0, period, DT, world.order, world._key, world._lane_stride, road.lane_width,
+                   road.lanes, world.active, st.lane, st.s, st.d, st.v, st.length, st.v0, st.T, st.s0,
+                   st.a_max, st.b_comf, st.delta, st.acc_override, st.mobil, st.politeness,
+                   st.mobil_threshold, st.b_safe, st.lc_duration, st.lc_cooldown, st.lc_active,
+                   st.lc_s0, st.lc_len, st.lc_d0, st.lc_d1, started)
+    return {int(i): int(road.lane_of(st.lc_d1[i])) for i in np.flatnonzero(started)}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_mobil_kernel_matches_all_pairs_twin(seed):
+    rng = np.random.default_rng(seed)
+    n = 40
+    road = Road.straight(2000.0, 4, 3.5)
+    lanes = rng.integers(0, 4, n)
+    s = rng.uniform(0, 600, n)
+    v = rng.uniform(5, 30, n)
+    st = make_state(road, lanes, s, v, v0=rng.uniform(15, 40, n), length=rng.choice([4.5, 12.0], n))
+    st.mobil[:] = rng.random(n) > 0.2
+    st.politeness[:] = rng.uniform(0, 1, n)
+    st.mobil_threshold[:] = rng.uniform(0, 0.5, n)
+    st.b_safe[:] = rng.uniform(2, 6, n)
+    world = World(road, st, DT)
+    before = st.copy()
+    got = _mobil_kernel(world)
+
+    def idm(f, j):
+        if j is None:
+            return naive.idm_accel(before.v[f], before.v0[f], before.T[f], before.s0[f], before.a_max[f], before.b_comf[f], 4.0)
+        gap = before.s[j] - before.s[f] - 0.5 * (before.length[f] + before.length[j])
+        return naive.idm_accel(before.v[f], before.v0[f], before.T[f], before.s0[f], before.a_max[f],
+                               before.b_comf[f], 4.0, gap, before.v[j])
+
+    want = naive.mobil(before.lane, before.s, before.length, idm, np.ones(n, bool), before.mobil,
+                       before.politeness, before.mobil_threshold, before.b_safe,
+                       before.s0 + before.v * before.T, 4)
+    assert got == want
+
+
+def _two_lane(with_neighbour: bool):
+    road = Road.straight(3000.0, 2, 3.5)
+    # fast car (0) 40 m behind a slow truck (1) in lane 0; optionally a car (2) alongside in lane 1
+    lanes, s, v = [0, 0], [100.0, 140.0], [25.0, 15.0]
+    if with_neighbour:
+        lanes, s, v = lanes + [1], s + [101.0], v + [25.0]
+    st = make_state(road, lanes, s, v, v0=[33.0, 15.0] + ([25.0] if with_neighbour else []))
+    st.length[1] = 12.0
+    st.mobil[0] = True
+    return road, st
+
+
+def test_fast_car_behind_slow_truck_changes_lane_and_passes():
+    road, st = _two_lane(False)
+    traj = simulate(World(road, st, DT), 600)  # 30 s
+    assert traj.lane[-1, 0] == 1 or traj.s[-1, 0] > traj.s[-1, 1]
+    assert traj.s[-1, 0] > traj.s[-1, 1] + 20  # it passed the truck
+    assert traj.v[:, 0].min() > 14.0  # without crawling behind it first
+    assert any(e.name == "mobil_lane_change_start" and e.agent == 0 for e in traj.events)
+    assert not traj.collided.any()
+
+
+def test_no_lane_change_with_a_car_alongside():
+    road, st = _two_lane(True)
+    traj = simulate(World(road, st, DT), 400)
+    # bodies overlap along the road, or the neighbour is so close behind it would have to brake
+    alongside = np.abs(traj.s[:, 2] - traj.s[:, 0]) < 0.5 * (4.5 + 4.5) + 1.0
+    assert alongside[:20].all()  # the first second at least
+    starts = [e.t for e in traj.events if e.name == "mobil_lane_change_start" and e.agent == 0]
+    for t in starts:
+        assert not alongside[int(round(t / DT))]
+    assert (traj.lane[alongside, 0] == 0).all()
+    assert not traj.collided.any()
+    # once the neighbour has moved ahead, the lane behind it is free: the car changes and passes
+    assert starts
+    assert traj.s[-1, 0] > traj.s[-1, 1]
+
+
+def test_mobil_traffic_stays_collision_free():
+    road = Road.straight(4000.0, 3, 3.5)
+    rng = np.random.default_rng(11)
+    n = 150
+    s = np.sort(rng.choice(np.arange(0, 3000, 20.0), n, replace=False))
+    st = make_state(road, rng.integers(0, 3, n), s, rng.uniform(15, 30, n), v0=rng.uniform(20, 38, n))
+    st.mobil[:] = True
+    traj = simulate(World(road, st, DT), 600)
+    changes = [e for e in traj.events if e.name == "mobil_lane_change_start"]
+    assert len(changes) > 10
+    assert not traj.collided.any()
+    assert np.all(np.abs(np.diff(traj.lane, axis=0)) <= 1)
