@@ -1,0 +1,72 @@
+"""``python -m sim generate CONFIG``, ``python -m sim check DIR``, ``python -m sim report DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_FAILED = 1
+
+
+def _workers_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, found {value}")
+    return value
+
+
+def register(sub) -> dict:
+    p = sub.add_parser("generate", help="make a dataset of many episodes (resumable)",
+                       description="Make, or finish, the dataset a config describes. Running it again on "
+                       "the same output skips complete episodes and redoes the rest.")
+    p.add_argument("config", type=Path, help="dataset config YAML (see docs/dataset-generation.md)")
+    p.add_argument("--out", type=Path, help="dataset folder (default: the config's 'out', else datasets/<name>)")
+    p.add_argument("--workers", type=_workers_arg, help="worker processes (default: the config's, else one per core)")
+    p.add_argument("--backend", choices=("local", "ray"), default="local",
+                   help="local processes (default) or Ray tasks")
+    p.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("check", help="verify a dataset: hashes, labels against masks, readability, counts")
+    p.add_argument("dataset", type=Path)
+    p.add_argument("--quiet", action="store_true", help="print problems and the summary only")
+
+    p = sub.add_parser("report", help="write an HTML report with plots of what a dataset holds")
+    p.add_argument("dataset", type=Path)
+    p.add_argument("--out", type=Path, help="report folder (default: DATASET/report)")
+    p.add_argument("--samples", type=int, default=12, help="frames on the contact sheet (default 12)")
+    return {"generate": cmd_generate, "check": cmd_check, "report": cmd_report}
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from sim.dataset.config import load_config
+    from sim.dataset.generate import generate
+
+    loaded = load_config(args.config)
+    out = args.out or Path(loaded.config.out or Path("datasets") / loaded.config.name)
+    result = generate(loaded, out, workers=args.workers, backend=args.backend, address=args.address,
+                      progress=not args.quiet)
+    print(result.line())
+    return EXIT_FAILED if result.failed else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from sim.dataset.check import check_dataset
+
+    report = check_dataset(args.dataset, progress=not args.quiet)
+    for problem in report.problems:
+        print(f"BAD {problem}", file=sys.stderr)
+    print(report.line())
+    return EXIT_FAILED if report.problems else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.dataset.report import write_report
+
+    path = write_report(args.dataset, args.out, samples=args.samples)
+    print(f"report -> {path}")
+    return 0

@@ -1,0 +1,218 @@
+"""Dataset configs (``python -m sim generate CONFIG``): schema, loading, and the episode plan.
+
+A config names scenarios with weights, how many episodes to draw, the seed, the formats,
+the train/val/test split and the executor settings::
+
+    name: nightly
+    seed: 2024
+    episodes: 100
+    out: datasets/nightly          # relative to the working directory; --out wins
+    workers: 2                     # default: one per core; --workers wins
+    formats: [native, coco, kitti]
+    split: {train: 0.8, val: 0.1, test: 0.1}
+    shard_size: 100                # episode folders per shard folder
+    timeout: 900                   # [s] per episode try; a worker past it is killed
+    max_tries: 3                   # tries per episode before it is reported failed
+    set: [sensors.cameras.0.width=640]     # --set overrides for every scenario
+    scenarios:
+      - path: ../scenarios/cut_in.yaml     # relative to this file
+        weight: 3
+        set: [duration=6]                  # overrides for this scenario only
+
+It is read with the scenario loader (file:line:column errors, ``extends:``) and validated
+with pydantic like a scenario. :func:`make_plan` turns it into one :class:`EpisodeTask` per
+episode; the plan depends on the config alone (never on workers or backend), so the same
+config gives the same files whatever runs them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from sim.errors import ScenarioError
+from sim.scenario.errors import translate
+from sim.scenario.loader import SourceMap, read_yaml
+from sim.scenario.schema import Format, Identifier, Strict
+from sim.seeding import child_rng, child_seed, root_seed
+
+SPLITS = ("train", "val", "test")
+MAX_EPISODE_SEED = 2**53 - 1
+"""Episode seeds stay below 2**53 so that YAML/JSON readers that go through float keep them."""
+
+
+class ScenarioEntry(Strict):
+    path: str = Field(min_length=1, description="scenario file, relative to the config file")
+    weight: float = Field(1.0, gt=0.0, description="relative share of the episodes")
+    set: list[str] = Field(default_factory=list, description="KEY=VALUE overrides (as --set)")
+
+
+class SplitSpec(Strict):
+    train: float = Field(0.8, ge=0.0)
+    val: float = Field(0.1, ge=0.0)
+    test: float = Field(0.1, ge=0.0)
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> SplitSpec:
+        total = self.train + self.val + self.test
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"train + val + test must be 1, found {total:g}")
+        return self
+
+
+class GenerateConfig(Strict):
+    name: Identifier
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    episodes: int = Field(ge=1, le=1_000_000)
+    scenarios: list[ScenarioEntry] = Field(min_length=1)
+    formats: list[Format] | None = Field(None, description="default: each scenario's own")
+    split: SplitSpec = SplitSpec()
+    set: list[str] = Field(default_factory=list, description="overrides for every scenario")
+    out: str | None = None
+    workers: int | None = Field(None, ge=1, le=1024)
+    shard_size: int = Field(100, ge=1)
+    timeout: float = Field(900.0, gt=0.0, description="[s] per episode try")
+    max_tries: int = Field(3, ge=1, le=100)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    path: Path
+    config: GenerateConfig
+    source: SourceMap
+
+    def scenario_file(self, entry: ScenarioEntry) -> Path:
+        """The scenario file of ``entry`` on disk (its path is relative to the config)."""
+        return self.path.parent / entry.path
+
+
+@dataclass(frozen=True)
+class EpisodeTask:
+    """Everything a worker needs to make one episode; plain data (pickles, JSON)."""
+
+    index: int
+    name: str  # folder name, e.g. ep_000012_cut_in
+    rel_dir: str  # folder relative to the dataset root, e.g. shard_00000/ep_000012_cut_in
+    scenario: str  # path as written in the config (goes into meta.json)
+    scenario_file: str  # path to open
+    overrides: tuple[str, ...]
+    seed: int
+    split: str
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["overrides"] = list(self.overrides)
+        del d["scenario_file"]  # where the config lives is not part of the dataset
+        return d
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read and validate a generate config; raises ScenarioError (with ``all_errors``)."""
+    path = Path(path)
+    data, src = read_yaml(path)
+    try:
+        config = GenerateConfig.model_validate(data)
+    except ValidationError as err:
+        errors = translate(err, data, src, GenerateConfig)
+        errors[0].all_errors = errors  # type: ignore[attr-defined]
+        raise errors[0] from None
+    for i, entry in enumerate(config.scenarios):
+        file = path.parent / entry.path
+        if not file.is_file():
+            raise src.error(f"no such scenario file: {file}", ("scenarios", i, "path"))
+        for n, item in enumerate(entry.set):
+            if "=" not in item:
+                raise src.error(f"expected KEY=VALUE, found {item!r}", ("scenarios", i, "set", n))
+    for n, item in enumerate(config.set):
+        if "=" not in item:
+            raise src.error(f"expected KEY=VALUE, found {item!r}", ("set", n))
+    return LoadedConfig(path, config, src)
+
+
+def scenario_overrides(config: GenerateConfig, entry: ScenarioEntry) -> tuple[str, ...]:
+    """The --set list for one scenario: formats, then the config's, then the entry's own."""
+    out = []
+    if config.formats is not None:
+        out.append(f"outputs.formats=[{', '.join(config.formats)}]")
+    return (*out, *config.set, *entry.set)
+
+
+def split_counts(n: int, split: SplitSpec) -> dict[str, int]:
+    """Episodes per split, summing to ``n`` (largest remainder, ties in SPLITS order)."""
+    shares = [getattr(split, s) * n for s in SPLITS]
+    counts = [math.floor(x) for x in shares]
+    order = sorted(range(3), key=lambda i: (-(shares[i] - counts[i]), i))
+    for i in order[: n - sum(counts)]:
+        counts[i] += 1
+    return dict(zip(SPLITS, counts))
+
+
+def make_plan(loaded: LoadedConfig) -> list[EpisodeTask]:
+    """One task per episode, from the config alone.
+
+    Episode i draws its scenario from generator ``episode/i`` and gets the seed of child
+    ``episode/i/seed`` of the config seed; splits are exact counts dealt by a permutation
+    drawn from child ``split``.
+    """
+    config = loaded.config
+    root = root_seed(config.seed)
+    weights = np.array([e.weight for e in config.scenarios], dtype=np.float64)
+    cdf = np.cumsum(weights / weights.sum())
+    counts = split_counts(config.episodes, config.split)
+    labels = np.repeat(np.arange(3), [counts[s] for s in SPLITS])
+    split_of = labels[child_rng(root, "split").permutation(config.episodes)]
+    tasks = []
+    for i in range(config.episodes):
+        u = child_rng(root, f"episode/{i}").random()
+        k = min(int(np.searchsorted(cdf, u, side="right")), len(config.scenarios) - 1)
+        entry = config.scenarios[k]
+        seed = int(child_seed(root, f"episode/{i}/seed").generate_state(1, np.uint64)[0] >> np.uint64(11))
+        scenario_name = Path(entry.path).stem
+        name = f"ep_{i:06d}_{scenario_name}"
+        tasks.append(
+            EpisodeTask(
+                index=i,
+                name=name,
+                rel_dir=f"shard_{i // config.shard_size:05d}/{name}",
+                scenario=entry.path,
+                scenario_file=str(loaded.scenario_file(entry)),
+                overrides=scenario_overrides(config, entry),
+                seed=seed,
+                split=SPLITS[int(split_of[i])],
+            )
+        )
+    return tasks
+
+
+def validate_scenarios(loaded: LoadedConfig, catalog) -> None:
+    """Load and resolve every scenario once (with its overrides) before any worker starts,
+    so a bad scenario or override is one clear error, not N failed episodes."""
+    from sim.scenario import load_scenario, resolve_scenario
+
+    config = loaded.config
+    for i, entry in enumerate(config.scenarios):
+        overrides = scenario_overrides(config, entry)
+        try:
+            resolve_scenario(load_scenario(loaded.scenario_file(entry), overrides), catalog)
+        except ScenarioError as err:
+            raise ScenarioError(
+                f"scenario {entry.path} (scenarios[{i}]): {err}",
+                file=str(loaded.path), line=loaded.source.locate(("scenarios", i))[1],
+            ) from None
+
+
+__all__ = [
+    "SPLITS",
+    "EpisodeTask",
+    "GenerateConfig",
+    "LoadedConfig",
+    "load_config",
+    "make_plan",
+    "split_counts",
+    "validate_scenarios",
+]

@@ -1,0 +1,174 @@
+"""Local executor: long-lived worker processes (spawn), one task each at a time, with a
+per-task timeout and retries.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: one crashed worker breaks the whole
+pool there (``BrokenProcessPool``), and a hung task cannot be stopped. Here each worker has
+its own pipe, the parent waits on pipes and process sentinels together, and a worker that
+dies or runs past ``timeout`` is killed and replaced; its task goes back in the queue
+until it has had ``max_tries`` tries.
+
+Workers are spawned (no forked OpenGL or Numba state), import the task function by name
+after setting their environment, and on Linux are killed with the parent
+(``PR_SET_PDEATHSIG``), so ``kill -9`` of the generator leaves no episode being written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """What happened to one task: ``done`` (value set), ``retry`` or ``failed`` (error set)."""
+
+    kind: str
+    index: int
+    tries: int
+    value: Any = None
+    error: str | None = None
+
+
+def worker_env(workers: int) -> dict[str, str]:
+    """Environment of every worker: a share of the cores each, EGL for OpenGL."""
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, workers)))
+    return {
+        "PYOPENGL_PLATFORM": os.environ.get("PYOPENGL_PLATFORM", "egl"),
+        "NUMBA_NUM_THREADS": threads,
+        "OMP_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+    }
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: an orphaned worker exits when its pipe closes
+
+
+def _worker_main(conn, fn_name: str, args: tuple, env: dict[str, str]) -> None:
+    _die_with_parent()
+    os.environ.update(env)
+    module, _, attr = fn_name.partition(":")
+    fn = getattr(importlib.import_module(module), attr)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            value = fn(task, *args)
+        except BaseException as err:  # noqa: BLE001 - reported to the parent, which decides
+            conn.send(("error", f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
+        else:
+            conn.send(("ok", value))
+
+
+class _Worker:
+    def __init__(self, ctx, fn_name: str, args: tuple, env: dict[str, str]) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, fn_name, args, env), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: Any = None
+        self.tries = 0
+        self.started = 0.0
+
+    def assign(self, task: Any, tries: int) -> None:
+        self.task, self.tries, self.started = task, tries, time.monotonic()
+        try:
+            self.conn.send(task)
+        except OSError:
+            pass  # it died while idle: its sentinel fires and the task is retried
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(10)
+        self.kill()
+
+
+def run_local(
+    fn_name: str,
+    tasks: Sequence[Any],
+    *,
+    workers: int,
+    timeout: float,
+    max_tries: int,
+    args: tuple = (),
+) -> Iterator[TaskEvent]:
+    """Run ``fn(task, *args)`` for every task (``fn_name`` = ``"module:function"``; each
+    task has an ``index``) in ``workers`` processes; yield a :class:`TaskEvent` per outcome.
+
+    Stopping the iteration early (or an exception in the caller) kills every worker.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    env = worker_env(workers)
+    queue: deque[tuple[Any, int]] = deque((t, 0) for t in tasks)
+    pool: list[_Worker] = []
+    try:
+        while queue or any(w.task is not None for w in pool):
+            for w in pool:
+                if w.task is None and queue:
+                    w.assign(*queue.popleft())
+            while queue and len(pool) < workers:
+                pool.append(_Worker(ctx, fn_name, args, env))
+                pool[-1].assign(*queue.popleft())
+            busy = [w for w in pool if w.task is not None]
+            now = time.monotonic()
+            wait_for = max(0.0, min(w.started + timeout - now for w in busy))
+            ready = set(wait([x for w in busy for x in (w.conn, w.process.sentinel)], timeout=wait_for))
+            now = time.monotonic()
+            for w in busy:
+                if w.conn in ready or w.process.sentinel in ready:
+                    try:
+                        status, payload = w.conn.recv()
+                    except (EOFError, OSError):
+                        w.process.join(5)  # reap it, so the exit code is known
+                        status, payload = "crash", f"worker {w.process.pid} died (exit code {w.process.exitcode})"
+                elif now - w.started >= timeout:
+                    status, payload = "crash", f"timed out after {timeout:g} s; worker {w.process.pid} killed"
+                else:
+                    continue
+                task, tries = w.task, w.tries + 1
+                w.task = None
+                if status == "ok":
+                    yield TaskEvent("done", task.index, tries, value=payload)
+                    continue
+                if status == "crash":
+                    w.kill()
+                    pool.remove(w)
+                if tries < max_tries:
+                    queue.append((task, tries))
+                    yield TaskEvent("retry", task.index, tries, error=payload)
+                else:
+                    yield TaskEvent("failed", task.index, tries, error=payload)
+        for w in pool:
+            w.stop()
+        pool.clear()
+    finally:
+        for w in pool:
+            w.kill()

@@ -1,0 +1,81 @@
+"""The episode function every executor runs: one :class:`EpisodeTask` -> one episode folder.
+
+The same function runs in the local process pool and as a Ray task, so both backends write
+the same bytes. It is idempotent: a folder that is already complete is left alone, stale
+partial folders of the episode are removed first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import resource
+import shutil
+import sys
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from sim.dataset.config import EpisodeTask
+
+
+@lru_cache(maxsize=1)
+def _catalog():
+    # one catalog per process: workers are long-lived and run many episodes
+    from sim.assets import load_catalog
+
+    return load_catalog()
+
+
+@lru_cache(maxsize=32)
+def _scenario(scenario_file: str, scenario: str, overrides: tuple[str, ...]):
+    from sim.scenario import load_scenario
+
+    loaded = load_scenario(scenario_file, list(overrides))
+    # meta.json records the path as written in the config, not where this process found it
+    return dataclasses.replace(loaded, path=Path(scenario))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far [MiB] (Linux reports KiB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def is_complete(episode_dir: Path) -> bool:
+    """An episode folder that exists was renamed into place after its manifest: complete."""
+    return (episode_dir / "manifest.json").is_file()
+
+
+def remove_partials(episode_dir: Path) -> None:
+    for stale in episode_dir.parent.glob(f".{episode_dir.name}.partial-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def run_task(task: EpisodeTask, root: str) -> dict:
+    """Write episode ``task`` under dataset ``root``; returns a small summary dict."""
+    from sim.dataset.episode import run_episode
+    from sim.scenario import resolve_scenario
+
+    started = time.perf_counter()
+    out = Path(root) / task.rel_dir
+    if is_complete(out):
+        return {"index": task.index, "skipped": True, "frames": 0, "objects": 0, "seconds": 0.0,
+                "pid": os.getpid(), "peak_rss_mb": peak_rss_mb()}
+    remove_partials(out)
+    if out.exists():
+        shutil.rmtree(out)  # a folder without manifest is not ours to trust
+    catalog = _catalog()
+    loaded = _scenario(task.scenario_file, task.scenario, task.overrides)
+    resolved = resolve_scenario(loaded, catalog, task.seed)
+    summary = run_episode(loaded, resolved, catalog, out, overwrite=False, progress=False)
+    return {
+        "index": task.index,
+        "skipped": False,
+        "frames": summary.frames,
+        "objects": summary.labelled_objects,
+        "seconds": time.perf_counter() - started,
+        "pid": os.getpid(),
+        "peak_rss_mb": peak_rss_mb(),
+        "gl_renderer": summary.gl_renderer,
+    }
