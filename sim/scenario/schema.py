@@ -234,8 +234,14 @@ class EventTrigger(Strict):
     event: Identifier
 
 
+class SpeedTrigger(_Compare):
+    """Speed [m/s] of actor ``to``, e.g. ``{type: speed, to: lead, below: 1.0}``."""
+
+    type: Literal["speed"]
+
+
 TriggerSpec = Annotated[
-    TimeTrigger | GapTrigger | DistanceTrigger | TtcTrigger | EventTrigger,
+    TimeTrigger | GapTrigger | DistanceTrigger | TtcTrigger | EventTrigger | SpeedTrigger,
     Field(discriminator="type"),
 ]
 
@@ -270,8 +276,57 @@ class SetSpeedSpec(Strict):
     trigger: TriggerSpec | None = None
 
 
+class CutOutSpec(Strict):
+    """Leave the current lane for the adjacent one on ``side`` (skipped, with a
+    ``cut_out_impossible`` event, when there is no lane there)."""
+
+    type: Literal["cut_out"]
+    side: Literal["left", "right"] = "left"
+    duration: Num(gt=0.5, le=15.0) = 2.5
+    trigger: TriggerSpec | None = None
+
+
+class StopSpec(Strict):
+    """Brake at ``decel`` to a standstill and stay (a later set_speed/accelerate drives off)."""
+
+    type: Literal["stop"]
+    decel: Num(gt=0.0, le=12.0) = Field(3.0, description="[m/s^2]")
+    trigger: TriggerSpec | None = None
+
+
+class AccelerateSpec(Strict):
+    """Accelerate at ``accel`` (still braking for a leader) up to ``speed``, then keep it."""
+
+    type: Literal["accelerate"]
+    speed: Num(ge=0.0, le=80.0) = Field(description="[m/s] target speed")
+    accel: Num(gt=0.0, le=10.0) = Field(2.0, description="[m/s^2]")
+    trigger: TriggerSpec | None = None
+
+
+class StalledSpec(Strict):
+    """Break down: brake at ``decel`` to a standstill (at once if standing) and never move
+    again; later maneuvers of this actor do not run."""
+
+    type: Literal["stalled"]
+    decel: Num(gt=0.0, le=12.0) = Field(4.0, description="[m/s^2]")
+    trigger: TriggerSpec | None = None
+
+
+class MobilSpec(Strict):
+    """Free lane changes from the trigger on: MOBIL (Kesting et al. 2007) picks the lane."""
+
+    type: Literal["mobil"]
+    politeness: Num(ge=0.0, le=1.0) = Field(0.3, description="weight of the others' gain")
+    threshold: Num(ge=0.0, le=5.0) = Field(0.2, description="[m/s^2] advantage needed")
+    safe_decel: Num(gt=0.0, le=12.0) = Field(4.0, description="[m/s^2] most braking imposed on the new follower")
+    duration: Num(gt=0.5, le=15.0) = Field(3.0, description="[s] of one lane change")
+    trigger: TriggerSpec | None = None
+
+
 ManeuverSpec = Annotated[
-    LaneChangeSpec | CutInSpec | HardBrakeSpec | SetSpeedSpec, Field(discriminator="type")
+    LaneChangeSpec | CutInSpec | HardBrakeSpec | SetSpeedSpec | CutOutSpec | StopSpec
+    | AccelerateSpec | StalledSpec | MobilSpec,
+    Field(discriminator="type"),
 ]
 
 

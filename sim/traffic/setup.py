@@ -10,20 +10,37 @@ from sim.assets import Catalog
 from sim.classes import BY_NAME
 from sim.road import Road, Segment
 from sim.scenario.schema import (
+    AccelerateSpec,
     CutInSpec,
+    CutOutSpec,
     DistanceTrigger,
     EventTrigger,
     GapTrigger,
     HardBrakeSpec,
     LaneChangeSpec,
+    MobilSpec,
     RoadSpec,
     ScenarioSpec,
     SetSpeedSpec,
+    SpeedTrigger,
+    StalledSpec,
+    StopSpec,
     TimeTrigger,
     TtcTrigger,
 )
 from sim.traffic import params as P
-from sim.traffic.maneuvers import CutIn, HardBrake, LaneChange, SetSpeed, Trigger
+from sim.traffic.maneuvers import (
+    Accelerate,
+    CutIn,
+    CutOut,
+    HardBrake,
+    LaneChange,
+    Mobil,
+    SetSpeed,
+    Stalled,
+    Stop,
+    Trigger,
+)
 from sim.traffic.state import KIND_PEDESTRIAN, KIND_TWO_WHEELER, KIND_VEHICLE, AgentState
 from sim.traffic.world import World
 
@@ -103,7 +120,7 @@ def _trigger(t, index: dict[str, int]) -> Trigger:
         return Trigger("time", at=float(t.at))
     if isinstance(t, EventTrigger):
         return Trigger("event", other=index[t.actor], event=t.event)
-    kind = {GapTrigger: "gap", DistanceTrigger: "distance", TtcTrigger: "ttc"}[type(t)]
+    kind = {GapTrigger: "gap", DistanceTrigger: "distance", TtcTrigger: "ttc", SpeedTrigger: "speed"}[type(t)]
     return Trigger(kind, other=index[t.to], above=t.above, below=t.below)
 
 
@@ -117,6 +134,16 @@ def _maneuver(m, index: dict[str, int]):
         return HardBrake(float(m.decel), None if m.duration is None else float(m.duration), trig)
     if isinstance(m, SetSpeedSpec):
         return SetSpeed(float(m.speed), trig)
+    if isinstance(m, CutOutSpec):
+        return CutOut(m.side, float(m.duration), trig)
+    if isinstance(m, StopSpec):
+        return Stop(float(m.decel), trig)
+    if isinstance(m, AccelerateSpec):
+        return Accelerate(float(m.speed), float(m.accel), trig)
+    if isinstance(m, StalledSpec):
+        return Stalled(float(m.decel), trig)
+    if isinstance(m, MobilSpec):
+        return Mobil(float(m.politeness), float(m.threshold), float(m.safe_decel), float(m.duration), trig)
     raise TypeError(f"unknown maneuver {type(m).__name__}")  # pragma: no cover
 
 

@@ -55,6 +55,7 @@ class World:
         self.dt = float(dt)
         self.step_index = 0
         self.scripts = ScriptRunner(scripts or {})
+        self.scripts.n_lanes = road.lanes
         self.stop_on_collision = stop_on_collision
         self.stopped = False
         self.collisions: list[Collision] = []
