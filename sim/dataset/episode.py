@@ -32,6 +32,8 @@ from sim.dataset.writers.native import NativeWriter
 from sim.dataset.writers.yolo import YoloWriter
 from sim.errors import OutputError
 from sim.labels import SceneObject, label_frame
+from sim.perturb.apply import applied_list
+from sim.perturb.effects import SensorEffects
 from sim.render.camera import CameraModel, mount_transform, pose_matrix
 from sim.render.renderer import AgentView, FrameRenderer, Lighting
 from sim.render.scene import MeshArrays, build_static
@@ -180,6 +182,7 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
     frames_written = 0
     labelled = 0
     renderer = FrameRenderer(static, lighting(resolved))
+    effects = SensorEffects(resolved.perturbations, seed_root)
     pending: deque[tuple[FrameData, Future]] = deque()
     counters = [0] * len(cameras)
     total_frames = sum(len(due) for _, due in ticks)
@@ -192,6 +195,8 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
                 for ci in due:
                     cam = cameras[ci]
                     rgb, buffers = renderer.render(cam, T_world_ego, views)
+                    if effects:  # fog, noise, ...: the image changes, the labels do not
+                        rgb = effects.apply(rgb, buffers.depth, cam.name, counters[ci])
                     T_cam_world = np.linalg.inv(T_world_ego @ cam.T_ego_cam)
                     labels = label_frame(buffers, objects, cam, T_cam_world, int(resolved.outputs.min_pixels))
                     frame = FrameData(cam, counters[ci], step, float(traj.t[step]), rgb, buffers, labels, T_world_ego)
@@ -248,7 +253,7 @@ def _meta(loaded: LoadedScenario, resolved: ScenarioSpec, resolved_text: str, tr
         },
         "duration": float(resolved.duration),
         "step": float(resolved.step),
-        "perturbations": [],
+        "perturbations": applied_list(resolved),
         "metrics": episode_metrics(traj),
         "events": [
             {"t": e.t, "agent": agents[e.agent].id, "name": agents[e.agent].name, "event": e.name,

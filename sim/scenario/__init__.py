@@ -65,6 +65,9 @@ def dump_resolved(spec: ScenarioSpec) -> str:
     data = spec.model_dump(mode="json", exclude_none=True)
     if spec.background.count == 0:
         data.pop("background", None)  # expanded into explicit actors bg_000, bg_001, ...
+    data.pop("sweep", None)  # only `python -m sim sweep` reads it
+    if not data.get("perturbations"):
+        data.pop("perturbations", None)
     yaml = YAML(typ="rt")
     yaml.default_flow_style = None
     yaml.width = 100

@@ -97,6 +97,8 @@ def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | No
             data[name] = spec.background  # drawn per vehicle below
         elif name == "seed":
             data[name] = seed
+        elif name in ("perturbations", "sweep"):
+            data[name] = getattr(spec, name)  # drawn by sim.perturb / used by the sweep only
         else:
             data[name] = _draw(getattr(spec, name), rng, params)
     background = spec.background
@@ -105,7 +107,9 @@ def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | No
     _check_names_and_assets(resolved, src, catalog)
     resolved = _appearance(resolved, catalog, child_rng(root, "appearance"))
     resolved = _place_background(resolved, background, catalog, child_rng(root, "background"), src, params)
-    return resolved
+    from sim.perturb.apply import apply_perturbations  # late: sim.perturb builds on this package
+
+    return apply_perturbations(resolved, catalog, child_rng(root, "perturb"), src)
 
 
 def _check_names_and_assets(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:

@@ -432,6 +432,25 @@ class OutputsSpec(Strict):
     )
 
 
+class PerturbationSpec(Strict):
+    """An edge case or sensor effect from the catalogue in sim/perturb (docs/perturbations.md)."""
+
+    name: Identifier
+    rate: Num(ge=0.0, le=1.0) = Field(1.0, description="probability that an episode gets it")
+    params: dict[Identifier, Num()] = Field(
+        default_factory=dict, description="override the catalogue's parameter laws (numbers or distributions)"
+    )
+    applied: bool = Field(
+        False, description="set in scenario.resolved.yaml: the scenario already carries its changes"
+    )
+
+
+class SweepSpec(Strict):
+    """What ``python -m sim sweep`` varies by default: ``--set`` key -> distribution."""
+
+    vary: dict[str, Num()] = Field(default_factory=dict)
+
+
 class ScenarioSpec(Strict):
     name: Identifier
     description: str = ""
@@ -447,3 +466,5 @@ class ScenarioSpec(Strict):
     environment: EnvironmentSpec = EnvironmentSpec()
     sensors: SensorsSpec = SensorsSpec()
     outputs: OutputsSpec = OutputsSpec()
+    perturbations: list[PerturbationSpec] = []
+    sweep: SweepSpec | None = None
