@@ -280,3 +280,23 @@ def test_ray_backend_writes_the_same_files(reference, tmp_path):
     proc = sim("generate", str(TINY), "--out", str(out), "--workers", "2", "--backend", "ray", "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert_same_tree(reference, out)
+
+
+def test_episodes_that_keep_failing_are_reported_and_the_run_ends(tmp_path):
+    # every try times out (0.5 s is less than a worker's start-up): the run must still end,
+    # say which episodes failed, exit 1, and leave a manifest that check rejects
+    cfg = tmp_path / "timeout.yaml"
+    cfg.write_text(TINY.read_text().replace("timeout: 300", "timeout: 0.5").replace("max_tries: 2", "max_tries: 1")
+                   .replace("episodes: 4", "episodes: 2").replace("../../scenarios", str(REPO / "scenarios")))
+    out = tmp_path / "out"
+    proc = sim("generate", str(cfg), "--out", str(out), "--workers", "2", "--quiet")
+    assert proc.returncode == 1, proc.stderr
+    assert "2 failed: episodes 0, 1" in proc.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert not manifest["complete"] and manifest["counts"]["episodes"] == 0
+    assert [m["index"] for m in manifest["missing"]] == [0, 1]
+    assert "timed out after 0.5 s" in manifest["missing"][0]["error"]
+    assert "FAILED after 1 tries" in (out / "generate.log").read_text()
+    check = sim("check", str(out), "--quiet")
+    assert check.returncode == 1
+    assert "BAD shard_00000/ep_000000_cut_in: episode missing (timed out after 0.5 s" in check.stderr

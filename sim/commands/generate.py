@@ -48,8 +48,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     loaded = load_config(args.config)
     out = args.out or Path(loaded.config.out or Path("datasets") / loaded.config.name)
-    result = generate(loaded, out, workers=args.workers, backend=args.backend, address=args.address,
-                      progress=not args.quiet)
+    try:
+        result = generate(loaded, out, workers=args.workers, backend=args.backend, address=args.address,
+                          progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"interrupted; complete episodes are kept: run the same command again to resume ({out})",
+              file=sys.stderr)
+        return 130
     print(result.line())
     return EXIT_FAILED if result.failed else 0
 

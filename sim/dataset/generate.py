@@ -163,9 +163,10 @@ def _run(todo, root, workers, config, backend, address, progress, result: Genera
     bar = tqdm(total=result.planned, initial=result.already, unit="ep", desc=config.name,
                disable=not progress, dynamic_ncols=True)
     t0 = time.perf_counter()
+    by_index = {t.index: t for t in todo}
     try:
         for event in _events(backend, todo, root, workers, config, address):
-            _record(event, todo, result, log)
+            _record(event, by_index, result, log)
             if event.kind != "retry":
                 bar.update(1)
             rate = result.frames / max(time.perf_counter() - t0, 1e-9)
@@ -174,8 +175,8 @@ def _run(todo, root, workers, config, backend, address, progress, result: Genera
         bar.close()
 
 
-def _record(event: TaskEvent, todo: list[EpisodeTask], result: GenerateResult, log: logging.Logger) -> None:
-    task = next(t for t in todo if t.index == event.index)
+def _record(event: TaskEvent, by_index: dict[int, EpisodeTask], result: GenerateResult, log: logging.Logger) -> None:
+    task = by_index[event.index]
     if event.kind == "done":
         v = event.value
         result.made += 0 if v["skipped"] else 1
