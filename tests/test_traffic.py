@@ -47,7 +47,7 @@ def test_leader_search_matches_all_pairs(n):
         assert np.all(np.diff(key[order]) >= 0)
         leader = np.zeros(n, np.int32)
         gap = np.zeros(n)
-        kernels._find_leaders(order, key, lane, s, length, active, lc_active, lc_lane, stride, leader, gap)
+        kernels._find_leaders(order, key[order], lane, s, length, active, lc_active, lc_lane, stride, leader, gap)
         want_leader, want_gap = naive.leaders(lane, s, length, active, lc_active, lc_lane)
         np.testing.assert_array_equal(leader, want_leader)
         np.testing.assert_allclose(gap, want_gap)

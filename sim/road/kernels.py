@@ -110,98 +110,112 @@ def _world_to_lane(ref_x, ref_y, ref_h, ds, x, y, s_hint, window, out_s, out_d):
         out_s[i], out_d[i] = _world_to_lane_one(ref_x, ref_y, ref_h, ds, x[i], y[i], s_hint[i], window)
 
 
-# --- fast path of the traffic step: one table row per sample, no search window -----------
-# ``ref`` is Road.ref_table: rows [x, y, cos h, sin h, curvature of the interval], so a
-# lookup touches one cache line and a straight interval costs no trigonometry at all.
+# --- fast path of the traffic step: closed-form geometry per segment ------------------------
+# ``seg`` is Road.segment_table: one row per straight or arc segment, [s_start, x0, y0,
+# cos h0, sin h0, curvature]. A handful of rows stays in L1 whatever the road's length, and
+# positions come from exact formulas (no sampling error); a straight costs no trigonometry.
 
 
 @numba.njit(cache=True)
-def _lane_to_world_xy(ref, ds, s, d):
-    """(s, d) -> (x, y) for one point, from the table; the ends extrapolate straight."""
-    n = ref.shape[0]
-    k = int(math.floor(s / ds))
-    if k < 0:
-        k = 0
-    if k > n - 2:
-        k = n - 2
-    u = s - k * ds
-    c0 = ref[k, 2]
-    s0 = ref[k, 3]
-    kappa = ref[k, 4]
-    if abs(kappa) < _STRAIGHT or u < 0.0 or u > ds:
-        return ref[k, 0] + u * c0 - d * s0, ref[k, 1] + u * s0 + d * c0
+def _segment_of(seg, s):
+    """Index of the segment holding arc length s (the first/last one beyond the ends)."""
+    k = 0
+    m = seg.shape[0]
+    while k + 1 < m and seg[k + 1, 0] <= s:
+        k += 1
+    return k
+
+
+@numba.njit(cache=True)
+def _segment_point(seg, k, u, d):
+    """(x, y, cos h, sin h) at distance u along segment k (extended past its ends), offset d."""
+    x0 = seg[k, 1]
+    y0 = seg[k, 2]
+    c0 = seg[k, 3]
+    s0 = seg[k, 4]
+    kappa = seg[k, 5]
+    if abs(kappa) < _STRAIGHT:
+        return x0 + u * c0 - d * s0, y0 + u * s0 + d * c0, c0, s0
     cu = math.cos(kappa * u)
     su = math.sin(kappa * u)
     c = c0 * cu - s0 * su  # cos(h0 + kappa u)
     sn = s0 * cu + c0 * su
-    x = ref[k, 0] + (sn - s0) / kappa
-    y = ref[k, 1] - (c - c0) / kappa
-    return x - d * sn, y + d * c
+    return x0 + (sn - s0) / kappa - d * sn, y0 - (c - c0) / kappa + d * c, c, sn
 
 
 @numba.njit(cache=True)
-def _interval_foot(ref, k, x, y):
-    """Foot of (x, y) on interval k extended beyond its ends: (u unclamped, d)."""
-    px = x - ref[k, 0]
-    py = y - ref[k, 1]
-    c0 = ref[k, 2]
-    s0 = ref[k, 3]
-    kappa = ref[k, 4]
+def _lane_to_world_xy(seg, s, d):
+    """(s, d) -> (x, y) for one point, exact on straight and arc segments."""
+    k = _segment_of(seg, s)
+    x, y, _, _ = _segment_point(seg, k, s - seg[k, 0], d)
+    return x, y
+
+
+@numba.njit(cache=True)
+def _segment_foot(seg, k, x, y, u_ref):
+    """Foot of (x, y) on segment k extended beyond its ends: (u unclamped, d).
+
+    On an arc the angle is measured from the point at ``u_ref`` (near the answer), so arcs
+    longer than half a turn stay unambiguous.
+    """
+    px = x - seg[k, 1]
+    py = y - seg[k, 2]
+    c0 = seg[k, 3]
+    s0 = seg[k, 4]
+    kappa = seg[k, 5]
     if abs(kappa) < _STRAIGHT:
         return px * c0 + py * s0, -px * s0 + py * c0
     r = 1.0 / kappa
-    # arc centre relative to the interval start, then the angle swept from start to point
+    # centre relative to the segment start; radial vector of the reference point
     ox = -r * s0
     oy = r * c0
+    cr = math.cos(kappa * u_ref)
+    sr = math.sin(kappa * u_ref)
+    ax = -ox * cr + oy * sr
+    ay = -ox * sr - oy * cr
     rx = px - ox
     ry = py - oy
     dist = math.sqrt(rx * rx + ry * ry)
-    dpsi = math.atan2(-ox * ry + oy * rx, -ox * rx - oy * ry)
+    dpsi = math.atan2(ax * ry - ay * rx, ax * rx + ay * ry)
     if kappa < 0.0:
         dpsi = -dpsi
-    u = abs(r) * dpsi
+    u = u_ref + abs(r) * dpsi
     d = r - dist if kappa > 0.0 else dist + r
     return u, d
 
 
 @numba.njit(cache=True)
-def _world_to_lane_walk(ref, ds, x, y, s_hint):
-    """(x, y) -> (s, d), walking interval by interval from the one holding ``s_hint``.
-
-    Agents move a few samples per step, so this visits one or two intervals where the
-    windowed search (_world_to_lane_one) visits 13. Past either end of the line, s is
-    extrapolated along the end interval.
-    """
-    n = ref.shape[0]
-    k = int(s_hint / ds)
-    if k < 0:
-        k = 0
-    if k > n - 2:
-        k = n - 2
+def _world_to_lane_walk(seg, x, y, s_hint):
+    """(x, y) -> (s, d), starting from the segment that holds ``s_hint`` and walking to a
+    neighbour while the foot falls outside; the first and last segments extend the line."""
+    m = seg.shape[0]
+    k = _segment_of(seg, s_hint)
     direction = 0
-    for _ in range(n):
-        u, d = _interval_foot(ref, k, x, y)
+    for _ in range(m + 1):
+        length = seg[k + 1, 0] - seg[k, 0] if k + 1 < m else np.inf
+        u_ref = min(max(s_hint - seg[k, 0], 0.0), length)
+        u, d = _segment_foot(seg, k, x, y, u_ref)
         if u < 0.0 and k > 0 and direction <= 0:
             k -= 1
             direction = -1
-        elif u > ds and k < n - 2 and direction >= 0:
+        elif u > length and k + 1 < m and direction >= 0:
             k += 1
             direction = 1
         else:
-            # walked past a shared sample and the point lies behind it: the foot is the sample
-            if (direction > 0 and u < 0.0) or (direction < 0 and u > ds):
-                u = min(max(u, 0.0), ds)
-            return k * ds + u, d
-    return k * ds, 0.0  # pragma: no cover - the walk ends within n intervals
+            # walked over a joint and the point lies behind it: the foot is the joint
+            if (direction > 0 and u < 0.0) or (direction < 0 and u > length):
+                u = min(max(u, 0.0), length)
+            return seg[k, 0] + u, d
+    return seg[k, 0], 0.0  # pragma: no cover - the walk ends within m steps
 
 
 @numba.njit(cache=True)
-def _world_to_lane_fast(ref, ds, x, y, s_hint, out_s, out_d):
+def _world_to_lane_fast(seg, x, y, s_hint, out_s, out_d):
     for i in range(x.shape[0]):
-        out_s[i], out_d[i] = _world_to_lane_walk(ref, ds, x[i], y[i], s_hint[i])
+        out_s[i], out_d[i] = _world_to_lane_walk(seg, x[i], y[i], s_hint[i])
 
 
 @numba.njit(cache=True)
-def _lane_to_world_fast(ref, ds, s, d, out_x, out_y):
+def _lane_to_world_fast(seg, s, d, out_x, out_y):
     for i in range(s.shape[0]):
-        out_x[i], out_y[i] = _lane_to_world_xy(ref, ds, s[i], d[i])
+        out_x[i], out_y[i] = _lane_to_world_xy(seg, s[i], d[i])

@@ -38,9 +38,9 @@ class Road:
     ref_x: np.ndarray = field(init=False, repr=False, compare=False)
     ref_y: np.ndarray = field(init=False, repr=False, compare=False)
     ref_heading: np.ndarray = field(init=False, repr=False, compare=False)
-    ref_table: np.ndarray = field(init=False, repr=False, compare=False)
-    """(n, 5) float64 rows [x, y, cos h, sin h, curvature of the interval to the next
-    sample (last row repeats)]: one cache line per lookup in the traffic step's kernels."""
+    segment_table: np.ndarray = field(init=False, repr=False, compare=False)
+    """(m, 6) float64, one row per segment: [s_start, x0, y0, cos h0, sin h0, curvature];
+    the traffic step's exact, cache-resident lane-coordinate kernels read this."""
 
     def __post_init__(self) -> None:
         if self.lanes < 1:
@@ -53,10 +53,7 @@ class Road:
         object.__setattr__(self, "ref_x", x)
         object.__setattr__(self, "ref_y", y)
         object.__setattr__(self, "ref_heading", h)
-        kappa = np.diff(h) / SAMPLE_SPACING  # headings are unwrapped: plain differences
-        kappa = np.append(kappa, kappa[-1] if len(kappa) else 0.0)
-        table = np.ascontiguousarray(np.stack([x, y, np.cos(h), np.sin(h), kappa], axis=1))
-        object.__setattr__(self, "ref_table", table)
+        object.__setattr__(self, "segment_table", _segment_table(self.segments, self.origin))
 
     @classmethod
     def straight(cls, length: float, lanes: int, lane_width: float, **kwargs) -> Road:
@@ -102,6 +99,25 @@ class Road:
         out_s, out_d = np.empty_like(x), np.empty_like(x)
         _world_to_lane(self.ref_x, self.ref_y, self.ref_heading, self.ds, x, y, s_hint, window or 40, out_s, out_d)
         return out_s, out_d
+
+
+def _segment_table(segments, origin) -> np.ndarray:
+    """Start pose of every segment, chained exactly: rows [s0, x0, y0, cos h0, sin h0, k]."""
+    rows = []
+    x0, y0, h0 = origin
+    s0 = 0.0
+    for seg in segments:
+        k = seg.curvature
+        rows.append((s0, x0, y0, math.cos(h0), math.sin(h0), k))
+        u = seg.length
+        if abs(k) < 1e-12:
+            x0, y0 = x0 + u * math.cos(h0), y0 + u * math.sin(h0)
+        else:
+            x0, y0 = (x0 + (math.sin(h0 + k * u) - math.sin(h0)) / k,
+                      y0 - (math.cos(h0 + k * u) - math.cos(h0)) / k)
+            h0 = h0 + k * u
+        s0 += u
+    return np.array(rows, dtype=np.float64)
 
 
 def _sample_reference(segments, origin, ds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

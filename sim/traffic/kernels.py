@@ -23,10 +23,9 @@ import math
 import numba
 import numpy as np
 
-from sim.road.kernels import _lane_to_world_xy, _world_to_lane_one, _world_to_lane_walk
+from sim.road.kernels import _lane_to_world_xy, _world_to_lane_walk
 
 _INACTIVE_KEY = 1e300
-_PROJECTION_WINDOW = 6  # reference samples searched either side of the previous s
 _GRID_OFFSET = 1 << 30  # keeps grid cell indices positive
 _GRID_ROW = 1 << 31  # key = column * _GRID_ROW + row
 _GRID_INACTIVE = np.iinfo(np.int64).max
@@ -96,12 +95,13 @@ def _insertion_sort(order, key):
 
 
 @numba.njit(cache=True)
-def _find_leaders(order, key, lane, s, length, active, lc_active, lc_lane, lane_stride,
+def _find_leaders(order, sorted_key, lane, s, length, active, lc_active, lc_lane, lane_stride,
                   leader, gap):
     """Leader (index, -1 if none) and bumper gap [m] of every agent.
 
-    ``order`` is sorted by ``key = lane * lane_stride + s``. An agent changing lanes also
-    occupies its target lane: it sees the leader there, and the follower there sees it.
+    ``order`` is sorted by ``key = lane * lane_stride + s``; ``sorted_key = key[order]``.
+    An agent changing lanes also occupies its target lane: it sees the leader there, and
+    the follower there sees it.
     """
     n = order.shape[0]
     for i in range(n):
@@ -113,14 +113,11 @@ def _find_leaders(order, key, lane, s, length, active, lc_active, lc_lane, lane_
         if active[i] and active[j] and lane[i] == lane[j]:
             leader[i] = j
             gap[i] = s[j] - s[i] - 0.5 * (length[i] + length[j])
-    sorted_keys = np.empty(n)
-    for k in range(n):
-        sorted_keys[k] = key[order[k]]
     for c in range(n):
         if not active[c] or not lc_active[c] or lc_lane[c] == lane[c]:
             continue
         target = lc_lane[c]
-        pos = np.searchsorted(sorted_keys, target * lane_stride + s[c])
+        pos = np.searchsorted(sorted_key, target * lane_stride + s[c])
         # the leader is the nearest agent ahead by centre position (gaps can be negative
         # while a changer overlaps the target lane's traffic)
         if pos < n:
@@ -136,13 +133,15 @@ def _find_leaders(order, key, lane, s, length, active, lc_active, lc_lane, lane_
 
 
 @numba.njit(cache=True)
-def _refresh(order, key, lane_stride, lane_width, n_lanes, active, lane, s, d, width, length,
-             lc_active, lc_d1, lc_lane, leader, gap):
+def _refresh(order, key, sorted_key, rank, lane_stride, lane_width, n_lanes, active, lane, s, d,
+             v, width, length, lc_active, lc_d1, lc_lane, leader, gap, v_lead):
     """Per-lane order, changers' second lane, then every leader and gap (one call).
 
     A changer joins its target lane's traffic once its body overlaps that lane (followers
     there react from then on, not from the first blink): ``lc_lane`` is that lane, else
-    the agent's own.
+    the agent's own. ``v_lead``: the leader's speed [m/s] (0 without one), frozen for _step.
+    ``sorted_key`` = key[order] and ``rank`` (position of each agent in order) are kept for
+    _mobil.
     """
     n = s.shape[0]
     for i in range(n):
@@ -153,16 +152,23 @@ def _refresh(order, key, lane_stride, lane_width, n_lanes, active, lane, s, d, w
             if abs(d[i] - (target + 0.5) * lane_width) < 0.5 * (lane_width + width[i]):
                 lc_lane[i] = target
     _insertion_sort(order, key)
-    _find_leaders(order, key, lane, s, length, active, lc_active, lc_lane, lane_stride, leader, gap)
+    for k in range(n):
+        sorted_key[k] = key[order[k]]
+        rank[order[k]] = k
+    _find_leaders(order, sorted_key, lane, s, length, active, lc_active, lc_lane, lane_stride,
+                  leader, gap)
+    for i in range(n):
+        v_lead[i] = v[leader[i]] if leader[i] >= 0 else 0.0
 
 
 @numba.njit(cache=True)
-def _agent_controls(ref, ds, x, y, c, sn, v, s, wheelbase, v0, T, s0, a_max, b_comf, delta,
+def _agent_controls(ref, x, y, c, sn, v, s, wheelbase, v0, T, s0, a_max, b_comf, delta,
                     b_max, lat_ref, override, has_leader, gap, v_leader, look_time, look_min,
                     look_max):
     """Acceleration [m/s^2] and steering target [rad] of one agent from the frozen state.
 
-    Scalars in (one agent): passing arrays to a helper per agent costs more than the work.
+    Scalars in (one agent), and ``ref`` the road's segment table: passing many arrays to a
+    helper per agent costs more than the work.
     ``c``, ``sn``: cosine and sine of the heading. ``lat_ref``: lateral target offset d [m]
     at the lookahead point.
     """
@@ -179,7 +185,7 @@ def _agent_controls(ref, ds, x, y, c, sn, v, s, wheelbase, v0, T, s0, a_max, b_c
         acc = max(override, -b_max)
     # pure pursuit from the rear axle towards a point on the reference path ahead
     look = min(max(look_time * v, look_min), look_max)
-    xt, yt = _lane_to_world_xy(ref, ds, s + look, lat_ref)
+    xt, yt = _lane_to_world_xy(ref, s + look, lat_ref)
     dx = xt - (x - 0.5 * wheelbase * c)
     dy = yt - (y - 0.5 * wheelbase * sn)
     lx = c * dx + sn * dy
@@ -222,42 +228,34 @@ def _integrate(dt, active, x, y, yaw, v, a, steer, wheelbase, steer_max, steer_r
                 wheelbase[i], steer_max[i], steer_rate_max[i], acc_cmd[i], steer_cmd[i])
 
 
-def _step_py(dt, ref, ds, lane_width, n_lanes, look_time,
-             look_min, look_max, active, x, y, yaw, v, a, steer, s, d, lane, wheelbase,
-             v0, T, s0, a_max, b_comf, delta, b_max, steer_max, steer_rate_max, d_ref,
-             lc_active, lc_s0, lc_len, lc_d0, lc_d1, acc_override, leader, gap,
-             acc_cmd, steer_cmd, cos_yaw, sin_yaw, done):
-    """One physics step of every agent: decide (all), move (all), lane coordinates, and
-    close finished lane changes (``done[i]`` says which closed this step).
+def _step_py(dt, ref, lane_width, n_lanes, look_time, look_min, look_max, active, x, y,
+             yaw, v, a, steer, s, d, lane, wheelbase, v0, T, s0, a_max, b_comf, delta, b_max,
+             steer_max, steer_rate_max, d_ref, lc_active, lc_s0, lc_len, lc_d0, lc_d1,
+             acc_override, leader, gap, v_lead, done):
+    """One physics step of every agent in a single pass over memory: decide, move, refresh
+    lane coordinates, close a finished lane change (``done[i]`` says which closed).
 
-    ``acc_cmd``, ``steer_cmd``, ``cos_yaw``, ``sin_yaw``: (N,) scratch, phase 1 -> phase 2.
+    Still two-phase: an agent's decision reads only its own state and its leader's gap and
+    speed as frozen by ``_refresh`` (``gap``, ``v_lead``), never a neighbour moved earlier
+    in this loop, so agent order does not matter and the loop can run in parallel.
     """
-    n = x.shape[0]
-    for i in numba.prange(n):
+    for i in numba.prange(x.shape[0]):
+        done[i] = False
         if not active[i]:
-            acc_cmd[i] = 0.0
-            steer_cmd[i] = 0.0
             continue
-        j = leader[i]
         look = min(max(look_time * v[i], look_min), look_max)
         lat_ref = _lateral_target(s[i] + look, d_ref[i], lc_active[i], lc_s0[i], lc_len[i],
                                   lc_d0[i], lc_d1[i])
         c = math.cos(yaw[i])
         sn = math.sin(yaw[i])
-        cos_yaw[i] = c
-        sin_yaw[i] = sn
-        acc_cmd[i], steer_cmd[i] = _agent_controls(
-            ref, ds, x[i], y[i], c, sn, v[i], s[i], wheelbase[i], v0[i], T[i], s0[i],
-            a_max[i], b_comf[i], delta[i], b_max[i], lat_ref, acc_override[i], j >= 0, gap[i],
-            v[j] if j >= 0 else 0.0, look_time, look_min, look_max)
-    for i in numba.prange(n):
-        done[i] = False
-        if not active[i]:
-            continue
+        acc, steer_cmd = _agent_controls(
+            ref, x[i], y[i], c, sn, v[i], s[i], wheelbase[i], v0[i], T[i], s0[i],
+            a_max[i], b_comf[i], delta[i], b_max[i], lat_ref, acc_override[i], leader[i] >= 0,
+            gap[i], v_lead[i], look_time, look_min, look_max)
         x[i], y[i], yaw[i], v[i], a[i], steer[i] = _bicycle(
-            dt, x[i], y[i], yaw[i], cos_yaw[i], sin_yaw[i], v[i], steer[i], wheelbase[i],
-            steer_max[i], steer_rate_max[i], acc_cmd[i], steer_cmd[i])
-        s[i], d[i] = _world_to_lane_walk(ref, ds, x[i], y[i], s[i])
+            dt, x[i], y[i], yaw[i], c, sn, v[i], steer[i], wheelbase[i], steer_max[i],
+            steer_rate_max[i], acc, steer_cmd)
+        s[i], d[i] = _world_to_lane_walk(ref, x[i], y[i], s[i])
         k = int(math.floor(d[i] / lane_width))
         lane[i] = min(max(k, 0), n_lanes - 1)
         if lc_active[i] and s[i] >= lc_s0[i] + lc_len[i]:
@@ -269,17 +267,6 @@ def _step_py(dt, ref, ds, lane_width, n_lanes, look_time,
 # the same step compiled twice: serial (predictable on a shared machine) and threaded
 _step = numba.njit(cache=True)(_step_py)
 _step_parallel = numba.njit(cache=True, parallel=True)(_step_py)
-
-
-@numba.njit(cache=True, parallel=True)
-def _update_lane_coords(ref_x, ref_y, ref_h, ds, lane_width, n_lanes, active, x, y, s, d, lane):
-    """Refresh (s, d, lane) of active agents from (x, y) with the windowed search (the
-    reference the fast walk in ``_step`` is tested against)."""
-    for i in numba.prange(x.shape[0]):
-        if active[i]:
-            s[i], d[i] = _world_to_lane_one(ref_x, ref_y, ref_h, ds, x[i], y[i], s[i], _PROJECTION_WINDOW)
-            k = int(math.floor(d[i] / lane_width))
-            lane[i] = min(max(k, 0), n_lanes - 1)
 
 
 # ------------------------------------------------------------------ MOBIL lane changes
@@ -311,7 +298,7 @@ def _lane_neighbours(order, sorted_key, lane, active, lane_stride, target, s_que
 
 
 @numba.njit(cache=True)
-def _mobil(step_index, period, dt, order, key, lane_stride, lane_width, n_lanes, active, lane,
+def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride, lane_width, n_lanes, active, lane,
            s, d, v, length, v0, T, s0, a_max, b_comf, delta, acc_override, mobil, politeness,
            threshold, b_safe, lc_duration, lc_cooldown, lc_active, lc_s0, lc_len, lc_d0,
            lc_d1, started):
@@ -327,15 +314,10 @@ def _mobil(step_index, period, dt, order, key, lane_stride, lane_width, n_lanes,
 
     The better of the two sides wins. Decisions are made in index order; the agents around
     a gap taken this step (changer, its new leader and follower) sit out the rest of it, so
-    two cars never merge into the same gap at once.
+    two cars never merge into the same gap at once. ``sorted_key``, ``rank``: from
+    _refresh; ``claimed``: (N,) bool scratch, all False.
     """
     n = order.shape[0]
-    sorted_key = np.empty(n)
-    rank = np.empty(n, dtype=np.int64)
-    for k in range(n):
-        sorted_key[k] = key[order[k]]
-        rank[order[k]] = k
-    claimed = np.zeros(n, dtype=np.bool_)
     count = 0
     for c in range(n):
         started[c] = False
@@ -418,6 +400,8 @@ def _mobil(step_index, period, dt, order, key, lane_stride, lane_width, n_lanes,
         if old_f >= 0:
             claimed[old_f] = True
         count += 1
+    if count:
+        claimed[:] = False  # scratch: all False between calls
     return count
 
 

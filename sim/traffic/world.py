@@ -65,15 +65,15 @@ class World:
         self.active = np.ones(n, dtype=np.bool_)
         self.leader = np.full(n, -1, dtype=np.int32)
         self.gap = np.full(n, np.inf)
-        self._acc = np.zeros(n)
-        self._steer = np.zeros(n)
-        self._cos_yaw = np.zeros(n)
-        self._sin_yaw = np.zeros(n)
+        self._v_lead = np.zeros(n)
         self._done = np.zeros(n, dtype=np.bool_)
         self._started = np.zeros(n, dtype=np.bool_)
         self._lane_stride = road.length + 1e4
         self._lc_lane = np.zeros(n, dtype=np.int32)
         self._key = np.zeros(n)
+        self._sorted_key = np.zeros(n)
+        self._rank = np.zeros(n, dtype=np.int64)
+        self._claimed = np.zeros(n, dtype=np.bool_)
         self.order = np.arange(n, dtype=np.int64)
         self._grid_key = np.zeros(n, dtype=np.int64)
         self._grid_order = np.arange(n, dtype=np.int64)
@@ -95,9 +95,9 @@ class World:
     def _refresh_order(self) -> None:
         st, road = self.state, self.road
         kernels._refresh(
-            self.order, self._key, self._lane_stride, road.lane_width, road.lanes, self.active,
-            st.lane, st.s, st.d, st.width, st.length, st.lc_active, st.lc_d1, self._lc_lane,
-            self.leader, self.gap,
+            self.order, self._key, self._sorted_key, self._rank, self._lane_stride, road.lane_width, road.lanes, self.active,
+            st.lane, st.s, st.d, st.v, st.width, st.length, st.lc_active, st.lc_d1, self._lc_lane,
+            self.leader, self.gap, self._v_lead,
         )
 
     def step(self) -> None:
@@ -108,12 +108,11 @@ class World:
         if self.scripts.act(st, self.t, road.lane_width):
             self._refresh_order()  # a lane change started: it now occupies two lanes
         self._step_kernel(
-            self.dt, road.ref_table, road.ds, road.lane_width, road.lanes, P.LOOKAHEAD_TIME, P.LOOKAHEAD_MIN,
+            self.dt, road.segment_table, road.lane_width, road.lanes, P.LOOKAHEAD_TIME, P.LOOKAHEAD_MIN,
             P.LOOKAHEAD_MAX, self.active, st.x, st.y, st.yaw, st.v, st.a, st.steer, st.s, st.d,
             st.lane, st.wheelbase, st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta, st.b_max,
             st.steer_max, st.steer_rate_max, st.d_ref, st.lc_active, st.lc_s0, st.lc_len,
-            st.lc_d0, st.lc_d1, st.acc_override, self.leader, self.gap, self._acc, self._steer,
-            self._cos_yaw, self._sin_yaw, self._done,
+            st.lc_d0, st.lc_d1, st.acc_override, self.leader, self.gap, self._v_lead, self._done,
         )
         self.step_index += 1
         self.scripts.after_step(st, self.t, self._done, road.lane_width)
@@ -121,8 +120,8 @@ class World:
         self._refresh_order()  # leaders and gaps of the new state
         if self._mobil_on:
             started = kernels._mobil(
-                self.step_index, P.MOBIL_PERIOD, self.dt, self.order, self._key,
-                self._lane_stride, road.lane_width, road.lanes, self.active, st.lane, st.s,
+                self.step_index, P.MOBIL_PERIOD, self.dt, self.order, self._sorted_key,
+                self._rank, self._claimed, self._lane_stride, road.lane_width, road.lanes, self.active, st.lane, st.s,
                 st.d, st.v, st.length, st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta,
                 st.acc_override, st.mobil, st.politeness, st.mobil_threshold, st.b_safe,
                 st.lc_duration, st.lc_cooldown, st.lc_active, st.lc_s0, st.lc_len, st.lc_d0,
