@@ -50,7 +50,8 @@ def add_arguments(parser) -> None:
 
 
 def build_scene(n_objects: int, seed: int):
-    """(renderer, camera, ego pose, per-frame scene function) of the bench scene."""
+    """(FrameRenderer, T_world_ego, scene_at) of the bench scene; ``scene_at(frame)`` gives the
+    (AgentView list, SceneObject list) of that frame. Call ``renderer.close()`` when done."""
     from sim.assets import load_catalog
     from sim.classes import BY_NAME
     from sim.render.camera import pose_matrix
@@ -201,10 +202,11 @@ def _write_loop(args, renderer, camera, T_world_ego, T_cam_world, scene_at) -> N
                 pending.append(pool.submit(writer.write, frame))
                 while len(pending) > MAX_PENDING_FRAMES:
                     pending.popleft().result()
-                if k == n // 10 or k == n - 1:
-                    rss.append(_rss_mb())
+                if k in (n // 10, n // 2, n - 1):
+                    rss.append((k, _rss_mb()))
             while pending:
                 pending.popleft().result()
             elapsed = time.perf_counter() - t0
+    memory = ", ".join(f"{mb:.0f} MB at frame {k}" for k, mb in rss)
     print(f"labelled + written (PNG/JSON on {WRITER_THREADS} threads): {n / elapsed:7.1f} frames/s over {n} frames; "
-          f"resident memory {rss[0]:.0f} MB at frame {n // 10}, {rss[-1]:.0f} MB at frame {n - 1}")
+          f"resident memory {memory}")
