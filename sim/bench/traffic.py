@@ -5,7 +5,8 @@ kinematic bicycle, grid collision check) drive on a straight 4-lane road long en
 ~25 m per vehicle and lane. Three things are timed in this process, on the same starting
 state:
 
-* ``engine``: ``World.step()`` -- the Numba kernels plus the Python glue of one step;
+* ``engine``: ``World.step()`` -- the Numba kernels plus the Python glue of one step, on
+  one thread, and from ``--parallel-min`` agents on also with the threaded step kernel;
 * ``numpy``: a plain-numpy reference of the same step (sorting leader search, IDM, pure
   pursuit, bicycle, projection; no MOBIL and no collision check, which favours it);
 * ``python``: a per-agent Python loop with an all-pairs leader search, the way
@@ -22,6 +23,7 @@ import json
 import math
 import time
 
+import numba
 import numpy as np
 
 from sim.road import Road
@@ -47,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per figure; best counts")
     parser.add_argument("--python-max", type=int, default=500,
                         help="largest N for the per-agent Python reference (default 500)")
-    parser.add_argument("--parallel", action="store_true", help="use the threaded step kernel")
+    parser.add_argument("--parallel-min", type=int, default=5000,
+                        help="also time the threaded step kernel from this N on (default 5000)")
     parser.add_argument("--seed", type=int, default=0)
 
 
@@ -183,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for n in args.sizes:
         road, st = highway(n, rng)
-        world = World(road, st.copy(), DT, parallel=args.parallel)
+        world = World(road, st.copy(), DT)
         engine = _rate(world.step, n, args.seconds, args.repeats)
         ref = NumpyStep(road, st)
         numpy_rate = _rate(ref.step, n, args.seconds, max(1, args.repeats // 2))
@@ -192,7 +195,11 @@ def run(args: argparse.Namespace) -> int:
                "engine_over_numpy": round(engine / numpy_rate, 2),
                "ns_per_agent_step": round(1e9 / engine, 1),
                "lane_changes": sum(1 for e in world.scripts.events if e.name.startswith("mobil")),
-               "collisions": len(world.collisions), "parallel": bool(args.parallel)}
+               "collisions": len(world.collisions)}
+        if n >= args.parallel_min:
+            threaded = World(road, st.copy(), DT, parallel=True)
+            row["engine_threads"] = numba.get_num_threads()
+            row["engine_threaded_agent_steps_per_s"] = round(_rate(threaded.step, n, args.seconds, args.repeats))
         if n <= args.python_max:
             py = PythonStep(road, st)
             py_rate = _rate(py.step, n, args.seconds, 1)
@@ -200,9 +207,10 @@ def run(args: argparse.Namespace) -> int:
             row["engine_over_python"] = round(engine / py_rate, 1)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    by_n = {r["n"]: r["engine_agent_steps_per_s"] for r in rows}
+    by_n = {r["n"]: max(r["engine_agent_steps_per_s"], r.get("engine_threaded_agent_steps_per_s", 0)) for r in rows}
     small, large = min(by_n), max(by_n)
     summary = {"bench": "traffic", "summary": True,
+               "best_agent_steps_per_s": by_n,
                "scaling_large_over_small": round(by_n[large] / by_n[small], 2),
                "sizes": [small, large],
                "target_agent_steps_per_s": TARGET}
