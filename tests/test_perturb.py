@@ -44,7 +44,7 @@ def test_injection_rate_matches_the_requested_rate():
 def test_applied_edge_case_changes_the_scenario_and_is_recorded():
     spec = _resolve(["perturbations=[{name: lead_hard_brake}, {name: stalled_vehicle, params: {distance: 150}}]"], 4)
     lead = next(a for a in spec.actors if a.name == "lead")
-    assert [m.type for m in lead.maneuvers] == ["hard_brake"]
+    assert [m.type for m in lead.maneuvers] == ["stop"]
     assert 6.0 <= lead.maneuvers[0].decel <= 9.0
     stalled = next(a for a in spec.actors if a.name == "stalled")
     assert stalled.speed == 0 and stalled.lane == spec.ego.lane and stalled.s == pytest.approx(spec.ego.s + 150)

@@ -24,8 +24,9 @@ from sim.scenario.schema import (
     ActorSpec,
     BehaviourSpec,
     CutInSpec,
-    HardBrakeSpec,
     ScenarioSpec,
+    StalledSpec,
+    StopSpec,
     TimeTrigger,
 )
 
@@ -76,7 +77,7 @@ def _needs_leader(spec: ScenarioSpec) -> str | None:
 def _lead_hard_brake(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     k = _leader_of_ego(spec)
     lead = spec.actors[k]
-    brake = HardBrakeSpec(type="hard_brake", decel=p["decel"], trigger=TimeTrigger(type="time", at=p["at"]))
+    brake = StopSpec(type="stop", decel=p["decel"], trigger=TimeTrigger(type="time", at=p["at"]))
     actors = list(spec.actors)
     actors[k] = lead.model_copy(update={"maneuvers": [brake]})
     return spec.model_copy(update={"actors": actors})
@@ -105,9 +106,7 @@ def _stalled_vehicle(spec: ScenarioSpec, p: dict[str, float], catalog_sizes=None
     actors = _free_slot(spec, spec.ego.lane, s, 12.0, 4.0)
     stalled = ActorSpec(
         name="stalled", asset=asset, lane=spec.ego.lane, s=round(s, 6), speed=0.0,
-        behaviour=BehaviourSpec(desired_speed=0.1),
-        # standing from the first step: brake at once, then IDM holds it at a crawl (<= 0.1 m/s)
-        maneuvers=[HardBrakeSpec(type="hard_brake", decel=9.0)],
+        maneuvers=[StalledSpec(type="stalled")],  # standing from the first step, for good
     )
     return spec.model_copy(update={"actors": [*actors, stalled]})
 
