@@ -300,3 +300,10 @@ def test_episodes_that_keep_failing_are_reported_and_the_run_ends(tmp_path):
     check = sim("check", str(out), "--quiet")
     assert check.returncode == 1
     assert "BAD shard_00000/ep_000000_cut_in: episode missing (timed out after 0.5 s" in check.stderr
+
+
+def test_check_refuses_what_is_not_a_dataset(reference, tmp_path):
+    proc = sim("check", str(reference / "shard_00000" / "ep_000000_cut_in"), "--quiet")
+    assert proc.returncode == 1 and "BAD manifest.json: not a dataset manifest" in proc.stderr
+    proc = sim("check", str(tmp_path / "nothing"), "--quiet")
+    assert proc.returncode == 1 and "BAD manifest.json: missing" in proc.stderr

@@ -57,6 +57,9 @@ def check_dataset(root: Path, progress: bool = False) -> CheckReport:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         report.bad(manifest_path, f"unreadable: {err}")
         return report
+    if not isinstance(manifest, dict) or not {"counts", "episodes", "files"} <= set(manifest):
+        report.bad(manifest_path, "not a dataset manifest (an episode folder? check its dataset folder)")
+        return report
     broken = _check_files(root, manifest, report)
     for missing in manifest.get("missing", []):
         report.bad(root / missing["path"], f"episode missing ({missing.get('error')})")
