@@ -298,7 +298,8 @@ def _lane_neighbours(order, sorted_key, lane, active, lane_stride, target, s_que
 
 
 @numba.njit(cache=True)
-def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride, lane_width, n_lanes, active, lane,
+def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride, lane_width,
+           n_lanes, active, lane,
            s, d, v, length, v0, T, s0, a_max, b_comf, delta, acc_override, mobil, politeness,
            threshold, b_safe, lc_duration, lc_cooldown, lc_active, lc_s0, lc_len, lc_d0,
            lc_d1, started):
@@ -329,8 +330,12 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
             continue
         my_lane = lane[c]
         r = rank[c]
-        lead = order[r + 1] if r + 1 < n and lane[order[r + 1]] == my_lane and active[order[r + 1]] else -1
-        old_f = order[r - 1] if r > 0 and lane[order[r - 1]] == my_lane and active[order[r - 1]] else -1
+        lead = -1
+        if r + 1 < n and lane[order[r + 1]] == my_lane and active[order[r + 1]]:
+            lead = order[r + 1]
+        old_f = -1
+        if r > 0 and lane[order[r - 1]] == my_lane and active[order[r - 1]]:
+            old_f = order[r - 1]
         if lead >= 0 and claimed[lead] or old_f >= 0 and claimed[old_f]:
             continue
         a_c = _idm_behind(c, lead, v, s, length, v0, T, s0, a_max, b_comf, delta)
@@ -346,7 +351,8 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
             target = my_lane + (1 if side == 0 else -1)
             if target < 0 or target >= n_lanes:
                 continue
-            new_lead, new_f = _lane_neighbours(order, sorted_key, lane, active, lane_stride, target, s[c])
+            new_lead, new_f = _lane_neighbours(order, sorted_key, lane, active, lane_stride,
+                                               target, s[c])
             if new_lead >= 0 and (claimed[new_lead] or lc_active[new_lead]):
                 continue
             if new_f >= 0 and (claimed[new_f] or lc_active[new_f]):
@@ -360,7 +366,8 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
             far = target + (target - my_lane)
             if 0 <= far < n_lanes:
                 blocked = False
-                far_lead, far_f = _lane_neighbours(order, sorted_key, lane, active, lane_stride, far, s[c])
+                far_lead, far_f = _lane_neighbours(order, sorted_key, lane, active, lane_stride,
+                                                   far, s[c])
                 for k in (far_lead, far_f):
                     if k >= 0 and (lc_active[k] or claimed[k]):
                         reach = 0.5 * (length[k] + length[c]) + s0[c] + v[c] * T[c]
@@ -374,7 +381,8 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
                 a_n_new = _idm_behind(new_f, c, v, s, length, v0, T, s0, a_max, b_comf, delta)
                 if a_n_new < -b_safe[c]:
                     continue
-                gain_n = a_n_new - _idm_behind(new_f, new_lead, v, s, length, v0, T, s0, a_max, b_comf, delta)
+                a_n = _idm_behind(new_f, new_lead, v, s, length, v0, T, s0, a_max, b_comf, delta)
+                gain_n = a_n_new - a_n
             if a_c_new < -b_safe[c]:
                 continue
             incentive = a_c_new - a_c + politeness[c] * (gain_n + gain_o)

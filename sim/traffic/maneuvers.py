@@ -157,7 +157,8 @@ def gap_ahead(state: AgentState, i: int, j: int) -> float:
 def time_to_collision(state: AgentState, i: int, j: int) -> float:
     """Time [s] until i and j touch if both keep their speed along s (inf if not closing)."""
     ahead = state.s[i] >= state.s[j]
-    g = abs(bumper_gap(state, i, j)) if abs(state.s[i] - state.s[j]) >= 0.5 * (state.length[i] + state.length[j]) else 0.0
+    apart = abs(state.s[i] - state.s[j]) >= 0.5 * (state.length[i] + state.length[j])
+    g = abs(bumper_gap(state, i, j)) if apart else 0.0  # overlapping along s: touching
     closing = (state.v[j] - state.v[i]) if ahead else (state.v[i] - state.v[j])
     if closing <= 0.0:
         return math.inf

@@ -95,7 +95,8 @@ class World:
     def _refresh_order(self) -> None:
         st, road = self.state, self.road
         kernels._refresh(
-            self.order, self._key, self._sorted_key, self._rank, self._lane_stride, road.lane_width, road.lanes, self.active,
+            self.order, self._key, self._sorted_key, self._rank, self._lane_stride,
+            road.lane_width, road.lanes, self.active,
             st.lane, st.s, st.d, st.v, st.width, st.length, st.lc_active, st.lc_d1, self._lc_lane,
             self.leader, self.gap, self._v_lead,
         )
@@ -108,7 +109,8 @@ class World:
         if self.scripts.act(st, self.t, road.lane_width):
             self._refresh_order()  # a lane change started: it now occupies two lanes
         self._step_kernel(
-            self.dt, road.segment_table, road.lane_width, road.lanes, P.LOOKAHEAD_TIME, P.LOOKAHEAD_MIN,
+            self.dt, road.segment_table, road.lane_width, road.lanes, P.LOOKAHEAD_TIME,
+            P.LOOKAHEAD_MIN,
             P.LOOKAHEAD_MAX, self.active, st.x, st.y, st.yaw, st.v, st.a, st.steer, st.s, st.d,
             st.lane, st.wheelbase, st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta, st.b_max,
             st.steer_max, st.steer_rate_max, st.d_ref, st.lc_active, st.lc_s0, st.lc_len,
@@ -121,7 +123,8 @@ class World:
         if self._mobil_on:
             started = kernels._mobil(
                 self.step_index, P.MOBIL_PERIOD, self.dt, self.order, self._sorted_key,
-                self._rank, self._claimed, self._lane_stride, road.lane_width, road.lanes, self.active, st.lane, st.s,
+                self._rank, self._claimed, self._lane_stride, road.lane_width, road.lanes,
+                self.active, st.lane, st.s,
                 st.d, st.v, st.length, st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta,
                 st.acc_override, st.mobil, st.politeness, st.mobil_threshold, st.b_safe,
                 st.lc_duration, st.lc_cooldown, st.lc_active, st.lc_s0, st.lc_len, st.lc_d0,
