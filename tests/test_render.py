@@ -238,3 +238,36 @@ def test_render_bench_prints_its_figures():
     assert "resident memory" in out
     last = out.strip().splitlines()[-1]
     assert last.startswith("render bench: a fully labelled frame costs ") and "x a plain colour render" in last
+
+
+def test_rasterizer_matches_ray_caster_on_ground_and_slivers():
+    """Huge ground triangles reaching behind the camera, nearly horizontal and nearly
+    vertical slivers: the row-span shortcut of the rasterizer changes no pixel."""
+    from naive import raycast_buffers
+
+    cam = CameraModel("r", 48, 32, 30.0, 30.0, 23.5, 15.5, np.eye(4))
+    verts = [
+        # ground 1.5 m below the camera, from behind it to 500 m ahead (camera frame, y down)
+        (-400.0, 1.5, -5.0), (400.0, 1.5, -5.0), (400.0, 1.5, 500.0), (-400.0, 1.5, 500.0),
+        # a nearly horizontal sliver and a nearly vertical one, a far-away tiny triangle
+        (-3.0, 0.28, 6.0), (3.0, 0.30, 6.0), (3.0, 0.33, 6.0),
+        (0.40, -2.0, 5.0), (0.45, 2.0, 5.0), (0.41, 2.0, 5.0),
+        (0.0, 0.0, 300.0), (0.9, 0.0, 300.0), (0.0, 0.7, 300.0),
+    ]
+    verts = np.array(verts)
+    faces = np.array([[0, 1, 2], [0, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]])
+    # orient every face towards the camera (the ray caster culls back faces the same way)
+    for k, (a, b, c) in enumerate(faces):
+        if np.dot(np.cross(verts[b] - verts[a], verts[c] - verts[a]), verts[a]) > 0:
+            faces[k] = (a, c, b)
+    inst = np.array([0, 0, 1, 2, 3])
+    sem = np.array([1, 1, 11, 16, 17])
+    got = rasterize(verts, faces, inst, sem, cam)
+    depth, want_inst, want_sem, amodal = raycast_buffers(
+        verts, faces, inst, sem, cam.fx, cam.fy, cam.cx, cam.cy, cam.znear, cam.width, cam.height
+    )
+    np.testing.assert_array_equal(got.instance, want_inst)
+    np.testing.assert_array_equal(got.semantic, want_sem)
+    np.testing.assert_allclose(got.depth, np.where(np.isfinite(depth), depth, 0.0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got.amodal_pixels, amodal)
+    assert (got.semantic == 1).sum() > 300 and got.amodal_pixels[1] > 0 and got.amodal_pixels[2] > 0

@@ -114,13 +114,30 @@ def _setup_triangles(verts_cam, faces, fx, fy, cx, cy, znear, width, height):
 
 
 @numba.njit(cache=True)
+def _edge_setup(au, av, bu, bv, out, k):
+    """Store edge a->b in canonical vertex order as out[k] = (cu, cv, du - cu, dv - cv, sign),
+    so that ``sign * (ex * (pv - cv) - ey * (pu - cu))`` is bit for bit :func:`_edge`."""
+    if au < bu or (au == bu and av < bv):
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3], out[k, 4] = au, av, bu - au, bv - av, 1.0
+    else:
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3], out[k, 4] = bu, bv, au - bu, av - bv, -1.0
+
+
+@numba.njit(cache=True)
 def _raster_rows(tri_u, tri_v, tri_iz, tri_inst, tri_sem, row0, row1, width,
                  depth, inst, sem, stamp, amodal):
     """Rasterize every triangle into rows [row0, row1) of the buffers (one band).
 
     Triangles of one instance must be contiguous so that ``stamp`` counts each pixel of
     an instance's own silhouette once into ``amodal[id]``.
+
+    Per row, each edge's value is ``row term - slope * (pu - cu)``, evaluated with exactly
+    the operations of :func:`_edge` (so shared edges still partition pixels exactly), and
+    only columns near the row's analytic span are tested (a margin of one pixel absorbs
+    rounding; the exact test decides).
     """
+    edges = np.zeros((3, 5))
+    rowterm = np.zeros(3)
     for t in range(tri_u.shape[0]):
         u0, u1, u2 = tri_u[t, 0], tri_u[t, 1], tri_u[t, 2]
         v0, v1, v2 = tri_v[t, 0], tri_v[t, 1], tri_v[t, 2]
@@ -138,20 +155,39 @@ def _raster_rows(tri_u, tri_v, tri_iz, tri_inst, tri_sem, row0, row1, width,
         own0 = _owns_edge(u1, v1, u2, v2)
         own1 = _owns_edge(u2, v2, u0, v0)
         own2 = _owns_edge(u0, v0, u1, v1)
+        _edge_setup(u1, v1, u2, v2, edges, 0)
+        _edge_setup(u2, v2, u0, v0, edges, 1)
+        _edge_setup(u0, v0, u1, v1, edges, 2)
         iz0, iz1, iz2 = tri_iz[t, 0], tri_iz[t, 1], tri_iz[t, 2]
         oid = tri_inst[t]
         cls = tri_sem[t]
         for i in range(imin, imax + 1):
             pv = float(i)
-            for j in range(jmin, jmax + 1):
+            lo = float(jmin)
+            hi = float(jmax)
+            for k in range(3):
+                rowterm[k] = edges[k, 2] * (pv - edges[k, 1])
+                slope = edges[k, 3] * edges[k, 4]  # w decreases by slope per unit of pu
+                if slope != 0.0:
+                    # w = sign * rowterm - slope * (pu - cu) >= 0  <=>  pu vs cu + sign * rowterm / slope
+                    root = edges[k, 0] + edges[k, 4] * rowterm[k] / slope
+                    if slope > 0.0:
+                        hi = min(hi, root + 1.0)
+                    else:
+                        lo = max(lo, root - 1.0)
+            if not lo <= hi:
+                continue
+            j0 = max(jmin, int(np.floor(lo)))
+            j1 = min(jmax, int(np.ceil(hi)))
+            for j in range(j0, j1 + 1):
                 pu = float(j)
-                w0 = _edge(u1, v1, u2, v2, pu, pv)
+                w0 = edges[0, 4] * (rowterm[0] - edges[0, 3] * (pu - edges[0, 0]))
                 if w0 < 0.0 or (w0 == 0.0 and not own0):
                     continue
-                w1 = _edge(u2, v2, u0, v0, pu, pv)
+                w1 = edges[1, 4] * (rowterm[1] - edges[1, 3] * (pu - edges[1, 0]))
                 if w1 < 0.0 or (w1 == 0.0 and not own1):
                     continue
-                w2 = _edge(u0, v0, u1, v1, pu, pv)
+                w2 = edges[2, 4] * (rowterm[2] - edges[2, 3] * (pu - edges[2, 0]))
                 if w2 < 0.0 or (w2 == 0.0 and not own2):
                     continue
                 # 1/z is affine in screen space: perspective-correct depth.
