@@ -124,7 +124,7 @@ def test_grid_collisions_match_shapely_while_agents_move(heading):
     active = rng.random(n) > 0.05
     order, key = rng.permutation(n).astype(np.int64), np.zeros(n, np.int64)
     for _ in range(4):
-        got = kernels._collisions(order, key, active, x, y, yaw, length, width)
+        got = kernels._collisions(order, key, active, x, y, np.cos(yaw), np.sin(yaw), length, width)
         want = naive.collision_pairs(active, x, y, yaw, length, width)
         assert [tuple(p) for p in got] == sorted(want)
         assert len(want) > 0

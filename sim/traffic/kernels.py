@@ -231,13 +231,16 @@ def _integrate(dt, active, x, y, yaw, v, a, steer, wheelbase, steer_max, steer_r
 def _step_py(dt, ref, lane_width, n_lanes, look_time, look_min, look_max, active, x, y,
              yaw, v, a, steer, s, d, lane, wheelbase, v0, T, s0, a_max, b_comf, delta, b_max,
              steer_max, steer_rate_max, d_ref, lc_active, lc_s0, lc_len, lc_d0, lc_d1,
-             acc_override, leader, gap, v_lead, done):
+             acc_override, leader, gap, v_lead, cos_yaw, sin_yaw, done):
     """One physics step of every agent in a single pass over memory: decide, move, refresh
     lane coordinates, close a finished lane change (``done[i]`` says which closed).
 
     Still two-phase: an agent's decision reads only its own state and its leader's gap and
     speed as frozen by ``_refresh`` (``gap``, ``v_lead``), never a neighbour moved earlier
     in this loop, so agent order does not matter and the loop can run in parallel.
+    ``cos_yaw``/``sin_yaw``: cosine and sine of ``yaw``, read here and refreshed for the new
+    heading (the collision sweep and the next step use them: two fewer trigonometric calls
+    per agent and step).
     """
     for i in numba.prange(x.shape[0]):
         done[i] = False
@@ -246,8 +249,8 @@ def _step_py(dt, ref, lane_width, n_lanes, look_time, look_min, look_max, active
         look = min(max(look_time * v[i], look_min), look_max)
         lat_ref = _lateral_target(s[i] + look, d_ref[i], lc_active[i], lc_s0[i], lc_len[i],
                                   lc_d0[i], lc_d1[i])
-        c = math.cos(yaw[i])
-        sn = math.sin(yaw[i])
+        c = cos_yaw[i]
+        sn = sin_yaw[i]
         acc, steer_cmd = _agent_controls(
             ref, x[i], y[i], c, sn, v[i], s[i], wheelbase[i], v0[i], T[i], s0[i],
             a_max[i], b_comf[i], delta[i], b_max[i], lat_ref, acc_override[i], leader[i] >= 0,
@@ -255,6 +258,8 @@ def _step_py(dt, ref, lane_width, n_lanes, look_time, look_min, look_max, active
         x[i], y[i], yaw[i], v[i], a[i], steer[i] = _bicycle(
             dt, x[i], y[i], yaw[i], c, sn, v[i], steer[i], wheelbase[i], steer_max[i],
             steer_rate_max[i], acc, steer_cmd)
+        cos_yaw[i] = math.cos(yaw[i])
+        sin_yaw[i] = math.sin(yaw[i])
         s[i], d[i] = _world_to_lane_walk(ref, x[i], y[i], s[i])
         k = int(math.floor(d[i] / lane_width))
         lane[i] = min(max(k, 0), n_lanes - 1)
@@ -316,17 +321,20 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
     The better of the two sides wins. Decisions are made in index order; the agents around
     a gap taken this step (changer, its new leader and follower) sit out the rest of it, so
     two cars never merge into the same gap at once. ``sorted_key``, ``rank``: from
-    _refresh; ``claimed``: (N,) bool scratch, all False.
+    _refresh; ``claimed``: (N,) bool scratch, all False; ``started[c]`` is set for each
+    agent visited this step (the caller reads and clears it).
     """
     n = order.shape[0]
     count = 0
-    for c in range(n):
+    # only this step's turn is visited (c = -step_index mod period): O(N / period) per step;
+    # cooldowns run down by the period's worth of time at each visit
+    for c in range((-step_index) % period, n, period):
         started[c] = False
         if lc_cooldown[c] > 0.0:
-            lc_cooldown[c] -= dt
+            lc_cooldown[c] -= period * dt
         if not (active[c] and mobil[c]) or lc_active[c] or lc_cooldown[c] > 0.0:
             continue
-        if not math.isnan(acc_override[c]) or (step_index + c) % period != 0 or claimed[c]:
+        if not math.isnan(acc_override[c]) or claimed[c]:
             continue
         my_lane = lane[c]
         r = rank[c]
@@ -465,7 +473,7 @@ def _append_pair(out, count, i, j):
 
 
 @numba.njit(cache=True)
-def _collisions(order, key, active, x, y, yaw, length, width):
+def _collisions(order, key, active, x, y, cos_yaw, sin_yaw, length, width):
     """All overlapping pairs (i < j) of active agents, through a uniform grid.
 
     Cells are 2 r_max wide (r_max: the largest half-diagonal), so overlapping boxes lie in
@@ -473,11 +481,10 @@ def _collisions(order, key, active, x, y, yaw, length, width):
     is sorted by cell key = column * _GRID_ROW + row; the cells (col, row..row+1) and
     (col+1, row-1..row+1) are then two contiguous runs of it, and the start of the second
     only moves forward, so one sweep visits every candidate: O(N + candidates) per step
-    when the order is nearly sorted. Returns (K, 2) int32 sorted by (i, j).
+    when the order is nearly sorted. Headings come as cosine and sine. Returns (K, 2) int32
+    sorted by (i, j).
     """
     n = x.shape[0]
-    cos_yaw = np.empty(n)
-    sin_yaw = np.empty(n)
     ext = np.empty((n, 2))
     r_max = 0.0
     for i in range(n):
@@ -491,12 +498,10 @@ def _collisions(order, key, active, x, y, yaw, length, width):
     cell = 2.0 * r_max
     for i in range(n):
         if active[i]:
-            c = math.cos(yaw[i])
-            sn = math.sin(yaw[i])
-            cos_yaw[i] = c
-            sin_yaw[i] = sn
-            ext[i, 0] = 0.5 * (length[i] * abs(c) + width[i] * abs(sn))
-            ext[i, 1] = 0.5 * (length[i] * abs(sn) + width[i] * abs(c))
+            c = abs(cos_yaw[i])
+            sn = abs(sin_yaw[i])
+            ext[i, 0] = 0.5 * (length[i] * c + width[i] * sn)
+            ext[i, 1] = 0.5 * (length[i] * sn + width[i] * c)
             col = int(math.floor(x[i] / cell)) + _GRID_OFFSET
             row = int(math.floor(y[i] / cell)) + _GRID_OFFSET
             key[i] = col * _GRID_ROW + row
@@ -545,4 +550,4 @@ def _collision_pairs(active, x, y, yaw, length, width):
     n = x.shape[0]
     order = np.arange(n)
     key = np.empty(n, dtype=np.int64)
-    return _collisions(order, key, active, x, y, yaw, length, width)
+    return _collisions(order, key, active, x, y, np.cos(yaw), np.sin(yaw), length, width)

@@ -66,6 +66,9 @@ class World:
         self.leader = np.full(n, -1, dtype=np.int32)
         self.gap = np.full(n, np.inf)
         self._v_lead = np.zeros(n)
+        # cos/sin of every heading, kept current by the step kernel (yaw changes nowhere else)
+        self._cos_yaw = np.cos(state.yaw)
+        self._sin_yaw = np.sin(state.yaw)
         self._done = np.zeros(n, dtype=np.bool_)
         self._started = np.zeros(n, dtype=np.bool_)
         self._lane_stride = road.length + 1e4
@@ -114,7 +117,8 @@ class World:
             P.LOOKAHEAD_MAX, self.active, st.x, st.y, st.yaw, st.v, st.a, st.steer, st.s, st.d,
             st.lane, st.wheelbase, st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta, st.b_max,
             st.steer_max, st.steer_rate_max, st.d_ref, st.lc_active, st.lc_s0, st.lc_len,
-            st.lc_d0, st.lc_d1, st.acc_override, self.leader, self.gap, self._v_lead, self._done,
+            st.lc_d0, st.lc_d1, st.acc_override, self.leader, self.gap, self._v_lead,
+            self._cos_yaw, self._sin_yaw, self._done,
         )
         self.step_index += 1
         self.scripts.after_step(st, self.t, self._done, road.lane_width)
@@ -134,6 +138,7 @@ class World:
                 for i in np.flatnonzero(self._started):
                     self.scripts.emit(self.t, int(i), "mobil_lane_change_start",
                                       to_lane=int(road.lane_of(st.lc_d1[i])))
+                self._started[:] = False
 
     @property
     def _mobil_on(self) -> bool:
@@ -142,7 +147,8 @@ class World:
     def _detect_collisions(self) -> None:
         st = self.state
         pairs = kernels._collisions(
-            self._grid_order, self._grid_key, self.active, st.x, st.y, st.yaw, st.length, st.width
+            self._grid_order, self._grid_key, self.active, st.x, st.y, self._cos_yaw,
+            self._sin_yaw, st.length, st.width,
         )
         if pairs.shape[0] == 0 and not self._colliding:
             return
