@@ -271,3 +271,21 @@ def test_rasterizer_matches_ray_caster_on_ground_and_slivers():
     np.testing.assert_allclose(got.depth, np.where(np.isfinite(depth), depth, 0.0), rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(got.amodal_pixels, amodal)
     assert (got.semantic == 1).sum() > 300 and got.amodal_pixels[1] > 0 and got.amodal_pixels[2] > 0
+
+
+@pytest.mark.skipif(bool(__import__("ctypes.util").util.find_library("OSMesa")), reason="OSMesa is installed here")
+def test_missing_opengl_library_is_one_clear_error(tmp_path):
+    """PYOPENGL_PLATFORM=osmesa without libOSMesa: exit 2, one line naming the fix, no output."""
+    import os
+
+    out = tmp_path / "out"
+    env = {**os.environ, "PYOPENGL_PLATFORM": "osmesa"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "scenarios/cut_in.yaml", "--out", str(out), "--quiet",
+         "--set", "duration=0.5", "--set", "sensors.cameras.0.width=64", "--set", "sensors.cameras.0.height=36"],
+        cwd=REPO, capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "libosmesa6" in lines[0]
+    assert not out.exists() and not list(tmp_path.glob(".out.partial*"))
