@@ -30,7 +30,8 @@ def _small_overrides(path: Path, duration: float = 1.0, width: int = 160, height
 
 def test_library_has_the_basic_scenarios():
     names = {p.stem for p in LIBRARY}
-    assert {"cut_in", "hard_brake", "multi_camera_rig", "curved_road_night", "cyclist_overtake"} <= names
+    assert {"cut_in", "cut_out", "hard_brake", "stalled_vehicle", "dense_traffic_jam", "multi_camera_rig",
+            "curved_road_night", "cyclist_overtake"} <= names
 
 
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
@@ -114,3 +115,31 @@ def test_multi_camera_rig_ids_agree_across_cameras(tmp_path):
     assert seen.get(alongside, set()) >= {"front", "right"}
     tracks = {int(line.split(",")[2]) for line in (out / "tracks.csv").read_text().splitlines()[1:]}
     assert set(seen) <= tracks
+
+
+def test_cut_out_reveals_the_stopped_car_to_the_ego():
+    traj, idx, world = _trajectory("cut_out")
+    ego, lead, stopped = idx["ego"], idx["lead"], idx["stopped"]
+    assert np.all(traj.v[:, stopped] == 0.0)
+    assert traj.lane[0, lead] == 1 and traj.lane[-1, lead] == 2
+    leaders = traj.leader[:, ego]
+    assert leaders[0] == lead and leaders[-1] == stopped  # the ego now faces the stopped car
+    assert not world.collisions
+
+
+def test_stalled_truck_stays_and_traffic_goes_around_it():
+    traj, idx, world = _trajectory("stalled_vehicle")
+    assert np.all(traj.v[:, idx["truck"]] == 0.0)
+    for name in ("ego", "car_ahead"):
+        assert traj.lane[0, idx[name]] == 0 and traj.lane[-1, idx[name]] != 0, name
+    assert not world.collisions
+
+
+def test_traffic_jam_stops_and_goes():
+    traj, idx, world = _trajectory("dense_traffic_jam")
+    head = idx["head"]
+    stopped_at = np.nonzero(traj.v[:, head] < 0.05)[0]
+    assert len(stopped_at) and traj.v[-1, head] > 2.0  # stops, then drives off again
+    crawled = (traj.v < 1.0).any(axis=0)
+    assert crawled.sum() >= 8  # the wave reaches the vehicles behind the head
+    assert not world.collisions
