@@ -177,3 +177,33 @@ def test_mutated_runs_leave_nothing_half_written(tmp_path, text):
         assert not out.exists() and not list(tmp_path.glob(".out.partial*"))
     else:
         assert (out / "manifest.json").is_file()
+
+
+# --- reuse with extends ------------------------------------------------------------------
+def test_extends_overrides_the_base_and_errors_point_into_the_right_file(tmp_path):
+    from sim.errors import ScenarioError
+    from sim.scenario import load_scenario
+
+    base = tmp_path / "base.yaml"
+    base.write_text(GOOD)
+    child = tmp_path / "fog_cut_in.yaml"
+    child.write_text("extends: base.yaml\nname: fog_cut_in\nduration: 3.0\nego:\n  speed: 20.0\n")
+    spec = load_scenario(child).spec
+    assert spec.name == "fog_cut_in" and spec.duration == 3.0
+    assert spec.ego.speed == 20.0 and spec.ego.lane == 1  # merged key by key
+    assert [a.name for a in spec.actors] == ["lead", "cutter"]  # inherited
+    # an error in the child points at the child, one in the inherited part at the base
+    child.write_text("extends: base.yaml\nego:\n  speed: fast\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(child)
+    assert str(err.value).startswith(f"{child}:3:10: ego.speed")
+    base.write_text(GOOD.replace("    lane: 2\n", "    lane: two\n", 1))
+    child.write_text("extends: base.yaml\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(child)
+    line = _line_of(base.read_text(), "lane: two")
+    assert f"base.yaml:{line}:" in str(err.value) and "actors[1].lane" in str(err.value)
+    child.write_text("extends: child.yaml\n")
+    (tmp_path / "child.yaml").write_text("extends: fog_cut_in.yaml\n")
+    with pytest.raises(ScenarioError, match="cycle"):
+        load_scenario(child)
