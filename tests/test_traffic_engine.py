@@ -234,3 +234,28 @@ def test_mobil_traffic_stays_collision_free():
     assert len(changes) > 10
     assert not traj.collided.any()
     assert np.all(np.abs(np.diff(traj.lane, axis=0)) <= 1)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_refresh_matches_all_pairs_leaders_with_lane_changers(seed):
+    """_refresh (order, changers' second lane, leaders, gaps, leader speeds) against the
+    all-pairs twin, with the overlap rule for changers written out."""
+    rng = np.random.default_rng(100 + seed)
+    n = 60
+    road = Road.straight(1000.0, 3, 3.5)
+    st = make_state(road, rng.integers(0, 3, n), rng.uniform(0, 800, n), rng.uniform(0, 30, n))
+    changing = rng.random(n) > 0.7
+    st.lc_active[:] = changing
+    st.lc_d1[:] = road.lane_center(np.clip(st.lane + rng.choice([-1, 1], n), 0, 2))
+    world = World(road, st, DT)  # computes lane, s, d, then _refresh
+    st.d[:] = st.d + np.where(changing, rng.uniform(-2.0, 2.0, n), 0.0)  # part-way across
+    st.lane[:] = road.lane_of(st.d)
+    world.active[rng.random(n) < 0.1] = False
+    world._refresh_order()
+    target = road.lane_of(st.lc_d1)
+    overlaps = np.abs(st.d - road.lane_center(target)) < 0.5 * (road.lane_width + st.width)
+    lc_lane = np.where(st.lc_active & overlaps, target, st.lane)
+    want_leader, want_gap = naive.leaders(st.lane, st.s, st.length, world.active, st.lc_active, lc_lane)
+    np.testing.assert_array_equal(world.leader, want_leader)
+    np.testing.assert_allclose(world.gap, want_gap)
+    np.testing.assert_array_equal(world._v_lead, np.where(want_leader >= 0, st.v[want_leader], 0.0))
