@@ -199,3 +199,34 @@ def test_new_maneuvers_and_speed_trigger_through_the_scenario_format(tmp_path):
     # the ego, free to change lanes, gets past the stalled car instead of stopping behind it
     assert traj.s[-1, 0] > traj.s[-1, 2]
     assert not traj.collided.any()
+
+
+# ------------------------------------------------------------------ collisions
+def _crash(stop_on_collision: bool):
+    """A car whose brakes give only 0.5 m/s^2 runs into a stalled one."""
+    road = Road.straight(1000.0, 1, 3.5)
+    st = make_state(road, [0, 0], [50.0, 120.0], [20.0, 0.0], v0=[20.0, 1.0])
+    st.b_max[0] = 0.5
+    world = World(road, st, DT, {1: (Stalled(),)}, stop_on_collision=stop_on_collision)
+    return world, simulate(world, 200)
+
+
+def test_collision_is_recorded_once_with_pair_step_and_impact_speed():
+    world, traj = _crash(False)
+    assert len(traj.collisions) == 1  # one contact, however many steps the boxes overlap
+    c = traj.collisions[0]
+    assert (c.a, c.b) == (0, 1)
+    assert traj.collided[c.step].all() and not traj.collided[c.step - 1].any()
+    # bumpers meet between the previous step and this one; the impact speed is the closing speed
+    gap_before = traj.s[c.step - 1, 1] - traj.s[c.step - 1, 0] - 4.5
+    assert gap_before > 0 and traj.s[c.step, 1] - traj.s[c.step, 0] - 4.5 <= 0
+    assert c.impact_speed == pytest.approx(traj.v[c.step, 0], abs=1e-9)
+    assert c.t == pytest.approx(c.step * DT)
+    assert traj.s[-1, 0] > traj.s[c.step, 0]  # the episode went on
+
+
+def test_stop_on_collision_freezes_the_world():
+    world, traj = _crash(True)
+    c = traj.collisions[0]
+    assert world.stopped
+    np.testing.assert_array_equal(traj.x[c.step:], np.broadcast_to(traj.x[c.step], traj.x[c.step:].shape))
