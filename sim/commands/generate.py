@@ -9,23 +9,16 @@ from pathlib import Path
 EXIT_FAILED = 1
 
 
-def _workers_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {value}")
-    return value
-
 
 def register(sub) -> dict:
+    from sim.cli import positive_int_arg
+
     p = sub.add_parser("generate", help="make a dataset of many episodes (resumable)",
                        description="Make, or finish, the dataset a config describes. Running it again on "
                        "the same output skips complete episodes and redoes the rest.")
     p.add_argument("config", type=Path, help="dataset config YAML (see docs/dataset-generation.md)")
     p.add_argument("--out", type=Path, help="dataset folder (default: the config's 'out', else datasets/<name>)")
-    p.add_argument("--workers", type=_workers_arg, help="worker processes (default: the config's, else one per core)")
+    p.add_argument("--workers", type=positive_int_arg, help="worker processes (default: the config's, else one per core)")
     p.add_argument("--backend", choices=("local", "ray"), default="local",
                    help="local processes (default) or Ray tasks")
     p.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")

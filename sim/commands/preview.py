@@ -7,6 +7,8 @@ from pathlib import Path
 
 
 def register(sub) -> dict:
+    from sim.cli import positive_float_arg, positive_int_arg
+
     p = sub.add_parser(
         "preview",
         help="draw labels over an episode's frames: an MP4 and a contact-sheet PNG per camera",
@@ -17,30 +19,11 @@ def register(sub) -> dict:
     p.add_argument("--out", type=Path, help="output folder (default: <episode>_preview next to it)")
     p.add_argument("--camera", action="append", dest="cameras", metavar="NAME",
                    help="only this camera (repeatable; default: every camera)")
-    p.add_argument("--fps", type=_positive_float, help="video frame rate (default: the camera's rate)")
-    p.add_argument("--sheet-frames", type=_positive_int, default=None,
+    p.add_argument("--fps", type=positive_float_arg, help="video frame rate (default: the camera's rate)")
+    p.add_argument("--sheet-frames", type=positive_int_arg, default=None,
                    help="frames on the contact sheet (default 12)")
     return {"preview": cmd_preview}
 
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
-    return value
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import cv2
@@ -70,3 +71,12 @@ def depth_to_png(depth_m: np.ndarray) -> np.ndarray:
     """float depth [m] -> uint16 millimetres; 0 = nothing; 65535 = at or beyond 65.535 m."""
     mm = np.rint(np.asarray(depth_m, dtype=np.float64) * 1000.0)
     return np.clip(mm, 0, 65535).astype(np.uint16)
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """``dst`` becomes a hard link to ``src`` (same bytes, no extra space), else a copy."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)

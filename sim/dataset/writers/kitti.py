@@ -10,14 +10,12 @@ the native labels do; projecting with P2 gives pixel-centre coordinates (add 0.5
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 
 from sim.classes import BY_NAME
-from sim.dataset.io import write_bytes_atomic
+from sim.dataset.io import link_or_copy, write_bytes_atomic
 from sim.dataset.writers import FrameData
 from sim.labels.geometry import wrap_angle
 from sim.render.camera import CameraModel, invert_rigid
@@ -88,13 +86,6 @@ def calib_text(camera: CameraModel) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _link(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dst)  # same bytes, no extra space
-    except OSError:
-        shutil.copyfile(src, dst)
-
 
 class KittiWriter:
     def __init__(self, root: Path) -> None:
@@ -104,7 +95,7 @@ class KittiWriter:
         base = self.root / "kitti" / frame.camera.name
         write_bytes_atomic(base / "label_2" / f"{frame.stem}.txt", "".join(f"{ln}\n" for ln in label_lines(frame)).encode())
         write_bytes_atomic(base / "calib" / f"{frame.stem}.txt", calib_text(frame.camera).encode())
-        _link(self.root / frame.rgb_path, base / "image_2" / f"{frame.stem}.png")
+        link_or_copy(self.root / frame.rgb_path, base / "image_2" / f"{frame.stem}.png")
 
 
 class KittiTrackingWriter:
@@ -122,7 +113,7 @@ class KittiTrackingWriter:
 
     def write(self, frame: FrameData) -> None:
         base = self.root / "kitti_tracking" / frame.camera.name
-        _link(self.root / frame.rgb_path, base / "image_02" / "0000" / f"{frame.stem}.png")
+        link_or_copy(self.root / frame.rgb_path, base / "image_02" / "0000" / f"{frame.stem}.png")
 
     def add(self, frame: FrameData) -> None:
         self.cameras.setdefault(frame.camera.name, frame.camera)

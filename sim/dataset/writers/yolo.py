@@ -21,15 +21,13 @@ whose parts hang off the first part by zero-width bridges, so every object is on
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from sim.classes import THING_CLASSES, YOLO_CLASS_INDEX
-from sim.dataset.io import write_bytes_atomic
+from sim.dataset.io import link_or_copy, write_bytes_atomic
 from sim.dataset.writers import FrameData
 
 TASKS = ("detect", "segment")
@@ -104,13 +102,6 @@ def data_yaml() -> str:
     return f"path: .\ntrain: images\nval: images\nnc: {len(THING_CLASSES)}\nnames:\n{names}\n"
 
 
-def _link(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dst)  # same bytes, no extra space
-    except OSError:
-        shutil.copyfile(src, dst)
-
 
 class YoloWriter:
     def __init__(self, root: Path) -> None:
@@ -122,7 +113,7 @@ class YoloWriter:
         src = self.root / frame.rgb_path
         for task, lines in (("detect", detection_lines(frame)), ("segment", segmentation_lines(frame))):
             write_bytes_atomic(base / task / "labels" / f"{frame.stem}.txt", "".join(f"{ln}\n" for ln in lines).encode())
-            _link(src, base / task / "images" / f"{frame.stem}.png")
+            link_or_copy(src, base / task / "images" / f"{frame.stem}.png")
 
     def finish(self, cameras: list[str]) -> None:
         for cam in cameras:
