@@ -44,6 +44,7 @@ def worker_env(workers: int) -> dict[str, str]:
     return {
         "PYOPENGL_PLATFORM": os.environ.get("PYOPENGL_PLATFORM", "egl"),
         "NUMBA_NUM_THREADS": threads,
+        "LP_NUM_THREADS": threads,  # Mesa llvmpipe's rasterizer threads (software OpenGL)
         "OMP_NUM_THREADS": threads,
         "OPENBLAS_NUM_THREADS": threads,
     }
