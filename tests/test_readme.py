@@ -59,6 +59,6 @@ def test_readme_examples_run(tmp_path):
         assert proc.returncode == 0, (argv, proc.stderr[-2000:])
 
 
-@pytest.mark.parametrize("needle", ["docs/output-format.md", "docs/rendering.md", "docs/architecture.md", "CHANGELOG.md"])
+@pytest.mark.parametrize("needle", ["docs/output-format.md", "docs/rendering.md", "docs/architecture.md", "docs/benchmarks.md", "docs/perturbations.md", "docs/scenario-format.md", "CHANGELOG.md"])
 def test_readme_links_point_at_files(needle):
     assert needle in README and (ROOT / needle).is_file()
