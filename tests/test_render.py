@@ -289,3 +289,22 @@ def test_missing_opengl_library_is_one_clear_error(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "libosmesa6" in lines[0]
     assert not out.exists() and not list(tmp_path.glob(".out.partial*"))
+
+
+def test_roadside_trees_lamps_and_buildings_are_stuff_not_objects():
+    """Roadside dressing shows up in the semantic buffer as vegetation, pole and building, never
+    as instances or labels, and a density of 0 leaves the road bare."""
+    from sim.assets import load_catalog
+    from sim.render.scene import build_roadside
+    from sim.road import Road
+
+    catalog = load_catalog()
+    road = Road.straight(300.0, lanes=2, lane_width=3.5)
+    parts = build_roadside(road, catalog, np.random.default_rng(0))
+    classes = {int(c) for c in np.unique(parts.face_semantic)}
+    assert classes == {BY_NAME["vegetation"].id, BY_NAME["pole"].id, BY_NAME["building"].id}
+    # nothing stands on the carriageway or the shoulders
+    d = parts.vertices[:, 1]  # a straight road along +x: lateral offset = y
+    on_road = (d > -road.shoulder_width) & (d < road.width + road.shoulder_width) & (parts.vertices[:, 2] < 4.0)
+    assert not on_road.any()
+    assert build_roadside(road, catalog, np.random.default_rng(0), density=0.0) is None

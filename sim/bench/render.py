@@ -56,7 +56,7 @@ def build_scene(n_objects: int, seed: int):
     from sim.classes import BY_NAME
     from sim.render.camera import pose_matrix
     from sim.render.renderer import AgentView, FrameRenderer, Lighting
-    from sim.render.scene import MeshArrays, build_static
+    from sim.render.scene import MeshArrays, build_roadside, build_static
     from sim.labels import SceneObject
     from sim.road import Road
 
@@ -64,6 +64,8 @@ def build_scene(n_objects: int, seed: int):
     catalog = load_catalog()
     road = Road.straight(600.0, lanes=3, lane_width=3.5)
     static = build_static(road, rng)
+    roadside = build_roadside(road, catalog, rng)  # trees, lamps, buildings, as in every episode
+    static = (*static, roadside) if roadside is not None else static
     lighting = Lighting.from_angles(
         40.0, 30.0, sun_color=(1.0, 0.97, 0.92), sun_intensity=3.0, ambient=0.35,
         sky_top=(90, 140, 210), sky_horizon=(200, 215, 230),

@@ -36,7 +36,7 @@ from sim.perturb.apply import applied_list
 from sim.perturb.effects import SensorEffects
 from sim.render.camera import CameraModel, mount_transform, pose_matrix
 from sim.render.renderer import AgentView, FrameRenderer, Lighting
-from sim.render.scene import MeshArrays, build_static
+from sim.render.scene import MeshArrays, build_roadside, build_static
 from sim.scenario import LoadedScenario, dump_resolved, steps_per_frame
 from sim.scenario.schema import CameraSpec, ScenarioSpec
 from sim.seeding import child_rng, root_seed
@@ -151,6 +151,10 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
 
     cameras = [camera_model(c) for c in resolved.sensors.cameras]
     static = build_static(world.road, child_rng(seed_root, "scene"))
+    roadside = build_roadside(world.road, catalog, child_rng(seed_root, "roadside"),
+                              float(resolved.environment.roadside_density))
+    if roadside is not None:
+        static = (*static, roadside)
     meshes = {a.id: _agent_mesh(catalog, a) for a in agents}
     ticks = _frame_ticks(resolved, cameras, total_steps)
     formats = set(resolved.outputs.formats)

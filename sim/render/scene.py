@@ -190,3 +190,61 @@ def assemble_frame(
         np.concatenate(inst),
         np.concatenate(sem),
     )
+
+
+ROADSIDE_CLEARANCE = 2.0  # [m] from the outer shoulder edge to the nearest roadside object
+
+
+def _posed(mesh, x: float, y: float, yaw: float, cls: str) -> MeshArrays:
+    c, s = math.cos(yaw), math.sin(yaw)
+    R = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    verts = mesh.vertices @ R.T + np.array([x, y, -GROUND_BELOW])
+    sem = np.full(len(mesh.faces), BY_NAME[cls].id, dtype=np.uint8)
+    return MeshArrays(verts, mesh.faces.astype(np.int32), np.asarray(mesh.face_colors), sem)
+
+
+def build_roadside(road: Road, catalog, rng: np.random.Generator, density: float = 1.0) -> MeshArrays | None:
+    """Trees, street lamps and buildings along both sides of the road (stuff classes:
+    semantic ids only, no instance), from the asset library, placed with ``rng``.
+
+    ``density`` scales how many (0: none). Lamps stand every 40 m just off the right
+    shoulder; trees every 12-40 m per side, 0-25 m back; buildings every 40-120 m, 30-60 m back.
+    """
+    if density <= 0:
+        return None
+    width, sh = road.width, road.shoulder_width
+    parts: list[MeshArrays] = []
+
+    def place(asset: str, s: float, side: int, back: float, yaw_extra: float, at_base: bool = False) -> None:
+        """Put a random variant of ``asset`` ``back`` metres beyond the clearance on ``side``
+        (+1 left, -1 right of the road); ``at_base``: measure to the foot (a lamp's pole)
+        rather than to the far side of the bounding box."""
+        info = catalog.info(asset)
+        k = int(rng.integers(len(info.variants)))
+        mesh = catalog.mesh(asset, k)
+        yaw_road = float(road.to_world([s], [0.0])[2][0])
+        yaw = yaw_road + yaw_extra
+        v = mesh.vertices
+        foot = v[v[:, 2] < 0.3][:, :2].mean(axis=0) if at_base else np.zeros(2)
+        reach = 0.0 if at_base else 0.5 * float(np.hypot(*mesh.size[:2]))
+        edge = width + sh if side > 0 else -sh
+        d = edge + side * (ROADSIDE_CLEARANCE + back + reach)
+        x, y, _ = road.to_world([s], [d])
+        c, sn = math.cos(yaw), math.sin(yaw)
+        fx, fy = c * foot[0] - sn * foot[1], sn * foot[0] + c * foot[1]
+        parts.append(_posed(mesh, float(x[0]) - fx, float(y[0]) - fy, yaw, info.cls))
+
+    s = 10.0
+    while s < road.length:  # street lamps just off the right shoulder, arms over the road
+        place("street_lamp", s, -1, -ROADSIDE_CLEARANCE + 0.8, math.pi, at_base=True)
+        s += 40.0 / density
+    for side in (-1, 1):
+        s = float(rng.uniform(0.0, 20.0))
+        while s < road.length:
+            place("tree", s, side, float(rng.uniform(1.0, 25.0)), float(rng.uniform(-math.pi, math.pi)))
+            s += float(rng.uniform(12.0, 40.0)) / density
+        s = float(rng.uniform(20.0, 80.0))
+        while s < road.length:
+            place("building", s, side, float(rng.uniform(25.0, 50.0)), 0.0 if side > 0 else math.pi)
+            s += float(rng.uniform(40.0, 120.0)) / density
+    return MeshArrays.concat(parts) if parts else None

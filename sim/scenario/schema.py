@@ -420,6 +420,9 @@ class EnvironmentSpec(Strict):
     ambient: Num(ge=0.0, le=1.0) = 0.35
     sky_top: RGB = (92, 140, 210)
     sky_horizon: RGB = (200, 220, 240)
+    roadside_density: Num(ge=0.0, le=4.0) = Field(
+        1.0, description="trees, street lamps and buildings along the road (0: bare road)"
+    )
 
 
 Format = Literal["native", "coco", "kitti", "kitti_tracking", "yolo"]
