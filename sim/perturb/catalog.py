@@ -37,7 +37,7 @@ class Perturbation:
     kind: str  # "scenario" | "sensor"
     doc: str
     params: dict[str, Any]  # parameter -> Distribution (or a number)
-    applicable: Callable[[ScenarioSpec], str | None] = lambda spec: None
+    applicable: Callable[[ScenarioSpec], str | None] = lambda spec: None  # reason it cannot apply
     apply: Callable[[ScenarioSpec, dict[str, float]], ScenarioSpec] | None = None
 
 
@@ -95,11 +95,11 @@ def _free_slot(spec: ScenarioSpec, lane: int, s: float, length: float, margin: f
     return kept
 
 
-def _stalled_applicable(spec: ScenarioSpec) -> str | None:
+def _always(spec: ScenarioSpec) -> str | None:
     return None
 
 
-def _stalled_vehicle(spec: ScenarioSpec, p: dict[str, float], catalog_sizes=None) -> ScenarioSpec:
+def _stalled_vehicle(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     assets = ("sedan", "van", "truck")
     asset = assets[int(p["asset"])]
     s = float(spec.ego.s + p["distance"])
@@ -168,29 +168,29 @@ CATALOG: dict[str, Perturbation] = {
         Perturbation(
             "stalled_vehicle", "scenario",
             "a stopped vehicle (sedan, van or truck) stands in the ego lane ahead",
-            {"distance": Uniform(60.0, 120.0), "asset": Choice((0, 1, 2))}, _stalled_applicable, _stalled_vehicle,
+            {"distance": Uniform(60.0, 120.0), "asset": Choice((0, 1, 2))}, _always, _stalled_vehicle,
         ),
         Perturbation(
             "tailgater", "scenario",
             "an SUV follows the ego a few metres behind with a short time headway",
-            {"gap": Uniform(3.0, 7.0), "headway": Uniform(0.3, 0.7)}, lambda spec: None, _tailgater,
+            {"gap": Uniform(3.0, 7.0), "headway": Uniform(0.3, 0.7)}, _always, _tailgater,
         ),
         Perturbation(
             "low_sun", "scenario",
             "the sun a few degrees above the horizon, straight ahead (glare, long shadows)",
             {"elevation_deg": Uniform(2.0, 8.0), "azimuth_deg": Uniform(-15.0, 15.0), "intensity": Uniform(4.0, 6.0)},
-            lambda spec: None, _low_sun,
+            _always, _low_sun,
         ),
         Perturbation(
             "dusk", "scenario", "sun at the horizon, dark sky, little ambient light",
-            {"elevation_deg": Uniform(-2.0, 4.0), "ambient": Uniform(0.04, 0.15)}, lambda spec: None, _dusk,
+            {"elevation_deg": Uniform(-2.0, 4.0), "ambient": Uniform(0.04, 0.15)}, _always, _dusk,
         ),
         Perturbation(
             "extrinsic_jitter", "scenario",
             "every camera mount rotated and raised a little (miscalibration); labels follow the true pose",
             {"yaw_deg": Uniform(-2.0, 2.0), "pitch_deg": Uniform(-2.0, 2.0), "roll_deg": Uniform(-2.0, 2.0),
              "dz": Uniform(-0.05, 0.05)},
-            lambda spec: None, _extrinsic_jitter,
+            _always, _extrinsic_jitter,
         ),
         Perturbation(
             "fog", "sensor", "depth-based fog (Koschmieder): contrast falls as exp(-3.912 d / visibility)",
