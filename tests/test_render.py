@@ -308,3 +308,30 @@ def test_roadside_trees_lamps_and_buildings_are_stuff_not_objects():
     on_road = (d > -road.shoulder_width) & (d < road.width + road.shoulder_width) & (parts.vertices[:, 2] < 4.0)
     assert not on_road.any()
     assert build_roadside(road, catalog, np.random.default_rng(0), density=0.0) is None
+
+
+def test_sidewalks_kerbs_and_zebra_crossings_are_built_from_the_road_model():
+    from sim.render.scene import KERB_HEIGHT, ZEBRA_LENGTH, build_static
+    from sim.road import Road
+
+    road = Road.straight(200.0, lanes=2, lane_width=3.5, shoulder_width=0.5, sidewalk_width=2.5, crossings=(100.0,))
+    surface, marks, terrain = build_static(road, np.random.default_rng(0))
+    side = surface.face_semantic == BY_NAME["sidewalk"].id
+    tri = surface.vertices[surface.faces[side]]  # (F, 3, 3)
+    # raised tops at kerb height spanning [-3, -0.5] and [7.5, 10]; kerb faces vertical
+    tops = tri[np.all(np.isclose(tri[:, :, 2], KERB_HEIGHT), axis=1)]
+    ys = tops[:, :, 1]
+    assert np.isclose(ys.min(), -3.0) and np.isclose(ys.max(), 10.0)
+    assert not ((ys > -0.5 + 1e-9) & (ys < 7.5 - 1e-9)).any()  # nothing raised on the carriageway
+    walls = tri[~np.all(np.isclose(tri[:, :, 2], KERB_HEIGHT), axis=1)]
+    n = np.cross(walls[:, 1] - walls[:, 0], walls[:, 2] - walls[:, 0])
+    kerb_right = np.isclose(walls[:, :, 1], -0.5).all(axis=1)
+    assert kerb_right.any() and np.all(n[kerb_right, 1] > 0)  # the right kerb faces the road (+y)
+    # zebra: bars across the whole carriageway, only around s = 100, no dashes through it
+    zebra = marks.vertices[marks.faces].mean(axis=1)
+    near = np.abs(zebra[:, 0] - 100.0) < ZEBRA_LENGTH / 2
+    assert zebra[near, 1].min() < 0.6 and zebra[near, 1].max() > 6.4
+    assert len(np.unique(np.round(zebra[near, 1], 2))) >= 7
+    # the terrain starts behind the sidewalks
+    t = terrain.vertices
+    assert not ((t[:, 1] > -3.0 + 1e-6) & (t[:, 1] < 10.0 - 1e-6) & (t[:, 0] > 0) & (t[:, 0] < 200)).any()

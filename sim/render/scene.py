@@ -30,6 +30,11 @@ ASPHALT = (78, 78, 82, 255)
 SHOULDER = (92, 90, 88, 255)
 PAINT = (235, 235, 228, 255)
 GRASS = (86, 118, 60, 255)
+SIDEWALK = (168, 166, 158, 255)
+KERB = (140, 140, 136, 255)
+KERB_HEIGHT = 0.15  # [m]
+ZEBRA_BAR = 0.5  # [m] bar width across the road, and the gap between bars
+ZEBRA_LENGTH = 3.0  # [m] bar length along the road
 
 
 @dataclass(frozen=True)
@@ -91,33 +96,83 @@ def _extend_line(road: Road, s: float) -> tuple[float, float, float]:
     return float(x[0] + extra * math.cos(h[0])), float(y[0] + extra * math.sin(h[0])), float(h[0])
 
 
+def _wall(road: Road, d: float, s0: float, s1: float, z0: float, z1: float, facing: int, color, cls: str,
+          step: float = ROAD_SAMPLE) -> MeshArrays:
+    """Vertical strip at lateral offset d between heights z0 < z1, facing +d (facing=+1, i.e.
+    towards the road's left) or -d (facing=-1)."""
+    n = max(1, int(math.ceil((s1 - s0) / step)))
+    s = np.linspace(s0, s1, n + 1)
+    x, y, _ = road.to_world(s, np.full_like(s, d))
+    verts = np.empty((2 * (n + 1), 3))
+    verts[0::2] = np.stack((x, y, np.full_like(s, z0)), axis=1)
+    verts[1::2] = np.stack((x, y, np.full_like(s, z1)), axis=1)
+    k = np.arange(n) * 2
+    # (k: s_i low), (k+1: s_i high), (k+2: s_i+1 low), (k+3: s_i+1 high)
+    if facing > 0:
+        faces = np.concatenate([np.stack((k, k + 1, k + 3), 1), np.stack((k, k + 3, k + 2), 1)])
+    else:
+        faces = np.concatenate([np.stack((k, k + 3, k + 1), 1), np.stack((k, k + 2, k + 3), 1)])
+    return _colored(verts, faces, color, cls)
+
+
+def _sidewalks(road: Road) -> list[MeshArrays]:
+    """Kerb faces and raised sidewalk tops on both sides, beyond the shoulders."""
+    sw, sh, width, length = road.sidewalk_width, road.shoulder_width, road.width, road.length
+    out = []
+    for inner, outer, facing in ((-sh, -sh - sw, 1), (width + sh, width + sh + sw, -1)):
+        lo, hi = min(inner, outer), max(inner, outer)
+        out.append(_ribbon(road, lo, hi, 0.0, length, KERB_HEIGHT, SIDEWALK, "sidewalk"))
+        out.append(_wall(road, inner, 0.0, length, 0.0, KERB_HEIGHT, facing, KERB, "sidewalk"))  # kerb, towards the road
+        out.append(_wall(road, outer, 0.0, length, -GROUND_BELOW, KERB_HEIGHT, -facing, KERB, "sidewalk"))
+    return out
+
+
+def _zebra(road: Road, s_c: float) -> list[MeshArrays]:
+    """Bars along the road, side by side across the whole carriageway, centred on s_c."""
+    bars = []
+    d = ZEBRA_BAR / 2
+    s0, s1 = s_c - ZEBRA_LENGTH / 2, s_c + ZEBRA_LENGTH / 2
+    while d + ZEBRA_BAR <= road.width:
+        bars.append(_ribbon(road, d, d + ZEBRA_BAR, s0, s1, MARKING_LIFT, PAINT, "lane_marking", step=ZEBRA_LENGTH))
+        d += 2 * ZEBRA_BAR
+    return bars
+
+
 def build_static(road: Road, rng: np.random.Generator) -> tuple[MeshArrays, ...]:
-    """Static scene of a road: (asphalt + shoulders, markings, terrain), world frame.
+    """Static scene of a road: (asphalt + shoulders + sidewalks, markings, terrain), world frame.
 
     ``rng`` varies the terrain's colour from patch to patch (grass is never uniform).
     """
     length = road.length
     width = road.width
     sh = road.shoulder_width
+    sw = road.sidewalk_width
     surface = [_ribbon(road, 0.0, width, 0.0, length, 0.0, ASPHALT, "road")]
     if sh > 0:
         surface.append(_ribbon(road, -sh, 0.0, 0.0, length, 0.0, SHOULDER, "road"))
         surface.append(_ribbon(road, width, width + sh, 0.0, length, 0.0, SHOULDER, "road"))
+    if sw > 0:
+        surface += _sidewalks(road)
 
     marks = []
     half = MARKING_WIDTH / 2
     for edge in (0.0, width):  # solid edge lines
         marks.append(_ribbon(road, edge - half, edge + half, 0.0, length, MARKING_LIFT, PAINT, "lane_marking"))
-    for k in range(1, road.lanes):  # dashed dividers
+    zebra_spans = [(c - ZEBRA_LENGTH / 2 - 1.0, c + ZEBRA_LENGTH / 2 + 1.0) for c in road.crossings]
+    for k in range(1, road.lanes):  # dashed dividers, interrupted at crossings
         d = k * road.lane_width
         start = 0.0
         while start < length:
             end = min(start + DASH_LENGTH, length)
-            marks.append(_ribbon(road, d - half, d + half, start, end, MARKING_LIFT, PAINT, "lane_marking", step=DASH_LENGTH))
+            if not any(a < end and start < b for a, b in zebra_spans):
+                marks.append(_ribbon(road, d - half, d + half, start, end, MARKING_LIFT, PAINT, "lane_marking",
+                                     step=DASH_LENGTH))
             start += DASH_LENGTH + DASH_GAP
+    for c in road.crossings:
+        marks += _zebra(road, c)
 
     ground = []
-    left_in, right_in = width + sh, -sh
+    left_in, right_in = width + sh + sw, -sh - sw
     ground.append(_ribbon(road, left_in, left_in + GROUND_WIDTH, 0.0, length, -GROUND_BELOW, GRASS, "terrain", step=20.0))
     ground.append(_ribbon(road, right_in - GROUND_WIDTH, right_in, 0.0, length, -GROUND_BELOW, GRASS, "terrain", step=20.0))
     ground.append(_far_plane(road))
@@ -212,7 +267,7 @@ def build_roadside(road: Road, catalog, rng: np.random.Generator, density: float
     """
     if density <= 0:
         return None
-    width, sh = road.width, road.shoulder_width
+    width, sh = road.width, road.shoulder_width + road.sidewalk_width
     parts: list[MeshArrays] = []
 
     def place(asset: str, s: float, side: int, back: float, yaw_extra: float, at_base: bool = False) -> None:
@@ -236,7 +291,7 @@ def build_roadside(road: Road, catalog, rng: np.random.Generator, density: float
 
     s = 10.0
     while s < road.length:  # street lamps just off the right shoulder, arms over the road
-        place("street_lamp", s, -1, -ROADSIDE_CLEARANCE + 0.8, math.pi, at_base=True)
+        place("street_lamp", s, -1, -ROADSIDE_CLEARANCE - min(road.sidewalk_width, 1.6) + 0.8, math.pi, at_base=True)
         s += 40.0 / density
     for side in (-1, 1):
         s = float(rng.uniform(0.0, 20.0))

@@ -33,6 +33,10 @@ class Road:
     segments: tuple[Segment, ...]
     shoulder_width: float = 2.5
     speed_limit: float = 33.3
+    sidewalk_width: float = 0.0
+    """[m] raised sidewalk beyond each shoulder, behind a kerb (0: none)."""
+    crossings: tuple[float, ...] = ()
+    """s [m] of zebra crossings across the carriageway."""
     origin: tuple[float, float, float] = (0.0, 0.0, 0.0)
     """(x, y, heading) of the reference line's start."""
     ref_x: np.ndarray = field(init=False, repr=False, compare=False)

@@ -85,3 +85,6 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
                     raise src.error("a trigger cannot compare an actor with itself", (*mpath, "trigger", key))
     if not math.isfinite(length):
         raise src.error("road length must be finite", ("road",))
+    for i, c in enumerate(spec.road.crossings):
+        if not 2.0 <= c <= length - 2.0:
+            raise src.error(f"crossing at s = {c:g} m is not on the road [2, {length - 2.0:g}] m", ("road", "crossings", i))

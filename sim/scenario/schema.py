@@ -166,6 +166,8 @@ class RoadSpec(Strict):
     lanes: Num(ge=1, le=8, integer=True) = 3
     lane_width: Num(ge=2.0, le=6.0) = 3.5
     shoulder_width: Num(ge=0.0, le=10.0) = 2.5
+    sidewalk_width: Num(ge=0.0, le=8.0) = Field(0.0, description="[m] raised sidewalk behind a kerb on each side (0: none)")
+    crossings: list[Num(ge=0.0)] = Field(default_factory=list, description="s [m] of zebra crossings")
     speed_limit: Num(gt=0.0) = 33.3
     length: Num(gt=0.0) | None = Field(None, description="[m] shorthand for one straight segment")
     segments: list[SegmentSpec] | None = None

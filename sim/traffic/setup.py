@@ -71,6 +71,7 @@ def build_road(spec: RoadSpec) -> Road:
     return Road(
         lanes=int(spec.lanes), lane_width=float(spec.lane_width), segments=segments,
         shoulder_width=float(spec.shoulder_width), speed_limit=float(spec.speed_limit),
+        sidewalk_width=float(spec.sidewalk_width), crossings=tuple(float(c) for c in spec.crossings),
     )
 
 
