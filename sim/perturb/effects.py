@@ -53,7 +53,8 @@ def motion_blur(rgb: np.ndarray, depth: np.ndarray, rng: np.random.Generator, le
 
 
 EFFECTS = {"fog": fog, "noise": noise, "exposure": exposure, "motion_blur": motion_blur}
-assert set(EFFECTS) == {n for n, p in CATALOG.items() if p.kind == "sensor"}
+if set(EFFECTS) != {n for n, p in CATALOG.items() if p.kind == "sensor"}:
+    raise RuntimeError("sim.perturb: every sensor perturbation of the catalogue needs an image effect in EFFECTS")
 
 
 class SensorEffects:
