@@ -18,36 +18,24 @@ from sim.errors import SimError
 EXIT_USAGE = 2
 
 
-def seed_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {value}")
-    return value
+def _number_arg(cast, minimum: float, strict: bool, what: str):
+    """An argparse type: ``cast(text)`` that is >= ``minimum`` (> if ``strict``)."""
+
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, found {text!r}") from None
+        if value < minimum or (strict and value == minimum):
+            raise argparse.ArgumentTypeError(f"expected {what}, found {text!r}")
+        return value
+
+    return parse
 
 
-def positive_int_arg(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
-    return value
-
-
-def positive_float_arg(text: str) -> float:
-    """argparse type: a number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
-    return value
+seed_arg = _number_arg(int, 0, False, "a non-negative integer")
+positive_int_arg = _number_arg(int, 1, False, "a positive integer")
+positive_float_arg = _number_arg(float, 0.0, True, "a positive number")
 
 
 def add_overrides(p: argparse.ArgumentParser) -> None:

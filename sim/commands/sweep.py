@@ -47,7 +47,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec = loaded.spec
     varied = [S.parse_vary(t) for t in args.vary]
     if not varied and spec.sweep is not None:
-        varied = [S.parse_vary(f"{k}={_yaml_law(v)}") for k, v in spec.sweep.vary.items()]
+        varied = [S.make_varied(k, law) for k, law in spec.sweep.vary.items()]
     if args.search == "cem" and not varied:
         raise SimError("--search cem needs values to vary: give --vary KEY=LAW or a sweep.vary block")
     S.check_varied(args.scenario, args.overrides, varied, args.search == "cem")
@@ -89,11 +89,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"wrote {out / 'sweep.csv'} and {len(pngs)} plots")
     return 0
 
-
-def _yaml_law(law) -> str:
-    import json
-
-    return json.dumps(law.to_yaml()) if hasattr(law, "to_yaml") else repr(law)
 
 
 def _render_top(args, results, folder: Path) -> None:

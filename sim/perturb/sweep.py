@@ -61,9 +61,14 @@ def parse_vary(text: str) -> Varied:
         law = parse_distribution(value)
     except (YAMLError, DistributionError, TypeError) as err:
         raise ScenarioError(f"--vary {key}: expected a distribution such as {{uniform: [lo, hi]}} ({err})") from None
+    return make_varied(key.strip(), law)
+
+
+def make_varied(key: str, law: Any) -> Varied:
+    """A varied value from a parsed law (``--vary`` or the scenario's ``sweep.vary``)."""
     if not isinstance(law, (Uniform, Normal, Choice, IntUniform)):
-        raise ScenarioError(f"--vary {key}: expected a distribution, found {body!r}")
-    return Varied(key.strip(), law)
+        raise ScenarioError(f"--vary {key}: expected a distribution, found {law!r}")
+    return Varied(key, law)
 
 
 def _fmt(x: Any) -> str:
@@ -281,6 +286,15 @@ def write_csv(path: Path, results: list[EpisodeResult], varied: list[Varied]) ->
     tmp.replace(path)
 
 
+def _save(fig, path: Path, written: list[Path]) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    written.append(path)
+
+
 def plots(out: Path, results: list[EpisodeResult], varied: list[Varied]) -> list[Path]:
     import matplotlib
 
@@ -301,11 +315,7 @@ def plots(out: Path, results: list[EpisodeResult], varied: list[Varied]) -> list
         ax.set_ylabel(f"ego min TTC [s] (capped at {TTC_CAP:g}; 0 = collision)")
         ax.legend()
         ax.set_title(f"criticality against {v.key}")
-        p = out / f"ttc_vs_{v.key.replace('.', '_')}.png"
-        fig.tight_layout()
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
-        written.append(p)
+        _save(fig, out / f"ttc_vs_{v.key.replace('.', '_')}.png", written)
     fig, ax = plt.subplots(figsize=(6, 4))
     for ph in phases:
         c = np.sort([r.criticality for r in results if r.phase == ph])
@@ -315,11 +325,7 @@ def plots(out: Path, results: list[EpisodeResult], varied: list[Varied]) -> list
     ax.set_ylabel("fraction of episodes")
     ax.set_title("how often each sampler finds critical episodes")
     ax.legend()
-    p = out / "ttc_cdf.png"
-    fig.tight_layout()
-    fig.savefig(p, dpi=100)
-    plt.close(fig)
-    written.append(p)
+    _save(fig, out / "ttc_cdf.png", written)
     names = sorted({n for r in results for n in r.perturbations})
     if names:
         fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -331,11 +337,7 @@ def plots(out: Path, results: list[EpisodeResult], varied: list[Varied]) -> list
         ax.set_ylabel("episodes")
         ax.set_title("edge cases applied")
         ax.legend()
-        p = out / "perturbations.png"
-        fig.tight_layout()
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
-        written.append(p)
+        _save(fig, out / "perturbations.png", written)
     cont = [v for v in varied if v.continuous]
     if len(cont) >= 2:
         a, b = cont[0], cont[1]
@@ -350,11 +352,7 @@ def plots(out: Path, results: list[EpisodeResult], varied: list[Varied]) -> list
         ax.set_ylabel(b.key)
         ax.legend()
         ax.set_title("coverage of the parameter space")
-        p = out / "coverage.png"
-        fig.tight_layout()
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
-        written.append(p)
+        _save(fig, out / "coverage.png", written)
     return written
 
 
