@@ -191,19 +191,20 @@ class Evaluator:
 
     def __init__(self, path: Path, base_overrides: list[str]) -> None:
         from sim.assets import load_catalog
+        from sim.scenario import ScenarioFile
 
-        self.path = Path(path)
+        self.file = ScenarioFile(path)  # read and parsed once for the whole sweep
         self.base = list(base_overrides)
         self.catalog = load_catalog()
 
     def __call__(self, overrides: list[str], seed: int) -> tuple[dict, list[str]]:
         from sim.perturb.apply import applied_list
-        from sim.scenario import load_scenario, resolve_scenario
+        from sim.scenario import resolve_scenario
         from sim.traffic.metrics import episode_metrics
         from sim.traffic.setup import build_world, n_steps
         from sim.traffic.world import simulate
 
-        resolved = resolve_scenario(load_scenario(self.path, [*self.base, *overrides]), self.catalog, seed)
+        resolved = resolve_scenario(self.file.load([*self.base, *overrides]), self.catalog, seed)
         world, _ = build_world(resolved, self.catalog)
         traj = simulate(world, n_steps(resolved))
         return episode_metrics(traj), [p["name"] for p in applied_list(resolved)]

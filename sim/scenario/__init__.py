@@ -21,6 +21,7 @@ from sim.scenario.resolve import _validate, check_param_refs, resolve
 from sim.scenario.schema import ScenarioSpec
 
 __all__ = [
+    "ScenarioFile",
     "LoadedScenario",
     "ScenarioSpec",
     "dump_resolved",
@@ -44,13 +45,24 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
 
     ``overrides``: ``key.path=value`` strings applied on top of the file (``--set``).
     """
-    data, src = read_yaml(path)
-    if overrides:
-        data = apply_overrides(data, src, list(overrides))
-    spec = _validate(data, src)
-    check_param_refs(spec, src)
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return LoadedScenario(Path(path), spec, src, digest)
+    return ScenarioFile(path).load(overrides)
+
+
+class ScenarioFile:
+    """A scenario file read once, loadable many times with different overrides (sweeps)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.data, self.source = read_yaml(self.path)
+        self.sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def load(self, overrides: list[str] | tuple[str, ...] = ()) -> LoadedScenario:
+        # overrides record their own positions: give each load its own copy of the map
+        src = SourceMap(self.source.file, dict(self.source.keys), dict(self.source.values))
+        data = apply_overrides(self.data, src, list(overrides)) if overrides else self.data
+        spec = _validate(data, src)
+        check_param_refs(spec, src)
+        return LoadedScenario(self.path, spec, src, self.sha256)
 
 
 def resolve_scenario(loaded: LoadedScenario, catalog: Catalog, seed: int | None = None) -> ScenarioSpec:
