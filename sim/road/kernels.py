@@ -219,3 +219,16 @@ def _world_to_lane_fast(seg, x, y, s_hint, out_s, out_d):
 def _lane_to_world_fast(seg, s, d, out_x, out_y):
     for i in range(s.shape[0]):
         out_x[i], out_y[i] = _lane_to_world_xy(seg, s[i], d[i])
+
+
+@numba.njit(cache=True)
+def _lane_shift(table, lane, s):
+    """On-ramp offset [m] of ``lane``'s centre at ``s`` (Road.lane_table rows [dir, start,
+    end, taper, ramp_offset]): -ramp_offset before the taper, easing (quintic) to 0 at start."""
+    start = table[lane, 1]
+    taper = table[lane, 3]
+    ramp = table[lane, 4]
+    if ramp == 0.0 or s >= start:
+        return 0.0
+    u = min((start - s) / taper, 1.0)
+    return -ramp * u * u * u * (10.0 + u * (-15.0 + 6.0 * u))
