@@ -83,7 +83,7 @@ def test_stratified_sampling_covers_each_case_exactly():
 def test_fog_formula_and_sky():
     rgb = np.zeros((1, 3, 3), np.uint8)
     depth = np.array([[10.0, 100.0, 0.0]], np.float32)  # 0 = sky, infinitely far
-    out = effects.fog(rgb, depth, np.random.default_rng(0), visibility=100.0)
+    out = effects.fog(rgb, depth, None, np.random.default_rng(0), visibility=100.0)
     t = math.exp(-3.912 * 10 / 100)
     np.testing.assert_allclose(out[0, 0], np.rint(effects.FOG_COLOR * (1 - t)), atol=1)
     np.testing.assert_allclose(out[0, 1], np.rint(effects.FOG_COLOR * (1 - math.exp(-3.912))), atol=1)
@@ -93,9 +93,9 @@ def test_fog_formula_and_sky():
 def test_noise_and_exposure_statistics():
     rng = np.random.default_rng(1)
     rgb = np.full((200, 200, 3), 128, np.uint8)
-    noisy = effects.noise(rgb, None, rng, sigma=6.0).astype(float)
+    noisy = effects.noise(rgb, None, None, rng, sigma=6.0).astype(float)
     assert abs(noisy.mean() - 128) < 0.2 and abs(noisy.std() - 6.0) < 0.2
-    assert np.all(effects.exposure(rgb, None, rng, gain=1.5) == 192)
+    assert np.all(effects.exposure(rgb, None, None, rng, gain=1.5) == 192)
 
 
 def _labels(root: Path) -> dict:

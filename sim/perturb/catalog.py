@@ -152,6 +152,41 @@ def _extrinsic_jitter(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     return spec.model_copy(update={"sensors": spec.sensors.model_copy(update={"cameras": cams})})
 
 
+# --- more sensor / environment perturbations (image effects in sim.perturb.effects) -------
+_SENSOR_EXTRA = (
+    Perturbation(
+        "rain", "sensor",
+        "rain streaks (thin, slanted, semi-transparent, new every frame) and a wet, darker road with a sky sheen",
+        {"density": Uniform(2.0, 8.0), "length": Uniform(0.03, 0.1), "angle_deg": Uniform(-20.0, 20.0),
+         "opacity": Uniform(0.15, 0.4), "wetness": Uniform(0.3, 1.0)},
+    ),
+    Perturbation(
+        "lens_dirt", "sensor", "soft, blurred, semi-opaque dirt blobs fixed on the lens for the whole episode",
+        {"blobs": Uniform(2.0, 7.0), "size": Uniform(0.03, 0.09), "opacity": Uniform(0.35, 0.75)},
+    ),
+    Perturbation(
+        "frame_drop", "sensor", "camera fault: each frame is lost (not written) with a given probability",
+        {"probability": Uniform(0.02, 0.1)},
+    ),
+    Perturbation(
+        "frame_duplicate", "sensor",
+        "camera fault: each frame repeats the previous one (image and labels) with a given probability",
+        {"probability": Uniform(0.02, 0.1)},
+    ),
+    Perturbation(
+        "marking_wear", "sensor",
+        "worn lane markings: a spatially coherent fraction of marking pixels faded toward the road (image space)",
+        {"fraction": Uniform(0.2, 0.7), "strength": Uniform(0.6, 1.0), "scale": Uniform(0.15, 0.6)},
+    ),
+    Perturbation(
+        "road_texture", "sensor", "low-frequency brightness variation (patches, repairs, stains) on road pixels",
+        {"amplitude": Uniform(0.04, 0.15), "scale": Uniform(1.0, 6.0)},
+    ),
+)
+"""Sensor and environment perturbations beyond the first four (rain, lens dirt, frame
+faults, road-surface randomisation); see docs/perturbations.md."""
+
+
 CATALOG: dict[str, Perturbation] = {
     p.name: p
     for p in (
@@ -205,6 +240,7 @@ CATALOG: dict[str, Perturbation] = {
             "motion_blur", "sensor", "linear blur of a given length [px] and direction [deg]",
             {"length": Uniform(3.0, 15.0), "angle_deg": Uniform(0.0, 180.0)},
         ),
+        *_SENSOR_EXTRA,
     )
 }
 """Every perturbation, by name."""

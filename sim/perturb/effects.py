@@ -1,16 +1,25 @@
 """Sensor effects on rendered RGB images (numpy + OpenCV). Labels are untouched by design:
-fog does not move a box, noise does not change a mask.
+fog does not move a box, noise does not change a mask, a duplicated frame repeats its labels.
 
-Each effect is ``f(rgb, depth, rng, **params) -> rgb`` with rgb (H, W, 3) uint8, depth
-(H, W) float32 [m] (0 = sky, i.e. infinitely far) and rng a ``numpy.random.Generator``.
-:class:`SensorEffects` applies the episode's sensor perturbations in catalogue order with a
-generator per (camera, frame), so a frame's noise does not depend on which frames were
-rendered before it.
+Each image effect is ``f(rgb, depth, semantic, rng, **params) -> rgb`` with rgb (H, W, 3)
+uint8, depth (H, W) float32 [m] along the optical axis (0 = sky, i.e. infinitely far),
+semantic (H, W) uint8 class ids (:mod:`sim.classes`; road = 1, lane_marking = 2) and rng a
+``numpy.random.Generator``, the only source of randomness. Effects that need depth or the
+semantic buffer and get ``None`` return the image unchanged.
+
+:class:`SensorEffects` applies the episode's sensor perturbations in catalogue order. Most
+effects get a generator per (camera, frame), so a frame's noise does not depend on which
+frames were rendered before it; the effects in :data:`PER_CAMERA` (lens dirt, marking wear,
+road texture) get one generator per camera, so the same dirt stays on the lens for the whole
+episode. The frame faults (``frame_drop``, ``frame_duplicate``) are decided per (camera,
+physics step) and recorded for meta.json.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from statistics import NormalDist
 
 import cv2
 import numpy as np
@@ -18,29 +27,53 @@ import numpy as np
 from sim.perturb.catalog import CATALOG
 from sim.seeding import child_rng
 
+from sim.classes import BY_NAME
+
+ROAD, LANE_MARKING, SKY = BY_NAME["road"].id, BY_NAME["lane_marking"].id, BY_NAME["sky"].id
+"""Class ids the road effects read from the semantic buffer."""
 FOG_COLOR = np.array([205.0, 208.0, 212.0], dtype=np.float32)
+RAIN_COLOR = np.array([212.0, 216.0, 224.0], dtype=np.float32)
+"""Colour of a rain streak (drops refract the bright sky)."""
+DIRT_COLOR = np.array([72.0, 64.0, 52.0], dtype=np.float32)
+"""Colour of lens dirt (dried mud) where it is opaque."""
+WET_DARKENING = 0.35
+"""Fraction of its brightness a fully wet road (``wetness`` 1) loses: water fills the
+asphalt's pores and less light is scattered back."""
+WET_SHEEN = 0.3
+"""Weight of the sky's reflection on a fully wet road far away (grazing view, Fresnel)."""
+SHEEN_DISTANCE = 40.0
+"""[m] distance over which the wet road's sky reflection grows to its full weight."""
+GROUND_EXTENT = (40.0, 200.0)
+"""[m] lateral half-width and depth of the ground-plane patch the road patterns cover."""
 
 
-def fog(rgb: np.ndarray, depth: np.ndarray, rng: np.random.Generator, visibility: float) -> np.ndarray:
-    """Koschmieder's law: transmission t = exp(-3.912 d / visibility); sky pixels are all fog."""
+def _to_uint8(img: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+
+
+def fog(rgb: np.ndarray, depth: np.ndarray, semantic: np.ndarray | None, rng: np.random.Generator,
+        visibility: float) -> np.ndarray:
+    """Koschmieder's law: transmission t = exp(-3.912 d / visibility [m]); sky pixels are all fog."""
     d = np.where(depth > 0, depth, np.inf).astype(np.float32)
     t = np.exp(-3.912 * d / float(visibility))[..., None]
-    out = rgb.astype(np.float32) * t + FOG_COLOR * (1.0 - t)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return _to_uint8(rgb.astype(np.float32) * t + FOG_COLOR * (1.0 - t))
 
 
-def noise(rgb: np.ndarray, depth: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
-    out = rgb.astype(np.float32) + rng.normal(0.0, float(sigma), rgb.shape).astype(np.float32)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+def noise(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
+          sigma: float) -> np.ndarray:
+    """Gaussian noise per pixel and channel, standard deviation ``sigma`` in 8-bit units."""
+    return _to_uint8(rgb.astype(np.float32) + rng.normal(0.0, float(sigma), rgb.shape).astype(np.float32))
 
 
-def exposure(rgb: np.ndarray, depth: np.ndarray, rng: np.random.Generator, gain: float) -> np.ndarray:
-    out = rgb.astype(np.float32) * float(gain)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+def exposure(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
+             gain: float) -> np.ndarray:
+    """Linear gain (1 = unchanged), clipped to 8 bits."""
+    return _to_uint8(rgb.astype(np.float32) * float(gain))
 
 
-def motion_blur(rgb: np.ndarray, depth: np.ndarray, rng: np.random.Generator, length: float,
-                angle_deg: float) -> np.ndarray:
+def motion_blur(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
+                length: float, angle_deg: float) -> np.ndarray:
+    """Linear blur kernel ``length`` [px] long at ``angle_deg`` [deg] from the image x axis."""
     n = max(1, int(round(length)))
     k = np.zeros((n, n), np.float32)
     c = (n - 1) / 2.0
@@ -52,23 +85,235 @@ def motion_blur(rgb: np.ndarray, depth: np.ndarray, rng: np.random.Generator, le
     return cv2.filter2D(rgb, -1, k, borderType=cv2.BORDER_REFLECT)
 
 
-EFFECTS = {"fog": fog, "noise": noise, "exposure": exposure, "motion_blur": motion_blur}
-if set(EFFECTS) != {n for n, p in CATALOG.items() if p.kind == "sensor"}:
+def _wet_road(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray, wetness: float) -> np.ndarray:
+    """Road and marking pixels darkened by ``WET_DARKENING * wetness`` and mixed with the sky
+    colour (mean of the sky pixels) by a weight that grows with distance (grazing reflection)."""
+    out = rgb.astype(np.float32)
+    road = (semantic == ROAD) | (semantic == LANE_MARKING)
+    if not road.any():
+        return out
+    sky = semantic == SKY
+    sky_color = out[sky].mean(axis=0) if sky.any() else FOG_COLOR
+    if depth is None:
+        far = np.ones(road.shape, np.float32)
+    else:
+        far = 1.0 - np.exp(-np.maximum(depth, 0.0) / SHEEN_DISTANCE).astype(np.float32)
+    w = (WET_SHEEN * wetness * far)[road][:, None]
+    out[road] = out[road] * (1.0 - WET_DARKENING * wetness) * (1.0 - w) + sky_color * w
+    return out
+
+
+def rain(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
+         density: float, length: float, angle_deg: float, opacity: float, wetness: float) -> np.ndarray:
+    """Rain: a wet road, then streaks.
+
+    The road (road and lane-marking pixels of ``semantic``; skipped without it) is darkened
+    by ``WET_DARKENING * wetness`` and reflects the sky more with distance (``WET_SHEEN``).
+    Over the whole image, ``density`` streaks per 10 000 pixels, each a thin anti-aliased line
+    ``length`` x image height long (x 0.6-1.4 per streak), slanted ``angle_deg`` [deg] from
+    vertical (positive: the top leans right), blended toward ``RAIN_COLOR`` with at most
+    ``opacity``. The streaks are new every frame (``rng`` is per frame).
+    """
+    h, w = rgb.shape[:2]
+    out = _wet_road(rgb, depth, semantic, float(wetness)) if semantic is not None else rgb.astype(np.float32)
+    n = int(round(float(density) * h * w / 1e4))
+    a = math.radians(angle_deg)
+    lengths = float(length) * h * rng.uniform(0.6, 1.4, n)
+    # a streak's lower end anywhere, extended above the top so streaks enter from above
+    x1 = rng.uniform(-0.2 * w, 1.2 * w, n)
+    y1 = rng.uniform(0.0, h + lengths.mean() if n else h, n)
+    strength = rng.uniform(0.4, 1.0, n)
+    x0, y0 = x1 + lengths * math.sin(a), y1 - lengths * math.cos(a)
+    layer = np.zeros((h, w), np.uint8)
+    thickness = max(1, int(round(h / 720)))
+    for k in range(n):
+        cv2.line(layer, (int(round(x0[k] * 16)), int(round(y0[k] * 16))), (int(round(x1[k] * 16)), int(round(y1[k] * 16))),
+                 int(round(255 * strength[k])), thickness, cv2.LINE_AA, 4)
+    alpha = cv2.GaussianBlur(layer.astype(np.float32) / 255.0, (3, 3), 0.6) * float(opacity)
+    alpha = alpha[..., None]
+    return _to_uint8(out * (1.0 - alpha) + RAIN_COLOR * alpha)
+
+
+def lens_dirt(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
+              blobs: float, size: float, opacity: float) -> np.ndarray:
+    """Dirt on the lens: ``round(blobs)`` soft elliptic blobs of radius ``size`` x image width
+    (x 0.6-1.4 per blob), Gaussian-blurred edges, at most ``opacity`` opaque. Under a blob the
+    scene shows blurred and tinted toward ``DIRT_COLOR`` (dirt is out of focus). ``rng`` is
+    per camera, so the blobs stay where they are for the whole episode.
+    """
+    h, w = rgb.shape[:2]
+    n = max(1, int(round(blobs)))
+    s = 4  # the blob mask and the blurred scene are built at 1/4 resolution: both are smooth
+    hs, ws = max(1, h // s), max(1, w // s)
+    mask = np.zeros((hs, ws), np.float32)
+    radii = float(size) * w / s * rng.uniform(0.6, 1.4, n)
+    cx, cy = rng.uniform(0, ws, n), rng.uniform(0, hs, n)
+    aspect, angle, dens = rng.uniform(0.5, 1.0, n), rng.uniform(0.0, 180.0, n), rng.uniform(0.6, 1.0, n)
+    for k in range(n):
+        blob = np.zeros_like(mask)
+        axes = (max(1, int(round(radii[k]))), max(1, int(round(radii[k] * aspect[k]))))
+        cv2.ellipse(blob, (int(round(cx[k])), int(round(cy[k]))), axes, float(angle[k]), 0, 360, float(dens[k]), -1)
+        mask = np.maximum(mask, blob)
+    sigma = max(1.0, 0.4 * float(radii.mean()))
+    mask = cv2.GaussianBlur(mask, (0, 0), sigma)
+    alpha = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)[..., None] * float(opacity)
+    small = cv2.resize(rgb, (ws, hs), interpolation=cv2.INTER_AREA).astype(np.float32)
+    blurred = cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma), (w, h), interpolation=cv2.INTER_LINEAR)
+    dirt = 0.5 * blurred * (DIRT_COLOR / 255.0 + 0.4) + 0.5 * DIRT_COLOR
+    return _to_uint8(rgb.astype(np.float32) * (1.0 - alpha) + dirt * alpha)
+
+
+def _ground_noise(depth: np.ndarray, fx: float, rng: np.random.Generator, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """A smooth random field on the ground plane, looked up at every pixel.
+
+    The field has features about ``scale`` [m] across, zero mean and unit variance over a
+    fixed ``GROUND_EXTENT`` patch (so the draws do not depend on the image). A pixel at
+    column u with depth d lies at lateral x = (u - W/2) d / fx and forward z = d [m] (a level
+    camera). Returns (value, weight): weight fades from 1 to 0 where a feature spans fewer
+    than 4 pixels, which would alias.
+    """
+    h, w = depth.shape
+    half, far = GROUND_EXTENT
+    cell = scale / 2.0
+    nx, nz = int(math.ceil(2 * half / cell)) + 1, int(math.ceil(far / cell)) + 1
+    grid = cv2.GaussianBlur(rng.standard_normal((nz, nx)).astype(np.float32), (0, 0), 1.5)
+    grid = (grid - grid.mean()) / max(float(grid.std()), 1e-6)
+    u = np.arange(w, dtype=np.float32)[None, :] - (w - 1) / 2.0
+    map_x = ((u * depth / float(fx) + half) / cell).astype(np.float32)
+    map_z = (depth / cell).astype(np.float32)
+    value = cv2.remap(grid, map_x, map_z, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    feature_px = float(fx) * float(scale) / np.maximum(depth, 1e-3)
+    weight = np.clip((feature_px - 4.0) / 4.0, 0.0, 1.0).astype(np.float32)
+    return value, weight
+
+
+def marking_wear(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None,
+                 rng: np.random.Generator, fraction: float, strength: float, scale: float,
+                 fx: float | None = None) -> np.ndarray:
+    """Worn lane markings (an image-space approximation of worn paint).
+
+    A smooth random field on the ground plane with features ``scale`` [m] across picks about
+    ``fraction`` of the marking pixels (where it exceeds its (1 - fraction) normal quantile,
+    with a soft edge); those fade toward the local road colour (the road pixels around them,
+    averaged) by ``strength`` (1 = gone). ``fx`` [px] is the camera's focal length (default:
+    the image width). ``rng`` is per camera: the pattern is fixed relative to the camera.
+    """
+    if semantic is None or depth is None:
+        return rgb
+    marks = semantic == LANE_MARKING
+    road = semantic == ROAD
+    if not marks.any() or not road.any():
+        return rgb
+    h, w = semantic.shape
+    value, weight = _ground_noise(depth, fx or w, rng, float(scale))
+    thr = NormalDist().inv_cdf(min(max(1.0 - float(fraction), 1e-6), 1.0 - 1e-6))
+    alpha = np.clip((value - thr) / 0.3 + 0.5, 0.0, 1.0) * weight * float(strength)
+    # local road colour: a normalised convolution of the road pixels, at 1/4 resolution
+    s = 4
+    ws, hs = max(1, w // s), max(1, h // s)
+    road_f = road.astype(np.float32)
+    num = cv2.resize(rgb.astype(np.float32) * road_f[..., None], (ws, hs), interpolation=cv2.INTER_AREA)
+    den = cv2.resize(road_f, (ws, hs), interpolation=cv2.INTER_AREA)
+    sigma = max(2.0, ws / 80.0)
+    num, den = cv2.GaussianBlur(num, (0, 0), sigma), cv2.GaussianBlur(den, (0, 0), sigma)
+    local = num / np.maximum(den, 1e-3)[..., None]
+    local = np.where(den[..., None] > 1e-3, local, rgb[road].mean(axis=0))
+    local = cv2.resize(local, (w, h), interpolation=cv2.INTER_LINEAR)
+    out = rgb.astype(np.float32)
+    a = alpha[marks][:, None]
+    out[marks] = out[marks] * (1.0 - a) + local[marks] * a
+    return _to_uint8(out)
+
+
+def road_texture(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None,
+                 rng: np.random.Generator, amplitude: float, scale: float, fx: float | None = None) -> np.ndarray:
+    """Low-frequency brightness variation of the road surface (patches, repairs, stains): road
+    and marking pixels multiplied by ``1 + amplitude * n`` with n a smooth unit-variance field
+    on the ground plane, features ``scale`` [m] across (clipped to +-2.5). ``amplitude`` is the
+    relative standard deviation of the brightness. ``fx`` [px] as in :func:`marking_wear`;
+    ``rng`` is per camera. An image-space approximation: the pattern moves with the camera.
+    """
+    if semantic is None or depth is None:
+        return rgb
+    road = (semantic == ROAD) | (semantic == LANE_MARKING)
+    if not road.any():
+        return rgb
+    value, weight = _ground_noise(depth, fx or semantic.shape[1], rng, float(scale))
+    gain = 1.0 + float(amplitude) * np.clip(value, -2.5, 2.5) * weight
+    out = rgb.astype(np.float32)
+    out[road] *= gain[road][:, None]
+    return _to_uint8(out)
+
+
+EFFECTS = {"fog": fog, "noise": noise, "exposure": exposure, "motion_blur": motion_blur, "rain": rain,
+           "lens_dirt": lens_dirt, "marking_wear": marking_wear, "road_texture": road_texture}
+"""Image effects by catalogue name."""
+FAULTS = ("frame_drop", "frame_duplicate")
+"""Frame faults: not image effects; :meth:`SensorEffects.apply` drops or repeats frames."""
+PER_CAMERA = frozenset({"lens_dirt", "marking_wear", "road_texture"})
+"""Effects seeded per camera (the same pattern on every frame) rather than per frame."""
+GROUND = frozenset({"marking_wear", "road_texture"})
+"""Effects that take the camera's focal length ``fx`` [px]."""
+if set(EFFECTS) | set(FAULTS) != {n for n, p in CATALOG.items() if p.kind == "sensor"}:
     raise RuntimeError("sim.perturb: every sensor perturbation of the catalogue needs an image effect in EFFECTS")
 
 
 class SensorEffects:
-    """The sensor perturbations of one episode, applied per (camera, frame)."""
+    """The sensor perturbations of one episode, applied per (camera, frame).
+
+    :meth:`apply` takes each rendered frame (a ``FrameData``) in capture order and returns it
+    with its image changed, or ``None`` when the camera dropped it, or a copy of the camera's
+    previous frame (image, buffers, labels, step, t: everything) under the new frame number
+    when it duplicated it. :meth:`record` adds which frames that hit to meta.json.
+    """
 
     def __init__(self, perturbations, seed_root) -> None:
-        self.items = [(p.name, dict(p.params)) for p in perturbations if p.applied and CATALOG[p.name].kind == "sensor"]
+        applied = [(p.name, dict(p.params)) for p in perturbations if p.applied and CATALOG[p.name].kind == "sensor"]
+        self.items = [(n, p) for n, p in applied if n in EFFECTS]
+        self.faults = {n: float(p["probability"]) for n, p in applied if n in FAULTS}
         self.seed_root = seed_root
+        self.dropped: dict[str, list[int]] = {}  # camera -> physics steps whose frame was lost
+        self.duplicated: dict[str, list[int]] = {}  # camera -> frame numbers that repeat the one before
+        self._last: dict[str, object] = {}  # camera -> the last frame returned
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return bool(self.items or self.faults)
 
-    def apply(self, rgb: np.ndarray, depth: np.ndarray, camera: str, frame: int) -> np.ndarray:
+    def _fault(self, name: str, camera: str, step: int) -> bool:
+        p = self.faults.get(name)
+        return p is not None and float(child_rng(self.seed_root, f"fault/{name}/{camera}/{step}").random()) < p
+
+    def image(self, rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, camera: str,
+              frame: int, fx: float | None = None) -> np.ndarray:
+        """``rgb`` with every image effect applied, in catalogue order; ``fx`` [px] for the road effects."""
         for name, params in self.items:
-            rng = child_rng(self.seed_root, f"effect/{name}/{camera}/{frame}")
-            rgb = EFFECTS[name](rgb, depth, rng, **params)
+            key = f"effect/{name}/{camera}" if name in PER_CAMERA else f"effect/{name}/{camera}/{frame}"
+            extra = {"fx": fx} if name in GROUND else {}
+            rgb = EFFECTS[name](rgb, depth, semantic, child_rng(self.seed_root, key), **params, **extra)
         return rgb
+
+    def apply(self, frame):
+        """The frame as the faulty, rainy, dirty... camera delivers it, or ``None`` (dropped)."""
+        cam = frame.camera.name
+        self.dropped.setdefault(cam, [])
+        self.duplicated.setdefault(cam, [])
+        if self._fault("frame_drop", cam, frame.step):
+            self.dropped[cam].append(int(frame.step))
+            return None
+        last = self._last.get(cam)
+        if last is not None and self._fault("frame_duplicate", cam, frame.step):
+            self.duplicated[cam].append(int(frame.index))
+            out = dataclasses.replace(last, index=frame.index)
+        else:
+            rgb = self.image(frame.rgb, frame.buffers.depth, frame.buffers.semantic, cam, frame.index,
+                             float(frame.camera.fx))
+            out = dataclasses.replace(frame, rgb=rgb)
+        self._last[cam] = out
+        return out
+
+    def record(self, perturbations: list[dict]) -> list[dict]:
+        """meta.json's perturbation entries with the frame faults' outcome: ``frame_drop`` gets
+        ``dropped`` {camera: [physics steps whose frame was lost]}, ``frame_duplicate`` gets
+        ``duplicated`` {camera: [frame numbers whose files repeat frame number - 1]}."""
+        extra = {"frame_drop": {"dropped": self.dropped}, "frame_duplicate": {"duplicated": self.duplicated}}
+        return [{**p, **extra.get(p["name"], {})} for p in perturbations]
