@@ -199,18 +199,20 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
                 for ci in due:
                     cam = cameras[ci]
                     rgb, buffers = renderer.render(cam, T_world_ego, views)
-                    if effects:  # fog, noise, ...: the image changes, the labels do not
-                        rgb = effects.apply(rgb, buffers.depth, cam.name, counters[ci])
                     T_cam_world = np.linalg.inv(T_world_ego @ cam.T_ego_cam)
                     labels = label_frame(buffers, objects, cam, T_cam_world, int(resolved.outputs.min_pixels))
                     frame = FrameData(cam, counters[ci], step, float(traj.t[step]), rgb, buffers, labels, T_world_ego)
+                    bar.update(1)
+                    if effects:  # fog, rain, ...: the image changes, the labels do not; a faulty camera
+                        frame = effects.apply(frame)  # drops a frame (None) or repeats the previous one
+                        if frame is None:
+                            continue
                     counters[ci] += 1
                     pending.append((frame, pool.submit(write_frame, frame)))
-                    labelled += len(labels)
+                    labelled += len(frame.labels)
                     frames_written += 1
                     while len(pending) > MAX_PENDING_FRAMES:
                         collect(pending.popleft())
-                    bar.update(1)
             while pending:
                 collect(pending.popleft())
     finally:
@@ -226,7 +228,9 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
     resolved_text = dump_resolved(resolved)
     write_bytes_atomic(root / "scenario.resolved.yaml", resolved_text.encode("utf-8"))
     write_bytes_atomic(root / "tracks.csv", tracks_csv(traj, agents))
-    write_json(root / "meta.json", _meta(loaded, resolved, resolved_text, traj, agents, cameras, counters, gl))
+    meta = _meta(loaded, resolved, resolved_text, traj, agents, cameras, counters, gl)
+    meta["perturbations"] = effects.record(meta["perturbations"])  # which frames were dropped/duplicated
+    write_json(root / "meta.json", meta)
     write_manifest(root, resolved.name)
     return frames_written, labelled, tuple(c.name for c in cameras), gl
 
