@@ -124,3 +124,23 @@ def test_missing_library_says_how_to_build_it(tmp_path):
         cat.mesh("x", 0)
     with pytest.raises(AssetError, match="unknown asset 'y'"):
         cat.info("y")
+
+
+def test_edge_case_assets_debris_and_animals(catalog):
+    """Road debris (class debris, static) and animals (class animal, walkers with a walk cycle)."""
+    for name in ("tire", "cardboard_box", "pallet", "ball"):
+        info = catalog.info(name)
+        assert (info.cls, info.kind) == ("debris", "static") and len(info.variants) >= 3
+    for name, shoulder in (("deer", (0.7, 1.9)), ("dog", (0.25, 0.9))):
+        info = catalog.info(name)
+        assert (info.cls, info.kind) == ("animal", "pedestrian")
+        for var in info.variants:
+            assert len(var.pose_files) == 8
+            assert shoulder[0] < var.size[2] < shoulder[1] and var.size[0] > var.size[1]  # long, narrow
+        # the legs move through the walk cycle
+        a, b = catalog.mesh(name, 0, pose=0), catalog.mesh(name, 0, pose=2)
+        assert not np.allclose(a.vertices, b.vertices)
+    assert catalog.info("ball").paint_colors  # the plain ball takes the actor's colour
+    sizes = [f.stat().st_size for n in ("tire", "cardboard_box", "pallet", "ball", "deer", "dog")
+             for f in (default_assets_dir() / n).glob("*.glb")]
+    assert max(sizes) < 40_000  # small files

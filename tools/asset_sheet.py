@@ -10,6 +10,7 @@ variant, the name and size under each. Use it to look at assets after editing
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -41,6 +42,9 @@ def look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
     return T
 
 
+_KEYS = itertools.count()
+
+
 def tile(renderer: ColorRenderer, mesh, size, px: int) -> np.ndarray:
     l, w, h = size
     radius = 0.5 * float(np.linalg.norm(size))
@@ -48,7 +52,7 @@ def tile(renderer: ColorRenderer, mesh, size, px: int) -> np.ndarray:
     direction = np.array([1.0, 0.8, 0.45])
     eye = target + direction / np.linalg.norm(direction) * radius * 3.2
     cam = CameraModel.from_fov("sheet", px, px, np.radians(40.0), np.eye(4), znear=0.05, zfar=500.0)
-    key = id(mesh)
+    key = next(_KEYS)  # a new key per tile: id(mesh) can be reused once a mesh is freed
     renderer.add_agent_mesh(key, mesh.vertices, mesh.faces, mesh.face_colors)
     renderer.set_agents([(1, key, np.eye(4))])
     rgb, alpha = renderer.render(cam, look_at(eye, target))

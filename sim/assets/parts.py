@@ -40,6 +40,9 @@ PARTS: tuple[str, ...] = (
     "roof",
     "cone_orange",
     "cone_white",
+    "fur",
+    "wood",
+    "cardboard",
 )
 """Part names; the index of a name is its code in ``MeshData.face_parts``. Append only."""
 
@@ -86,6 +89,9 @@ COLORS: dict[str, RGBA] = {
     "roof": (110, 70, 60, 255),
     "cone_orange": (245, 100, 20, 255),
     "cone_white": (240, 240, 240, 255),
+    "fur": (150, 105, 65, 255),
+    "wood": (196, 160, 110, 255),
+    "cardboard": (176, 138, 92, 255),
 }
 
 

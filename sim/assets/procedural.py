@@ -16,7 +16,8 @@ Conventions (see docs/assets.md):
 Builders: :func:`build_car` (sedan, hatchback, suv, van, pickup), :func:`build_truck`,
 :func:`build_bus`, :func:`build_motorcycle`, :func:`build_bicycle`, :func:`build_pedestrian`,
 :func:`build_traffic_cone`, :func:`build_barrier`, :func:`build_traffic_light`,
-:func:`build_sign`, :func:`build_street_lamp`, :func:`build_tree`, :func:`build_building`.
+:func:`build_sign`, :func:`build_street_lamp`, :func:`build_tree`, :func:`build_building`; road
+debris and animals in :mod:`sim.assets.edge`.
 The variant tables are :data:`ASSETS` (asset name -> :class:`AssetSpec`).
 """
 
@@ -49,6 +50,20 @@ from sim.assets.geometry import (
     rot_y,
     rot_z,
     torus,
+)
+from sim.assets.edge import (
+    BALL_PAINT,
+    BALL_VARIANTS,
+    BOX_VARIANTS,
+    DEER_VARIANTS,
+    DOG_VARIANTS,
+    PALLET_VARIANTS,
+    TIRE_VARIANTS,
+    build_ball,
+    build_cardboard_box,
+    build_pallet,
+    build_quadruped,
+    build_tire,
 )
 from sim.assets.humanoid import Body, add_person, rider_joints, walk_joints
 from sim.assets.parts import COLORS, Parts
@@ -1533,6 +1548,13 @@ ASSETS: dict[str, AssetSpec] = {
         _spec("street_lamp", "pole", "static", build_street_lamp, STREET_LAMP_VARIANTS),
         _spec("tree", "vegetation", "static", build_tree, TREE_VARIANTS),
         _spec("building", "building", "static", build_building, BUILDING_VARIANTS),
+        # edge cases (sim/assets/edge.py): road debris and animals (walkers, like pedestrians)
+        _spec("tire", "debris", "static", build_tire, TIRE_VARIANTS),
+        _spec("cardboard_box", "debris", "static", build_cardboard_box, BOX_VARIANTS, prefix="box"),
+        _spec("pallet", "debris", "static", build_pallet, PALLET_VARIANTS),
+        _spec("ball", "debris", "static", build_ball, BALL_VARIANTS, paint=BALL_PAINT),
+        _spec("deer", "animal", "pedestrian", build_quadruped, DEER_VARIANTS, poses=WALK_POSES),
+        _spec("dog", "animal", "pedestrian", build_quadruped, DOG_VARIANTS, poses=WALK_POSES),
     )
 }
 """Every asset of the catalog, in catalog order."""
