@@ -28,6 +28,10 @@ except ImportError as err:  # PyOpenGL cannot load the platform's library (e.g. 
 from sim.render.camera import CameraModel, gl_pose  # noqa: E402
 
 
+GLOW = 0.8
+"""Emission of glowing parts; pyrender adds GLOW**2 times the vertex colour to the lit colour."""
+
+
 def _face_normals(tris: np.ndarray) -> np.ndarray:
     n = np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0])
     length = np.linalg.norm(n, axis=1, keepdims=True)
@@ -39,18 +43,21 @@ def make_mesh(vertices: np.ndarray, faces: np.ndarray, face_colors: np.ndarray) 
 
     vertices : (V, 3) float [m]; faces : (F, 3) int; face_colors : (F, 4) uint8 RGBA.
     """
+    return pyrender.Mesh(primitives=[_primitive(vertices, faces, face_colors)])
+
+
+def _primitive(vertices, faces, face_colors, emissive: bool = False) -> pyrender.Primitive:
+    """One flat-shaded, vertex-coloured, opaque primitive; ``emissive``: it glows in its own
+    colour (pyrender multiplies the emission by the vertex colour), whatever the light."""
     tris = np.asarray(vertices, dtype=np.float64)[np.asarray(faces)]
     positions = tris.reshape(-1, 3).astype(np.float32)
     normals = np.repeat(_face_normals(tris), 3, axis=0).astype(np.float32)
     colors = np.repeat(np.asarray(face_colors, dtype=np.float32) / 255.0, 3, axis=0)
     material = pyrender.MetallicRoughnessMaterial(
         baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=0.85,
-        alphaMode="OPAQUE",
+        alphaMode="OPAQUE", emissiveFactor=[GLOW] * 3 if emissive else None,
     )
-    primitive = pyrender.Primitive(
-        positions=positions, normals=normals, color_0=colors, material=material, mode=4
-    )
-    return pyrender.Mesh(primitives=[primitive])
+    return pyrender.Primitive(positions=positions, normals=normals, color_0=colors, material=material, mode=4)
 
 
 class ColorRenderer:
@@ -63,6 +70,7 @@ class ColorRenderer:
         self._agent_nodes: dict[int, tuple[object, pyrender.Node]] = {}
         self._camera_node: pyrender.Node | None = None
         self._sun_node: pyrender.Node | None = None
+        self._switchable: dict[object, pyrender.Mesh] = {}
         self.gl_renderer = ""
 
     # -- lifetime --------------------------------------------------------------------
@@ -100,6 +108,21 @@ class ColorRenderer:
     # -- scene -----------------------------------------------------------------------
     def add_static(self, vertices, faces, face_colors) -> None:
         self.scene.add(make_mesh(vertices, faces, face_colors))
+
+    def add_switchable(self, key: object, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]) -> None:
+        """A static mesh shown only when :meth:`show_switchable` names ``key`` (hidden until
+        then): one primitive per (vertices, faces, face_colors, emissive) part. Switching is
+        a flag on the mesh; nothing is uploaded again."""
+        prims = [_primitive(v, f, c, emissive) for v, f, c, emissive in parts if len(f)]
+        mesh = pyrender.Mesh(primitives=prims, is_visible=False)
+        self.scene.add(mesh)
+        self._switchable[key] = mesh
+
+    def show_switchable(self, keys) -> None:
+        """Show exactly the switchable meshes in ``keys``."""
+        keys = set(keys)
+        for key, mesh in self._switchable.items():
+            mesh.is_visible = key in keys
 
     def set_sun(self, direction_to_sun: np.ndarray, color, intensity: float) -> None:
         """Directional light shining from ``direction_to_sun`` (world, unit) towards the scene."""

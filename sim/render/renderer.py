@@ -11,7 +11,12 @@ import numpy as np
 from sim.render.camera import CameraModel, invert_rigid
 from sim.render.kernels import _compose_over_sky
 from sim.render.raster import LabelBuffers, rasterize
-from sim.render.scene import MeshArrays, assemble_frame, sky_image
+from sim.render.scene import ASPECTS, MeshArrays, SignalLamps, assemble_frame, sky_image
+
+LAMP_LIT = {"red": (255, 8, 0), "amber": (255, 105, 0), "green": (0, 255, 70)}
+"""A lit lamp's colour (it also glows: it stays bright in shade and at night)."""
+LAMP_DARK = 0.2
+"""An unlit lamp's colour: the asset's lamp colour times this, no glow."""
 
 
 @dataclass(frozen=True)
@@ -54,18 +59,55 @@ def compose_over_sky(rgba: np.ndarray, sky: np.ndarray) -> np.ndarray:
 
 
 class FrameRenderer:
-    """Renders frames of a scene: static meshes once, agents posed per frame."""
+    """Renders frames of a scene: static meshes once, agents posed per frame.
 
-    def __init__(self, static_parts: tuple[MeshArrays, ...], lighting: Lighting) -> None:
+    ``signals``: traffic lights whose lamps follow the ``signal_state`` passed to
+    :meth:`render`. Their geometry is static (drawn into the label buffers like any static
+    part); per frame only which pre-built lamp mesh is visible in the colour render changes.
+    """
+
+    def __init__(self, static_parts: tuple[MeshArrays, ...], lighting: Lighting,
+                 signals: SignalLamps | None = None) -> None:
         from sim.render.backend import ColorRenderer  # the only pyrender import
 
         self.color = ColorRenderer(ambient=lighting.ambient)
         for part in static_parts:
             self.color.add_static(part.vertices, part.faces, part.face_colors)
+        self.signals = signals
+        if signals is not None:
+            self.color.add_static(signals.housing.vertices, signals.housing.faces, signals.housing.face_colors)
+            self._add_lamps(signals)
+            static_parts = (*static_parts, signals.housing, signals.lamps)
         self.color.set_sun(np.asarray(lighting.sun_direction), lighting.sun_color, lighting.sun_intensity)
         self.static = MeshArrays.concat(list(static_parts))
         self.lighting = lighting
         self._sky: dict[tuple, np.ndarray] = {}
+
+    def _add_lamps(self, signals: SignalLamps) -> None:
+        """One switchable mesh per (group, lit aspect): that aspect's lamps glowing, the
+        group's other lamps dark; one per group with every lamp dark (lights off)."""
+        lamps = signals.lamps
+        dark = lamps.face_colors.copy()
+        dark[:, :3] = (dark[:, :3] * LAMP_DARK).astype(np.uint8)
+        for g, group in enumerate(signals.groups):
+            mine = signals.lamp_group == g
+            for a, aspect in enumerate((*ASPECTS, None)):
+                lit = mine & (signals.lamp_aspect == a)
+                off = mine & ~lit
+                glow = np.tile(np.array([*LAMP_LIT.get(aspect, (0, 0, 0)), 255], np.uint8), (int(lit.sum()), 1))
+                self.color.add_switchable((group, aspect), [
+                    (lamps.vertices, lamps.faces[lit], glow, True),
+                    (lamps.vertices, lamps.faces[off], dark[off], False),
+                ])
+
+    def set_signals(self, signal_state) -> None:
+        """Light each group's lamp of ``signal_state`` ({group: 'red' | 'amber' | 'green'});
+        groups it does not name (or None) are dark."""
+        if self.signals is None:
+            return
+        state = signal_state or {}
+        self.color.show_switchable(
+            [(g, state.get(g) if state.get(g) in ASPECTS else None) for g in self.signals.groups])
 
     def close(self) -> None:
         self.color.close()
@@ -102,9 +144,13 @@ class FrameRenderer:
         return out
 
     def render(
-        self, camera: CameraModel, T_world_ego: np.ndarray, agents: list[AgentView], want_rgb: bool = True
+        self, camera: CameraModel, T_world_ego: np.ndarray, agents: list[AgentView], want_rgb: bool = True,
+        signal_state: dict[str, str] | None = None,
     ) -> tuple[np.ndarray | None, LabelBuffers]:
-        """rgb (H, W, 3) uint8 (None if not wanted) and the label buffers of one camera."""
+        """rgb (H, W, 3) uint8 (None if not wanted) and the label buffers of one camera.
+
+        ``signal_state``: {group: aspect} of the traffic lights at this frame's time
+        (``Network.signal_state(t)``); None: every lamp dark."""
         T_world_cam = T_world_ego @ camera.T_ego_cam
         T_cam_world = invert_rigid(T_world_cam)
         shown = self.visible_agents(camera, T_cam_world, agents)
@@ -114,6 +160,7 @@ class FrameRenderer:
                 if not self.color.has_agent_mesh(a.mesh_key):
                     self.color.add_agent_mesh(a.mesh_key, a.mesh.vertices, a.mesh.faces, a.mesh.face_colors)
             self.color.set_agents([(a.id, a.mesh_key, a.T_world_obj) for a in shown])
+            self.set_signals(signal_state)
             rgba = self.color.render_rgba(camera, T_world_cam)
             rgb = compose_over_sky(rgba, self._sky_for(camera, T_world_cam[:3, :3]))
         verts, faces, face_inst, face_sem = assemble_frame(
