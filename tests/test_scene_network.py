@@ -232,3 +232,16 @@ def test_static_scenes_are_deterministic(scene):
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x.vertices, y.vertices)
         np.testing.assert_array_equal(x.face_colors, y.face_colors)
+
+
+def test_junction_without_lights_has_no_signals_and_no_stop_line_across_the_main_road():
+    road = Road.straight(400.0, lanes=2, lane_width=W, oncoming_lanes=2, shoulder_width=0.5, sidewalk_width=2.5)
+    net = Network(road, Junction(s=200.0, signals=None))
+    assert build_signals(net, load_catalog()) is None
+    _, marks, _ = build_static(net, np.random.default_rng(0))
+    c = centroids(marks)
+    main_stop = (c[:, 0] > 191.4) & (c[:, 0] < 192.0) & (c[:, 1] > 0.5) & (c[:, 1] < 6.5)
+    assert not main_stop.any()
+    # the cross street's approach from -y still stops: its lane 0 (x in [200, 203.5]) at y = -5
+    cross_stop = (c[:, 1] > -5.0) & (c[:, 1] < -4.6) & (c[:, 0] > 200.3) & (c[:, 0] < 203.2)
+    assert cross_stop.any()

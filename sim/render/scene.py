@@ -411,10 +411,13 @@ def _cut_breaks(cuts: _Cuts) -> list[float]:
 
 
 def _junction_markings(network: Network) -> list[MeshArrays]:
-    """Stop lines across each approach lane, and zebra crossings on the four arms between
-    the stop lines and the box where the roads have sidewalks."""
+    """Stop lines across each approach lane (the cross street's only, without lights), and
+    zebra crossings on the four arms between the stop lines and the box where the roads
+    have sidewalks."""
     marks = []
     for sl in network.stop_lines:
+        if sl.group == "main" and not network.signalised:
+            continue  # no lights: the main road has priority and does not stop
         road = network.roads[sl.road]
         w = road.lane_width
         s0, s1 = (sl.s, sl.s + STOP_LINE_WIDTH) if sl.direction > 0 else (sl.s - STOP_LINE_WIDTH, sl.s)
