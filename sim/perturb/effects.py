@@ -229,7 +229,8 @@ def road_texture(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray
                  rng: np.random.Generator, amplitude: float, scale: float, fx: float | None = None) -> np.ndarray:
     """Low-frequency brightness variation of the road surface (patches, repairs, stains): road
     and marking pixels multiplied by ``1 + amplitude * n`` with n a smooth unit-variance field
-    on the ground plane, features ``scale`` [m] across (clipped to +-2.5). ``amplitude`` is the
+    on the ground plane, features ``scale`` [m] across plus half as much of features
+    ``scale / 4`` across (clipped to +-2.5). ``amplitude`` is the
     relative standard deviation of the brightness. ``fx`` [px] as in :func:`marking_wear`;
     ``rng`` is per camera. An image-space approximation: the pattern moves with the camera.
     """
@@ -238,8 +239,11 @@ def road_texture(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray
     road = (semantic == ROAD) | (semantic == LANE_MARKING)
     if not road.any():
         return rgb
-    value, weight = _ground_noise(depth, fx or semantic.shape[1], rng, float(scale))
-    gain = 1.0 + float(amplitude) * np.clip(value, -2.5, 2.5) * weight
+    f = fx or semantic.shape[1]
+    coarse, w_coarse = _ground_noise(depth, f, rng, float(scale))
+    fine, w_fine = _ground_noise(depth, f, rng, float(scale) / 4.0)  # an octave of finer grain
+    value = (coarse * w_coarse + 0.5 * fine * w_fine) / math.sqrt(1.25)
+    gain = 1.0 + float(amplitude) * np.clip(value, -2.5, 2.5)
     out = rgb.astype(np.float32)
     out[road] *= gain[road][:, None]
     return _to_uint8(out)
