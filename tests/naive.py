@@ -121,32 +121,37 @@ def idm_accel(v, v0, T, s0, a, b, delta, gap=None, v_leader=None):
     return a * (free - (s_star / max(gap, 1e-3)) ** 2)
 
 
-def leaders(lane, s, length, active, lc_active=None, lc_lane=None):
-    """All-pairs leader search: the nearest agent ahead (by centre position) among those
-    sharing a lane. An agent changing lanes shares both its lane and its target lane with
-    the agents there (it follows their traffic, their traffic follows it)."""
+def leaders(lane, s, length, active, lc_active=None, lc_lane=None, dirn=None):
+    """All-pairs leader search: the nearest agent ahead (by centre position) in the agent's
+    direction of travel (``dirn`` +1 towards +s, -1 towards -s) among those sharing a lane
+    (lane -1: off the carriageway, shares nothing). An agent changing lanes (lc_lane !=
+    lane) shares both its lane and its target lane with the agents there (it follows their
+    traffic; their traffic going its way follows it -- if it only signals, once it is
+    ahead)."""
     n = len(s)
     lc_active = np.zeros(n, bool) if lc_active is None else lc_active
     lc_lane = lane if lc_lane is None else lc_lane
+    dirn = np.ones(n) if dirn is None else dirn
     leader = np.full(n, -1)
     gap = np.full(n, np.inf)
     for i in range(n):
-        if not active[i]:
+        if not active[i] or lane[i] < 0:
             continue
         for j in range(n):
-            if j == i or not active[j]:
+            if j == i or not active[j] or lane[j] < 0:
                 continue
             shared = (
                 lane[j] == lane[i]
-                or (lc_active[i] and lc_lane[i] != lane[i] and lc_lane[i] == lane[j])
-                or (lc_active[j] and lc_lane[j] != lane[j] and lc_lane[j] == lane[i])
+                or (lc_lane[i] != lane[i] and lc_lane[i] == lane[j])
+                or (lc_lane[j] != lane[j] and lc_lane[j] == lane[i] and dirn[i] == dirn[j]
+                    and (lc_active[j] or dirn[i] * (s[j] - s[i]) - 0.5 * (length[i] + length[j]) > 0))
             )
-            ahead = s[j] > s[i] or (s[j] == s[i] and j > i)
+            ahead = dirn[i] * (s[j] - s[i]) > 0
             if not (shared and ahead):
                 continue
-            if leader[i] < 0 or s[j] < s[leader[i]]:
+            if leader[i] < 0 or dirn[i] * (s[j] - s[leader[i]]) < 0:
                 leader[i] = j
-                gap[i] = s[j] - s[i] - 0.5 * (length[i] + length[j])
+                gap[i] = dirn[i] * (s[j] - s[i]) - 0.5 * (length[i] + length[j])
     return leader, gap
 
 

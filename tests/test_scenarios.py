@@ -143,3 +143,106 @@ def test_traffic_jam_stops_and_goes():
     crawled = (traj.v < 1.0).any(axis=0)
     assert crawled.sum() >= 8  # the wave reaches the vehicles behind the head
     assert not world.collisions
+
+
+# ------------------------------------------------------------------ road network scenarios
+@pytest.mark.parametrize("seed", [31, 32, 33])
+def test_highway_merge_cars_join_from_the_ramp_and_nobody_drives_off_its_end(seed):
+    traj, idx, world = _trajectory("highway_merge", seed)
+    road = world.road
+    wall = road.lane_end_wall(0)
+    in_ramp_lane = (traj.lane == 0) & (traj.road == 0)
+    front = traj.s + 0.5 * world.state.length
+    assert not np.any(in_ramp_lane & (front > wall + 0.5)), "a car ran into the end of the acceleration lane"
+    for name in ("merger", "merger_van"):
+        i = idx[name]
+        assert traj.lane[0, i] == 0 and traj.d[0, i] < 0, "starts on the ramp, right of the road"
+        assert traj.lane[-1, i] == 1, f"{name} merged"
+        joined = np.flatnonzero(traj.lane[:, i] == 1)[0]
+        assert traj.s[joined, i] > road.lane_table[0, 1], "changed lanes only after the ramp joined"
+    assert not traj.collisions
+
+
+@pytest.mark.parametrize("seed", [37, 38, 39])
+def test_lane_drop_traffic_merges_before_the_lane_ends(seed):
+    traj, idx, world = _trajectory("lane_drop", seed)
+    wall = world.road.lane_end_wall(2)
+    front = traj.s + 0.5 * world.state.length
+    assert not np.any((traj.lane == 2) & (front > wall + 0.5))
+    assert traj.lane[-1, idx["late_merger"]] == 1
+    assert not traj.collisions
+
+
+def test_urban_intersection_cross_traffic_waits_at_red_and_the_ego_turns_left_after_the_oncoming_cars():
+    traj, idx, world = _trajectory("urban_intersection")
+    net = world.network
+    st = world.state
+    # nobody's front crosses its stop line while its light is red
+    for sl in net.stop_lines:
+        on = (traj.road == sl.road) & (traj.lane == sl.lane)
+        front = sl.direction * (traj.s + sl.direction * 0.5 * st.length - sl.s)  # > 0: past the line
+        for k in range(1, traj.t.size):
+            if net.signal_state(traj.t[k])[sl.group] != "red":
+                continue
+            crossed = on[k] & on[k - 1] & (front[k - 1] <= 0) & (front[k] > 0)
+            assert not crossed.any(), (sl, traj.t[k])
+    # the cross street's queue stands while the main road has green
+    queued = [i for i in range(len(st)) if traj.road[0, i] == 1 and traj.v[-1, i] < 0.5]
+    assert len(queued) >= 3
+    # the ego turned left into the cross street's forward lane, after both oncoming cars passed
+    ego = idx["ego"]
+    enter = next(e for e in traj.events if e.agent == ego and e.name == "turn_enter")
+    k = int(round(enter.t / (traj.t[1] - traj.t[0])))
+    for name in ("oncoming_1", "oncoming_2"):
+        j = idx[name]
+        rear = traj.s[k, j] + 0.5 * st.length[j]
+        assert rear < net.box_main[0], f"{name} had left the junction when the ego turned"
+    assert traj.road[-1, ego] == 1 and traj.lane[-1, ego] == 0
+    yaw_cross = float(net.cross.to_world([0.0], [0.0])[2][0])
+    assert np.cos(traj.yaw[-1, ego] - yaw_cross) > 0.98
+    assert not traj.collisions
+
+
+@pytest.mark.parametrize("seed", [41, 42, 43, 44])
+def test_pedestrian_crossing_jaywalker_crosses_the_ego_brakes_walkers_stay_on_the_sidewalk(seed):
+    traj, idx, world = _trajectory("pedestrian_crossing", seed)
+    road = world.road
+    walk = idx["jaywalker"]
+    assert traj.d[0, walk] < 0 and traj.d[-1, walk] > road.width, "from the right side to the far side"
+    ego = idx["ego"]
+    assert traj.a[:, ego].min() < -4.0, "the ego brakes hard for it"
+    assert not traj.collisions
+    walkable = world.network.walkable_area()
+    from shapely.geometry import Point
+
+    for name in ("walker_right", "walker_left"):
+        i = idx[name]
+        assert all(walkable.buffer(0.05).contains(Point(x, y)) for x, y in zip(traj.x[:, i], traj.y[:, i])), name
+
+
+WRONG_WAY = """
+name: wrong_way
+duration: 14.0
+road: {length: 400.0, lanes: 2}
+ego: {lane: 0, s: 50.0, speed: 20.0}
+actors:
+  - {name: ghost, asset: sedan, lane: 0, s: 220.0, speed: 15.0, direction: backward}
+  - {name: neighbour, asset: van, lane: 1, s: 80.0, speed: 20.0}
+"""
+
+
+def test_wrong_way_driver_and_the_ego_brake_for_each_other(tmp_path):
+    path = tmp_path / "wrong_way.yaml"
+    path.write_text(WRONG_WAY)
+    catalog = load_catalog()
+    spec = resolve_scenario(load_scenario(path), catalog)
+    world, infos = build_world(spec, catalog)
+    traj = simulate(world, n_steps(spec))
+    ego, ghost, van = 0, 1, 2
+    assert np.cos(traj.yaw[0, ghost] - traj.yaw[0, ego]) < -0.99, "it faces the ego"
+    assert traj.leader[0, ego] == ghost and traj.leader[0, ghost] == ego
+    assert traj.leader[0, van] == -1, "the next lane's traffic is not involved"
+    assert traj.v[-1, ego] < 0.5 and traj.v[-1, ghost] < 0.5, "both stop"
+    gap = traj.s[-1, ghost] - traj.s[-1, ego] - 0.5 * (world.state.length[ego] + world.state.length[ghost])
+    assert gap > 0.5
+    assert not traj.collisions

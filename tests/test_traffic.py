@@ -34,21 +34,24 @@ def test_idm_kernel_matches_published_equation():
 def test_leader_search_matches_all_pairs(n):
     rng = np.random.default_rng(n)
     for _ in range(20):
-        lane = rng.integers(0, 3, n).astype(np.int32)
+        lane = rng.integers(-1, 3, n).astype(np.int32)  # -1: off the carriageway
         s = rng.uniform(0, 200, n)
         length = rng.uniform(3, 12, n)
         active = rng.random(n) > 0.1
         lc_active = rng.random(n) > 0.7
-        lc_lane = np.clip(lane + rng.choice([-1, 1], n), 0, 2).astype(np.int32)
+        lc_lane = np.where(lane < 0, lane, np.clip(lane + rng.choice([-1, 1], n), 0, 2)).astype(np.int32)
+        lc_lane = np.where(lc_active | (rng.random(n) > 0.8), lc_lane, lane).astype(np.int32)  # changing, signalling
+        dirn = rng.choice([1.0, 1.0, 1.0, -1.0], n)  # some wrong-way / oncoming drivers
         stride = 1e4
-        key = np.where(active, lane * stride + s, kernels._INACTIVE_KEY)
+        key = np.where(active & (lane >= 0), lane * stride + s, kernels._INACTIVE_KEY)
         order = rng.permutation(n).astype(np.int64)
         kernels._insertion_sort(order, key)
         assert np.all(np.diff(key[order]) >= 0)
         leader = np.zeros(n, np.int32)
         gap = np.zeros(n)
-        kernels._find_leaders(order, key[order], lane, s, length, active, lc_active, lc_lane, stride, leader, gap)
-        want_leader, want_gap = naive.leaders(lane, s, length, active, lc_active, lc_lane)
+        kernels._find_leaders(order, key[order], lane, s, length, active, lc_active, lc_lane, stride, leader, gap,
+                              dirn)
+        want_leader, want_gap = naive.leaders(lane, s, length, active, lc_active, lc_lane, dirn)
         np.testing.assert_array_equal(leader, want_leader)
         np.testing.assert_allclose(gap, want_gap)
 

@@ -77,7 +77,8 @@ def test_step_kernel_matches_naive_controls_bicycle_and_projection():
         acc, steer_cmd = naive.agent_controls(
             SEGMENTS, before.x[i], before.y[i], before.yaw[i], before.v[i], before.s[i], before.wheelbase[i],
             before.v0[i], before.T[i], before.s0[i], before.a_max[i], before.b_comf[i], before.delta[i],
-            before.b_max[i], lat, over, gap[i] if j >= 0 else None, before.v[j] if j >= 0 else None,
+            before.b_max[i], lat, over, gap[i] if j >= 0 else None,
+            before.v[j] * math.cos(before.yaw[i] - before.yaw[j]) if j >= 0 else None,  # along my heading
             P.LOOKAHEAD_TIME, P.LOOKAHEAD_MIN, P.LOOKAHEAD_MAX)
         want = naive.bicycle_step(before.x[i], before.y[i], before.yaw[i], before.v[i], before.steer[i], acc,
                                   steer_cmd, before.wheelbase[i], P.MAX_STEER, P.MAX_STEER_RATE, DT)
@@ -146,8 +147,9 @@ def _mobil_kernel(world, period=1):
     st, road = world.state, world.road
     started = np.zeros(len(st), bool)
     kernels._mobil(0, period, DT, world.order, world._sorted_key, world._rank,
-                   np.zeros(len(st), bool), world._lane_stride, road.lane_width,
-                   road.lanes, world.active, st.lane, st.s, st.d, st.v, st.length, st.v0, st.T, st.s0,
+                   np.zeros(len(st), bool), world._lane_stride, world._road_lanes, world._lane_tab,
+                   world._lane_wall, world.active, st.road, st.lane, world._glane, st.dirn,
+                   world.gap_ctl, world._v_ctl, st.s, st.d, st.v, st.length, st.v0, st.T, st.s0,
                    st.a_max, st.b_comf, st.delta, st.acc_override, st.mobil, st.politeness,
                    st.mobil_threshold, st.b_safe, st.lc_duration, st.lc_cooldown, st.lc_active,
                    st.lc_s0, st.lc_len, st.lc_d0, st.lc_d1, started)

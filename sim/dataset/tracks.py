@@ -7,7 +7,7 @@ import io
 from sim.traffic.setup import AgentInfo
 from sim.traffic.world import Trajectory
 
-HEADER = "step,t,id,cls,x,y,z,yaw,speed,accel,steer,length,width,height,lane,collided"
+HEADER = "step,t,id,cls,x,y,z,yaw,speed,accel,steer,length,width,height,road,lane,collided"
 
 
 def tracks_csv(traj: Trajectory, agents: list[AgentInfo]) -> bytes:
@@ -20,6 +20,6 @@ def tracks_csv(traj: Trajectory, agents: list[AgentInfo]) -> bytes:
             out.write(
                 f"{k},{t:.3f},{a.id},{a.cls},{traj.x[k, i]:.4f},{traj.y[k, i]:.4f},0.0000,"
                 f"{traj.yaw[k, i]:.6f},{traj.v[k, i]:.4f},{traj.a[k, i]:.4f},{traj.steer[k, i]:.6f},"
-                f"{l:.4f},{w:.4f},{h:.4f},{traj.lane[k, i]},{int(traj.collided[k, i])}\n"
+                f"{l:.4f},{w:.4f},{h:.4f},{traj.road[k, i]},{traj.lane[k, i]},{int(traj.collided[k, i])}\n"
             )
     return out.getvalue().encode("ascii")

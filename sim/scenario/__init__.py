@@ -77,6 +77,9 @@ def dump_resolved(spec: ScenarioSpec) -> str:
     data = spec.model_dump(mode="json", exclude_none=True)
     if spec.background.count == 0:
         data.pop("background", None)  # expanded into explicit actors bg_000, bg_001, ...
+    junction = spec.road.junction
+    if junction is not None and junction.signals is None:
+        data["road"]["junction"]["signals"] = None  # "no lights" differs from the default plan
     data.pop("sweep", None)  # only `python -m sim sweep` reads it
     if not data.get("perturbations"):
         data.pop("perturbations", None)

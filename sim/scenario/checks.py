@@ -11,7 +11,7 @@ import math
 
 from sim.assets import Catalog
 from sim.scenario.loader import SourceMap
-from sim.scenario.schema import CutInSpec, EventTrigger, LaneChangeSpec, ScenarioSpec
+from sim.scenario.schema import CutInSpec, EventTrigger, LaneChangeSpec, ScenarioSpec, TurnSpec, actor_d
 from sim.traffic.kernels import _obb_overlap
 
 _STEP_TOLERANCE = 1e-6
@@ -51,25 +51,34 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
             raise src.error(f"format {f!r} listed twice", ("outputs", "formats", i))
 
     length = road_length(spec)
-    lanes = spec.road.lanes
+    _check_road(spec, src, length)
     actors = [(("ego",), "ego", spec.ego)] + [(("actors", i), a.name, a) for i, a in enumerate(spec.actors)]
     known = {name for _, name, _ in actors}
     footprints = []
+    junction = spec.road.junction
     for path, name, actor in actors:
-        if not 0 <= actor.lane < lanes:
+        if actor.road == "cross":
+            if junction is None:
+                raise src.error("road 'cross' needs a road.junction", (*path, "road"))
+            lanes, lane_width, road_len = 2 * junction.lanes, junction.lane_width, 2.0 * junction.arm_length
+        else:
+            lanes, lane_width, road_len = spec.road.lanes + spec.road.oncoming_lanes, spec.road.lane_width, length
+        if actor.lane is not None and not 0 <= actor.lane < lanes:
             raise src.error(f"lane {actor.lane} does not exist (the road has lanes 0..{lanes - 1})", (*path, "lane"))
         size = catalog.info(actor.asset).variants[actor.variant].size
-        if actor.s - size[0] / 2 < 0 or actor.s + size[0] / 2 > length:
-            raise src.error(f"{name} at s = {actor.s:g} m does not fit on the road [0, {length:g}] m", (*path, "s"))
-        d = (actor.lane + 0.5) * spec.road.lane_width + actor.offset
-        for other_path, other_name, ox, oy, ol, ow in footprints:
-            if _obb_overlap(actor.s, d, 0.0, size[0], size[1], ox, oy, 0.0, ol, ow):
+        if actor.s - size[0] / 2 < 0 or actor.s + size[0] / 2 > road_len:
+            raise src.error(f"{name} at s = {actor.s:g} m does not fit on the road [0, {road_len:g}] m", (*path, "s"))
+        d = actor_d(actor, lane_width)
+        for other_path, other_name, other_road, ox, oy, ol, ow in footprints:
+            if other_road == actor.road and _obb_overlap(actor.s, d, 0.0, size[0], size[1], ox, oy, 0.0, ol, ow):
                 raise src.error(f"{name} overlaps {other_name} at the start", (*path, "s"))
-        footprints.append((path, name, actor.s, d, size[0], size[1]))
+        footprints.append((path, name, actor.road, actor.s, d, size[0], size[1]))
         for k, m in enumerate(actor.maneuvers):
             mpath = (*path, "maneuvers", k)
             if isinstance(m, LaneChangeSpec) and not 0 <= m.to_lane < lanes:
                 raise src.error(f"lane {m.to_lane} does not exist (the road has lanes 0..{lanes - 1})", (*mpath, "to_lane"))
+            if isinstance(m, TurnSpec) and junction is None:
+                raise src.error("a turn needs a road.junction", (*mpath, "type"))
             if isinstance(m, CutInSpec):
                 if m.target not in known:
                     raise src.error(f"unknown actor {m.target!r}", (*mpath, "target"))
@@ -88,3 +97,22 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
     for i, c in enumerate(spec.road.crossings):
         if not 2.0 <= c <= length - 2.0:
             raise src.error(f"crossing at s = {c:g} m is not on the road [2, {length - 2.0:g}] m", ("road", "crossings", i))
+
+
+def _check_road(spec: ScenarioSpec, src: SourceMap, length: float) -> None:
+    """On-ramp, lane drops and junction fit the road (the road model says why not)."""
+    from sim.traffic.setup import build_network  # late: traffic builds on the scenario schema
+
+    road = spec.road
+    if road.on_ramp is not None and not road.on_ramp.start < road.on_ramp.end <= length:
+        raise src.error(f"on_ramp needs start < end <= road length ({length:g} m)", ("road", "on_ramp"))
+    for i, drop in enumerate(road.lane_drops):
+        if drop.lane not in (0, road.lanes - 1):
+            raise src.error(f"only an outer forward lane (0 or {road.lanes - 1}) can end", ("road", "lane_drops", i, "lane"))
+        if drop.at > length:
+            raise src.error(f"lane drop at {drop.at:g} m is beyond the road's end ({length:g} m)", ("road", "lane_drops", i, "at"))
+    try:
+        build_network(road)
+    except ValueError as err:
+        where = ("road", "junction") if road.junction is not None and "junction" in str(err) else ("road",)
+        raise src.error(str(err), where) from None

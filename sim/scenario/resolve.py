@@ -10,6 +10,7 @@ explicitly, so ``scenario.resolved.yaml`` rebuilds the episode without any rando
 from __future__ import annotations
 
 import bisect
+import math
 from typing import Any
 
 import numpy as np
@@ -93,20 +94,24 @@ def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | No
     for name in ScenarioSpec.model_fields:
         if name == "params":
             data[name] = params
-        elif name == "background":
-            data[name] = spec.background  # drawn per vehicle below
+        elif name in ("background", "cross_traffic"):
+            data[name] = None  # drawn per vehicle below
         elif name == "seed":
             data[name] = seed
         elif name in ("perturbations", "sweep"):
             data[name] = getattr(spec, name)  # drawn by sim.perturb / used by the sweep only
         else:
             data[name] = _draw(getattr(spec, name), rng, params)
-    background = spec.background
     data["background"] = BackgroundSpec(count=0)
     resolved = _validate(data, src)
     _check_names_and_assets(resolved, src, catalog)
     resolved = _appearance(resolved, catalog, child_rng(root, "appearance"))
-    resolved = _place_background(resolved, background, catalog, child_rng(root, "background"), src, params)
+    resolved = _place_background(resolved, spec.background, catalog, child_rng(root, "background"), src, params)
+    if spec.cross_traffic is not None:
+        if resolved.road.junction is None:
+            raise src.error("cross_traffic needs a road.junction", ("cross_traffic",))
+        resolved = _place_background(resolved, spec.cross_traffic, catalog, child_rng(root, "cross_traffic"),
+                                     src, params, on_cross=True)
     from sim.perturb.apply import apply_perturbations  # late: sim.perturb builds on this package
 
     return apply_perturbations(resolved, catalog, child_rng(root, "perturb"), src)
@@ -161,35 +166,54 @@ def _place_background(
     rng: np.random.Generator,
     src: SourceMap,
     params: dict[str, Any],
+    on_cross: bool = False,
 ) -> ScenarioSpec:
-    """Expand ``background`` into explicit actors placed without overlap, min_gap apart."""
+    """Expand ``background`` (or ``cross_traffic``) into explicit actors placed without
+    overlap, min_gap apart."""
+    key = "cross_traffic" if on_cross else "background"
     count = _draw(bg.count, rng, params)
     if count == 0:
         return spec
     road = spec.road
-    lanes = list(bg.lanes) if bg.lanes is not None else list(range(road.lanes))
+    if on_cross:
+        n_lanes = 2 * road.junction.lanes
+        road_length = 2 * road.junction.arm_length
+    else:
+        n_lanes = road.lanes + road.oncoming_lanes
+        road_length = road.length if road.length is not None else sum(seg.length for seg in road.segments)
+    lanes = list(bg.lanes) if bg.lanes is not None else list(range(n_lanes))
+    n_forward = road.junction.lanes if on_cross else road.lanes
+    lane_ends: dict[int, float] = {}
+    if not on_cross:
+        for drop in road.lane_drops:
+            lane_ends[int(drop.lane)] = float(drop.at) - float(drop.taper)
+        if road.on_ramp is not None:
+            lane_ends[0] = float(road.on_ramp.end) - float(road.on_ramp.taper)
     for k, lane in enumerate(lanes):
-        if not 0 <= lane < road.lanes:
-            raise src.error(f"lane {lane} does not exist (the road has lanes 0..{road.lanes - 1})", ("background", "lanes", k))
-    road_length = road.length if road.length is not None else sum(seg.length for seg in road.segments)
+        if not 0 <= lane < n_lanes:
+            raise src.error(f"lane {lane} does not exist (the road has lanes 0..{n_lanes - 1})", (key, "lanes", k))
     s_lo, s_hi = (_draw(bg.s_range, rng, params) if bg.s_range is not None else (0.0, road_length))
     if not 0 <= s_lo < s_hi <= road_length:
-        raise src.error(f"s_range must lie within the road [0, {road_length:g}] with lo < hi", ("background", "s_range"))
+        raise src.error(f"s_range must lie within the road [0, {road_length:g}] with lo < hi", (key, "s_range"))
     names = list(bg.assets)
     known = catalog.names()
     for name in names:
         if name not in known:
-            raise src.error(f"unknown asset {name!r}{suggest(name, known)}", ("background", "assets", name))
+            raise src.error(f"unknown asset {name!r}{suggest(name, known)}", (key, "assets", name))
     weights = np.array([bg.assets[n] for n in names], dtype=np.float64)
     if (weights < 0).any() or weights.sum() <= 0:
-        raise src.error("asset weights must be non-negative and not all zero", ("background", "assets"))
+        raise src.error("asset weights must be non-negative and not all zero", (key, "assets"))
     weights = weights / weights.sum()
     min_gap = float(_draw(bg.min_gap, rng, params))
     # occupied intervals [rear, front] per lane, kept sorted by rear
-    occupied: dict[int, list[tuple[float, float]]] = {lane: [] for lane in range(road.lanes)}
+    occupied: dict[int, list[tuple[float, float]]] = {lane: [] for lane in range(n_lanes)}
+    road_name = "cross" if on_cross else "main"
     for _, actor in _actors_with_paths(spec):
+        if actor.road != road_name:
+            continue
         length = catalog.info(actor.asset).variants[actor.variant].size[0]
-        bisect.insort(occupied.setdefault(actor.lane, []), (actor.s - length / 2, actor.s + length / 2))
+        lane = actor.lane if actor.lane is not None else int(actor.d // road.lane_width)
+        bisect.insort(occupied.setdefault(lane, []), (actor.s - length / 2, actor.s + length / 2))
     placed: list[ActorSpec] = []
     for k in range(count):
         asset = names[int(rng.choice(len(names), p=weights))]
@@ -200,6 +224,10 @@ def _place_background(
         for _ in range(_PLACEMENT_TRIES):
             lane = lanes[int(rng.integers(len(lanes)))]
             s = float(rng.uniform(s_lo + length / 2, s_hi - length / 2))
+            if lane >= n_forward:  # s_range runs along each lane's way: from the far end here
+                s = road_length - s
+            if s + length / 2 > lane_ends.get(lane, math.inf):
+                continue  # the lane has ended here (lane drop, end of an acceleration lane)
             rear, front = s - length / 2, s + length / 2
             row = occupied[lane]
             pos = bisect.bisect_left(row, (rear, front))
@@ -211,14 +239,15 @@ def _place_background(
             raise src.error(
                 f"could place only {k} of {count} background vehicles {min_gap:g} m apart in "
                 f"s_range [{s_lo:g}, {s_hi:g}] on lanes {lanes}",
-                ("background", "count"),
+                (key, "count"),
             )
         speed = float(_draw(bg.speed, rng, params))
         behaviour = BehaviourSpec.model_validate(_draw(bg.behaviour, rng, params))
         placed.append(
             ActorSpec(
-                name=f"bg_{k:03d}", asset=asset, variant=variant, color=color, lane=lane, s=round(s, 6),
-                speed=speed, behaviour=behaviour,
+                name=f"{'cx' if on_cross else 'bg'}_{k:03d}", asset=asset, variant=variant, color=color,
+                road=road_name, lane=lane, s=round(s, 6), speed=speed, behaviour=behaviour,
+                maneuvers=[{"type": "mobil"}] if bg.mobil else [],
             )
         )
     return spec.model_copy(update={"actors": [*spec.actors, *placed]})

@@ -160,10 +160,54 @@ class SegmentSpec(Strict):
         return self
 
 
+class OnRampSpec(Strict):
+    """Lane 0 (rightmost) is an on-ramp: a separate ramp ``offset`` m to the right of the
+    road until it curves in over ``taper`` m before ``start``; an acceleration lane from
+    ``start`` that ends (narrowing over ``taper`` m) at ``end``."""
+
+    start: Num(ge=0.0) = Field(description="[m] where the ramp joins the road")
+    end: Num(gt=0.0) = Field(description="[m] where the acceleration lane ends")
+    taper: Num(ge=10.0, le=300.0) = 60.0
+    offset: Num(ge=2.0, le=30.0) = Field(8.0, description="[m] how far right of the road the ramp runs before joining")
+
+
+class LaneDropSpec(Strict):
+    """An outer lane (0 or the leftmost forward lane) ends at ``at``, narrowing over ``taper`` m."""
+
+    lane: Num(ge=0, integer=True)
+    at: Num(gt=0.0) = Field(description="[m] where the lane has ended")
+    taper: Num(ge=10.0, le=300.0) = 60.0
+
+
+class SignalsSpec(Strict):
+    """Fixed-time traffic lights: main road green, amber, all red, cross street green, amber, all red."""
+
+    main_green: Num(gt=0.0, le=300.0) = 20.0
+    cross_green: Num(gt=0.0, le=300.0) = 15.0
+    amber: Num(ge=0.0, le=10.0) = 3.0
+    all_red: Num(ge=0.0, le=10.0) = 2.0
+    offset: Num(ge=0.0, le=600.0) = Field(0.0, description="[s] into the cycle at t = 0")
+
+
+class JunctionSpec(Strict):
+    """A four-way junction: a straight two-way cross street crossing the main road at ``s``."""
+
+    s: Num(gt=0.0) = Field(description="[m] on the main road (which must be straight there)")
+    lanes: Num(ge=1, le=3, integer=True) = Field(1, description="cross street lanes per direction")
+    lane_width: Num(ge=2.0, le=6.0) = 3.5
+    arm_length: Num(ge=30.0, le=1000.0) = Field(120.0, description="[m] cross street on each side of the junction")
+    signals: SignalsSpec | None = Field(default_factory=SignalsSpec, description="null: no traffic lights")
+
+
 class RoadSpec(Strict):
-    """A one-way carriageway: lanes numbered from the right, 0 = rightmost."""
+    """The main road: forward lanes numbered from the right, 0 = rightmost, then (on a
+    two-way road) the ``oncoming_lanes``, running the other way, to their left."""
 
     lanes: Num(ge=1, le=8, integer=True) = 3
+    oncoming_lanes: Num(ge=0, le=6, integer=True) = Field(0, description="lanes running towards -s, left of the forward lanes")
+    on_ramp: OnRampSpec | None = None
+    lane_drops: list[LaneDropSpec] = []
+    junction: JunctionSpec | None = None
     lane_width: Num(ge=2.0, le=6.0) = 3.5
     shoulder_width: Num(ge=0.0, le=10.0) = 2.5
     sidewalk_width: Num(ge=0.0, le=8.0) = Field(0.0, description="[m] raised sidewalk behind a kerb on each side (0: none)")
@@ -242,8 +286,15 @@ class SpeedTrigger(_Compare):
     type: Literal["speed"]
 
 
+class ReachTrigger(Strict):
+    """This actor has passed ``s`` [m] on its road, in its direction of travel."""
+
+    type: Literal["reach"]
+    s: Num(ge=0.0)
+
+
 TriggerSpec = Annotated[
-    TimeTrigger | GapTrigger | DistanceTrigger | TtcTrigger | EventTrigger | SpeedTrigger,
+    TimeTrigger | GapTrigger | DistanceTrigger | TtcTrigger | EventTrigger | SpeedTrigger | ReachTrigger,
     Field(discriminator="type"),
 ]
 
@@ -325,9 +376,43 @@ class MobilSpec(Strict):
     trigger: TriggerSpec | None = None
 
 
+class TurnSpec(Strict):
+    """Turn at the junction ahead into the cross street: slow to ``speed``, wait at the stop
+    line for green and (turning left) for a gap of ``accept_gap`` s in the oncoming traffic."""
+
+    type: Literal["turn"]
+    direction: Literal["left", "right"]
+    to_lane: Num(ge=0, integer=True) | None = Field(None, description="cross street lane; default: the natural one")
+    speed: Num(gt=0.0, le=20.0) = Field(6.0, description="[m/s] through the turn")
+    accept_gap: Num(ge=0.0, le=20.0) = Field(5.0, description="[s] oncoming gap needed to turn left")
+    trigger: TriggerSpec | None = None
+
+
+class FollowPathSpec(Strict):
+    """Leave the lane along a path of segments starting where the actor is; at its end,
+    rejoin the lane there (or stop, if it ends off the road)."""
+
+    type: Literal["follow_path"]
+    segments: list[SegmentSpec] = Field(min_length=1)
+    speed: Num(gt=0.0, le=40.0) = Field(description="[m/s] desired speed on the path")
+    trigger: TriggerSpec | None = None
+
+
+class CrossSpec(Strict):
+    """A pedestrian (or animal) crosses the road at ``speed``: to ``to_d`` (default: the
+    far sidewalk or shoulder), ``along`` m further along the road; then walks on or stops."""
+
+    type: Literal["cross"]
+    speed: Num(gt=0.0, le=12.0) = Field(1.4, description="[m/s]")
+    to_d: Num() | None = Field(None, description="[m] lateral target; default: the far side")
+    along: Num(ge=-50.0, le=50.0) = 0.0
+    then: Literal["walk", "stop"] = "walk"
+    trigger: TriggerSpec | None = None
+
+
 ManeuverSpec = Annotated[
     LaneChangeSpec | CutInSpec | HardBrakeSpec | SetSpeedSpec | CutOutSpec | StopSpec
-    | AccelerateSpec | StalledSpec | MobilSpec,
+    | AccelerateSpec | StalledSpec | MobilSpec | TurnSpec | FollowPathSpec | CrossSpec,
     Field(discriminator="type"),
 ]
 
@@ -337,12 +422,30 @@ class _ActorBase(Strict):
     asset: Name() = Field("sedan", description="asset name from assets/catalog.yaml")
     variant: Num(ge=0, integer=True) | None = Field(None, description="default: drawn at random")
     color: RGB | None = Field(None, description="body colour; default: drawn from the asset's palette")
-    lane: Num(ge=0, integer=True)
+    road: Literal["main", "cross"] = Field("main", description="the cross street needs a junction")
+    lane: Num(ge=0, integer=True) | None = Field(None, description="lane index; or give 'd'")
+    d: Num() | None = Field(None, description="[m] lateral position instead of a lane (e.g. -3: on the right sidewalk)")
     s: Num(ge=0.0) = Field(description="[m] position of the centre along the road")
     offset: Num(ge=-3.0, le=3.0) = Field(0.0, description="[m] from the lane centre, left positive")
     speed: Num(ge=0.0, le=80.0) = Field(description="[m/s] initial speed")
+    direction: Literal["forward", "backward"] | None = Field(
+        None, description="towards +s or -s; default: the lane's way (a wrong-way driver: the other)")
+    ignore_signals: bool = Field(False, description="drives through red lights")
     behaviour: BehaviourSpec = BehaviourSpec()
     maneuvers: list[ManeuverSpec] = []
+
+    @model_validator(mode="after")
+    def _lane_or_d(self):
+        if (self.lane is None) == (self.d is None):
+            raise ValueError("give either 'lane' (with optional 'offset') or 'd'")
+        return self
+
+
+def actor_d(actor: _ActorBase, lane_width: float) -> float:
+    """Lateral position d [m] of an actor at the start: 'd', or its lane's centre + offset."""
+    if actor.d is not None:
+        return float(actor.d)
+    return (actor.lane + 0.5) * lane_width + float(actor.offset)
 
 
 class EgoSpec(_ActorBase):
@@ -358,7 +461,8 @@ class BackgroundSpec(Strict):
 
     count: Num(ge=0, le=5000, integer=True) = 0
     lanes: list[int] | None = Field(None, description="default: every lane")
-    s_range: tuple[Num(ge=0.0), Num(ge=0.0)] | None = Field(None, description="[m] default: whole road")
+    s_range: tuple[Num(ge=0.0), Num(ge=0.0)] | None = Field(
+        None, description="[m] default: whole road; on lanes running towards -s, measured from the road's far end")
     speed: Num(ge=0.0, le=80.0) = Field(default_factory=lambda: Uniform(20.0, 30.0))
     min_gap: Num(ge=0.0) = Field(10.0, description="[m] bumper gap kept from every other vehicle at start")
     assets: dict[str, float] = Field(
@@ -366,6 +470,7 @@ class BackgroundSpec(Strict):
         description="asset name -> relative weight",
     )
     behaviour: BehaviourSpec = BehaviourSpec()
+    mobil: bool = Field(False, description="free lane changes (MOBIL, default parameters)")
 
 
 # --- sensors ------------------------------------------------------------------------------
@@ -468,6 +573,7 @@ class ScenarioSpec(Strict):
     ego: EgoSpec
     actors: list[ActorSpec] = []
     background: BackgroundSpec = BackgroundSpec()
+    cross_traffic: BackgroundSpec | None = Field(None, description="background vehicles on the junction's cross street")
     environment: EnvironmentSpec = EnvironmentSpec()
     sensors: SensorsSpec = SensorsSpec()
     outputs: OutputsSpec = OutputsSpec()

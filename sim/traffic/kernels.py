@@ -23,7 +23,7 @@ import math
 import numba
 import numpy as np
 
-from sim.road.kernels import _lane_to_world_xy, _world_to_lane_walk
+from sim.road.kernels import _lane_shift, _lane_to_world_xy, _world_to_lane_walk
 
 _INACTIVE_KEY = 1e300
 _GRID_OFFSET = 1 << 30  # keeps grid cell indices positive
@@ -62,11 +62,12 @@ def _smoothstep5(u):
 
 
 @numba.njit(cache=True)
-def _lateral_target(s_query, d_ref, lc_active, lc_s0, lc_len, lc_d0, lc_d1):
-    """Reference offset d [m] at arc length s_query: lane centre, or the lane-change path."""
+def _lateral_target(progress, d_ref, lc_active, lc_len, lc_d0, lc_d1):
+    """Reference offset d [m] at ``progress`` [m] travelled since the lane change began
+    (direction * (s_query - lc_s0)): the lane centre, or the lane-change path."""
     if not lc_active:
         return d_ref
-    return lc_d0 + (lc_d1 - lc_d0) * _smoothstep5((s_query - lc_s0) / lc_len)
+    return lc_d0 + (lc_d1 - lc_d0) * _smoothstep5(progress / lc_len)
 
 
 @numba.njit(cache=True)
@@ -96,12 +97,16 @@ def _insertion_sort(order, key):
 
 @numba.njit(cache=True)
 def _find_leaders(order, sorted_key, lane, s, length, active, lc_active, lc_lane, lane_stride,
-                  leader, gap):
+                  leader, gap, dirn):
     """Leader (index, -1 if none) and bumper gap [m] of every agent.
 
-    ``order`` is sorted by ``key = lane * lane_stride + s``; ``sorted_key = key[order]``.
-    An agent changing lanes also occupies its target lane: it sees the leader there, and
-    the follower there sees it.
+    ``lane``: global lane id (-1: off the carriageways, e.g. a pedestrian on a sidewalk:
+    no leader, nobody's leader). ``order`` is sorted by ``key = lane * lane_stride + s``;
+    ``sorted_key = key[order]``. ``dirn`` (+1/-1): the agent drives towards +s or -s; its
+    leader is the nearest agent in its lane in that direction (a wrong-way driver and the
+    car it meets are each other's leaders). An agent changing lanes (``lc_lane`` !=
+    ``lane``) also occupies its target lane: it sees the leader there, and the follower
+    there sees it (if it only signals, e.g. before its lane ends, once it is ahead).
     """
     n = order.shape[0]
     for i in range(n):
@@ -110,68 +115,125 @@ def _find_leaders(order, sorted_key, lane, s, length, active, lc_active, lc_lane
     for k in range(n - 1):
         i = order[k]
         j = order[k + 1]
-        if active[i] and active[j] and lane[i] == lane[j]:
-            leader[i] = j
-            gap[i] = s[j] - s[i] - 0.5 * (length[i] + length[j])
+        if active[i] and active[j] and lane[i] == lane[j] and lane[i] >= 0:
+            g = s[j] - s[i] - 0.5 * (length[i] + length[j])
+            if dirn[i] > 0:
+                leader[i] = j
+                gap[i] = g
+            if dirn[j] < 0:
+                leader[j] = i
+                gap[j] = g
     for c in range(n):
-        if not active[c] or not lc_active[c] or lc_lane[c] == lane[c]:
+        if not active[c] or lc_lane[c] == lane[c] or lane[c] < 0:
             continue
         target = lc_lane[c]
         pos = np.searchsorted(sorted_key, target * lane_stride + s[c])
         # the leader is the nearest agent ahead by centre position (gaps can be negative
         # while a changer overlaps the target lane's traffic)
-        if pos < n:
-            j = order[pos]
-            if active[j] and lane[j] == target and (leader[c] < 0 or s[j] < s[leader[c]]):
+        ahead = pos if dirn[c] > 0 else pos - 1
+        behind = pos - 1 if dirn[c] > 0 else pos
+        if 0 <= ahead < n:
+            j = order[ahead]
+            if active[j] and lane[j] == target and (
+                    leader[c] < 0 or dirn[c] * (s[j] - s[leader[c]]) < 0.0):
                 leader[c] = j
-                gap[c] = s[j] - s[c] - 0.5 * (length[j] + length[c])
-        if pos > 0:
-            f = order[pos - 1]
-            if active[f] and lane[f] == target and (leader[f] < 0 or s[c] < s[leader[f]]):
+                gap[c] = dirn[c] * (s[j] - s[c]) - 0.5 * (length[j] + length[c])
+        if 0 <= behind < n:
+            f = order[behind]
+            g = dirn[f] * (s[c] - s[f]) - 0.5 * (length[c] + length[f])
+            if active[f] and lane[f] == target and dirn[f] == dirn[c] and (
+                    leader[f] < 0 or dirn[f] * (s[c] - s[leader[f]]) < 0.0) and (
+                    lc_active[c] or g > 0.0):  # a driver only signalling must be ahead
                 leader[f] = c
-                gap[f] = s[c] - s[f] - 0.5 * (length[c] + length[f])
+                gap[f] = g
+
+
+MERGE_SIGNAL = 120.0  # [m] before its lane's end a driver signals and is let in
+WALK_ANTICIPATION = 1.0  # [m] a crossing walker is in the lane it is about to step into
 
 
 @numba.njit(cache=True)
-def _refresh(order, key, sorted_key, rank, lane_stride, lane_width, n_lanes, active, lane, s, d,
-             v, width, length, lc_active, lc_d1, lc_lane, leader, gap, v_lead):
-    """Per-lane order, changers' second lane, then every leader and gap (one call).
+def _refresh(order, key, sorted_key, rank, lane_stride, road_lanes, active, road, lane, glane, s,
+             d, v, cos_yaw, sin_yaw, width, length, dirn, lc_active, lc_d1, lc_lane, leader, gap,
+             v_lead, lane_tab, lane_wall, lane_signal, ignore_signals, walker, stop_s, gap_ctl,
+             v_ctl):
+    """Per-lane order, changers' second lane, every leader and gap, then what each driver
+    reacts to (one call).
 
-    A changer joins its target lane's traffic once its body overlaps that lane (followers
-    there react from then on, not from the first blink): ``lc_lane`` is that lane, else
-    the agent's own. ``v_lead``: the leader's speed [m/s] (0 without one), frozen for _step.
-    ``sorted_key`` = key[order] and ``rank`` (position of each agent in order) are kept for
-    _mobil.
+    ``road_lanes``: (R, 3) per road [first global lane id, lane count, lane width];
+    ``glane`` (out): global lane id, -1 off the carriageway. A changer joins its target
+    lane's traffic once its body overlaps that lane (followers there react from then on,
+    not from the first blink): ``lc_lane`` is that lane, else the agent's own.
+    ``gap``/``leader``: the nearest agent ahead. ``gap_ctl``/``v_ctl`` (out, frozen for
+    _step): the gap [m] and the speed along the driver's direction [m/s] of whatever it
+    must not hit -- the leader, or a standing wall: its lane's end (``lane_wall``), a red or
+    amber light's stop line (``lane_signal``, NaN when green; only if it can still stop at
+    3.5 m/s^2 and does not ``ignore_signals``), or a scripted stop point ``stop_s`` (NaN:
+    none). Walkers react to their stop point only. ``sorted_key`` = key[order] and ``rank``
+    are kept for _mobil.
     """
     n = s.shape[0]
     for i in range(n):
-        key[i] = lane[i] * lane_stride + s[i] if active[i] else _INACTIVE_KEY
-        lc_lane[i] = lane[i]
-        if lc_active[i]:
-            target = min(max(int(math.floor(lc_d1[i] / lane_width)), 0), n_lanes - 1)
-            if abs(d[i] - (target + 0.5) * lane_width) < 0.5 * (lane_width + width[i]):
-                lc_lane[i] = target
+        r = road[i]
+        g = -1
+        if lane[i] >= 0:
+            g = int(road_lanes[r, 0]) + lane[i]
+        glane[i] = g
+        key[i] = g * lane_stride + s[i] if active[i] and g >= 0 else _INACTIVE_KEY
+        lc_lane[i] = g
+        if g >= 0 and not lc_active[i] and not walker[i] and lane_wall[g] - s[i] < MERGE_SIGNAL:
+            # its lane ends soon: it signals, and the follower in the lane it must join
+            # lets it in (zipper merge); the through lane is towards the road's middle
+            lc_lane[i] = g + 1 if lane[i] == 0 else g - 1
+        if lc_active[i] and g >= 0:
+            w = road_lanes[r, 2]
+            target = min(max(int(math.floor(lc_d1[i] / w)), 0), int(road_lanes[r, 1]) - 1)
+            if abs(d[i] - (target + 0.5) * w) < 0.5 * (w + width[i]):
+                lc_lane[i] = int(road_lanes[r, 0]) + target
     _insertion_sort(order, key)
     for k in range(n):
         sorted_key[k] = key[order[k]]
         rank[order[k]] = k
-    _find_leaders(order, sorted_key, lane, s, length, active, lc_active, lc_lane, lane_stride,
-                  leader, gap)
+    _find_leaders(order, sorted_key, glane, s, length, active, lc_active, lc_lane, lane_stride,
+                  leader, gap, dirn)
     for i in range(n):
-        v_lead[i] = v[leader[i]] if leader[i] >= 0 else 0.0
+        j = leader[i]
+        gap_ctl[i] = gap[i]
+        v_ctl[i] = 0.0
+        v_lead[i] = v[j] if j >= 0 else 0.0
+        if j >= 0:
+            # the leader's speed along my heading (a wrong-way car: negative)
+            v_ctl[i] = v[j] * (cos_yaw[i] * cos_yaw[j] + sin_yaw[i] * sin_yaw[j])
+        g = glane[i]
+        half = 0.5 * length[i]
+        if walker[i]:
+            gap_ctl[i] = np.inf
+            g = -1
+        if not active[i]:
+            continue
+        if g >= 0 and dirn[i] * lane_tab[g, 0] > 0:
+            wall = lane_wall[g]
+            if dirn[i] > 0 and wall < 1e300:
+                room = wall - s[i] - half
+                if room > -half and room < gap_ctl[i]:
+                    gap_ctl[i] = max(room, 0.0)
+                    v_ctl[i] = 0.0
+            line = lane_signal[g]
+            if not math.isnan(line) and not ignore_signals[i]:
+                room = dirn[i] * (line - s[i]) - half
+                if room >= 0.0 and room < gap_ctl[i] and (v[i] < 1.0 or v[i] * v[i] <= 7.0 * room):
+                    gap_ctl[i] = room
+                    v_ctl[i] = 0.0
+        if not math.isnan(stop_s[i]):
+            room = dirn[i] * (stop_s[i] - s[i]) - half
+            if room > -half and room < gap_ctl[i]:
+                gap_ctl[i] = max(room, 0.0)
+                v_ctl[i] = 0.0
 
 
 @numba.njit(cache=True)
-def _agent_controls(ref, x, y, c, sn, v, s, wheelbase, v0, T, s0, a_max, b_comf, delta,
-                    b_max, lat_ref, override, has_leader, gap, v_leader, look_time, look_min,
-                    look_max):
-    """Acceleration [m/s^2] and steering target [rad] of one agent from the frozen state.
-
-    Scalars in (one agent), and ``ref`` the road's segment table: passing many arrays to a
-    helper per agent costs more than the work.
-    ``c``, ``sn``: cosine and sine of the heading. ``lat_ref``: lateral target offset d [m]
-    at the lookahead point.
-    """
+def _agent_accel(v, v0, T, s0, a_max, b_comf, delta, b_max, override, has_leader, gap, v_leader):
+    """Longitudinal acceleration [m/s^2] of one agent: IDM, or a scripted override."""
     dv = v - v_leader
     if math.isnan(override):
         acc = _idm_accel(v, v0, T, s0, a_max, b_comf, delta, gap, dv, has_leader)
@@ -183,8 +245,22 @@ def _agent_controls(ref, x, y, c, sn, v, s, wheelbase, v0, T, s0, a_max, b_comf,
         acc = min(max(acc, -b_max), override)
     else:
         acc = max(override, -b_max)
+    return acc
+
+
+@numba.njit(cache=True)
+def _agent_controls(ref, x, y, c, sn, v, s, wheelbase, v0, T, s0, a_max, b_comf, delta,
+                    b_max, lat_ref, override, has_leader, gap, v_leader, look):
+    """Acceleration [m/s^2] and steering target [rad] of one agent from the frozen state.
+
+    Scalars in (one agent), and ``ref`` the road's segment table: passing many arrays to a
+    helper per agent costs more than the work.
+    ``c``, ``sn``: cosine and sine of the heading. ``lat_ref``: lateral target offset d [m]
+    at the lookahead point, ``look`` [m] ahead along s (negative: towards -s).
+    """
+    acc = _agent_accel(v, v0, T, s0, a_max, b_comf, delta, b_max, override, has_leader, gap,
+                       v_leader)
     # pure pursuit from the rear axle towards a point on the reference path ahead
-    look = min(max(look_time * v, look_min), look_max)
     xt, yt = _lane_to_world_xy(ref, s + look, lat_ref)
     dx = xt - (x - 0.5 * wheelbase * c)
     dy = yt - (y - 0.5 * wheelbase * sn)
@@ -228,42 +304,107 @@ def _integrate(dt, active, x, y, yaw, v, a, steer, wheelbase, steer_max, steer_r
                 wheelbase[i], steer_max[i], steer_rate_max[i], acc_cmd[i], steer_cmd[i])
 
 
-def _step_py(dt, ref, lane_width, n_lanes, look_time, look_min, look_max, active, x, y,
-             yaw, v, a, steer, s, d, lane, wheelbase, v0, T, s0, a_max, b_comf, delta, b_max,
-             steer_max, steer_rate_max, d_ref, lc_active, lc_s0, lc_len, lc_d0, lc_d1,
-             acc_override, leader, gap, v_lead, cos_yaw, sin_yaw, done):
-    """One physics step of every agent in a single pass over memory: decide, move, refresh
-    lane coordinates, close a finished lane change (``done[i]`` says which closed).
+@numba.njit(cache=True)
+def _lane_at(lane_tab, base, n_lanes, lane_width, s, d):
+    """Lane of a road holding offset d at s, -1 off the carriageway (a shoulder, a
+    sidewalk); right of lane 0, an on-ramp's shift is taken out first."""
+    if d < 0.0:
+        d -= _lane_shift(lane_tab, base, s)
+    k = int(math.floor(d / lane_width))
+    return k if 0 <= k < n_lanes else -1
 
-    Still two-phase: an agent's decision reads only its own state and its leader's gap and
-    speed as frozen by ``_refresh`` (``gap``, ``v_lead``), never a neighbour moved earlier
-    in this loop, so agent order does not matter and the loop can run in parallel.
+
+def _step_py(dt, ref_all, ref_rows, road_lanes, lane_tab, look_time, look_max, active, road,
+             walker, x, y, yaw, v, a, steer, s, d, lane, dirn, wheelbase, v0, T, s0, a_max,
+             b_comf, delta, b_max, steer_max, steer_rate_max, look_min, d_ref, tgt_s, lc_active,
+             lc_s0, lc_len, lc_d0, lc_d1, acc_override, gap_ctl, v_ctl, cos_yaw, sin_yaw, done):
+    """One physics step of every agent in a single pass over memory: decide, move, refresh
+    lane coordinates, close a finished lane change or a walker's arrival (``done[i]``).
+
+    Still two-phase: an agent's decision reads only its own state and what it reacts to
+    as frozen by ``_refresh`` (``gap_ctl``, ``v_ctl``), never a neighbour moved earlier in
+    this loop, so agent order does not matter and the loop can run in parallel.
     ``cos_yaw``/``sin_yaw``: cosine and sine of ``yaw``, read here and refreshed for the new
     heading (the collision sweep and the next step use them: two fewer trigonometric calls
     per agent and step).
+
+    Each agent is on road ``road[i]`` (segment table rows ``ref_rows[road]`` of ``ref_all``;
+    ``road_lanes[road]`` = [first global lane, lane count, lane width]) and drives towards
+    ``dirn[i]`` * s. Vehicles and cyclists: IDM + pure pursuit + kinematic bicycle; on-ramp
+    lanes bend the lateral target (``lane_tab``). Walkers turn straight towards their
+    target point (at most ``steer_rate_max`` rad/s): the lane point ``look_min`` ahead at
+    d_ref, or (tgt_s, d_ref) when ``tgt_s`` is set, where they stop (arrival).
     """
     for i in numba.prange(x.shape[0]):
         done[i] = False
         if not active[i]:
             continue
-        look = min(max(look_time * v[i], look_min), look_max)
-        lat_ref = _lateral_target(s[i] + look, d_ref[i], lc_active[i], lc_s0[i], lc_len[i],
-                                  lc_d0[i], lc_d1[i])
+        r = road[i]
+        ref = ref_all[ref_rows[r, 0]:ref_rows[r, 1]]
+        base = int(road_lanes[r, 0])
+        n_lanes = int(road_lanes[r, 1])
+        lane_width = road_lanes[r, 2]
         c = cos_yaw[i]
         sn = sin_yaw[i]
+        has = gap_ctl[i] < np.inf
+        if walker[i]:
+            aim = tgt_s[i]
+            if math.isnan(aim):
+                aim = s[i] + dirn[i] * look_min[i]
+            xt, yt = _lane_to_world_xy(ref, aim, d_ref[i])
+            dx = xt - x[i]
+            dy = yt - y[i]
+            dist = math.sqrt(dx * dx + dy * dy)
+            acc = _agent_accel(v[i], v0[i], T[i], s0[i], a_max[i], b_comf[i], delta[i], b_max[i],
+                               acc_override[i], has, gap_ctl[i], v_ctl[i])
+            turn = 0.0
+            if dist > 1e-6:
+                want = math.atan2(dy, dx) - yaw[i]
+                want = (want + math.pi) % (2.0 * math.pi) - math.pi
+                limit = steer_rate_max[i] * dt
+                turn = min(max(want, -limit), limit)
+            v_new = min(max(0.0, v[i] + acc * dt), v0[i] if v0[i] > v[i] else v[i])
+            if not math.isnan(tgt_s[i]) and dist < max(0.3, v_new * dt):
+                v_new = 0.0
+                done[i] = True
+            yaw[i] += turn
+            c = math.cos(yaw[i])
+            sn = math.sin(yaw[i])
+            v_mid = 0.5 * (v[i] + v_new)
+            x[i] += v_mid * c * dt
+            y[i] += v_mid * sn * dt
+            a[i] = (v_new - v[i]) / dt
+            v[i] = v_new
+            steer[i] = turn / dt
+            cos_yaw[i] = c
+            sin_yaw[i] = sn
+            s[i], d[i] = _world_to_lane_walk(ref, x[i], y[i], s[i])
+            # a crossing walker counts in the lane it is about to step into (drivers see
+            # where it is heading), WALK_ANTICIPATION metres ahead of its centre
+            ahead = 0.0
+            if not math.isnan(tgt_s[i]):
+                ahead = WALK_ANTICIPATION if d_ref[i] > d[i] else -WALK_ANTICIPATION
+            lane[i] = _lane_at(lane_tab, base, n_lanes, lane_width, s[i], d[i] + ahead)
+            continue
+        look = dirn[i] * min(max(look_time * v[i], look_min[i]), look_max)
+        sq = s[i] + look
+        lat_ref = _lateral_target(dirn[i] * (sq - lc_s0[i]), d_ref[i], lc_active[i], lc_len[i],
+                                  lc_d0[i], lc_d1[i])
+        k_ref = int(math.floor(lat_ref / lane_width))
+        if 0 <= k_ref < n_lanes:
+            lat_ref += _lane_shift(lane_tab, base + k_ref, sq)
         acc, steer_cmd = _agent_controls(
             ref, x[i], y[i], c, sn, v[i], s[i], wheelbase[i], v0[i], T[i], s0[i],
-            a_max[i], b_comf[i], delta[i], b_max[i], lat_ref, acc_override[i], leader[i] >= 0,
-            gap[i], v_lead[i], look_time, look_min, look_max)
+            a_max[i], b_comf[i], delta[i], b_max[i], lat_ref, acc_override[i], has,
+            gap_ctl[i], v_ctl[i], look)
         x[i], y[i], yaw[i], v[i], a[i], steer[i] = _bicycle(
             dt, x[i], y[i], yaw[i], c, sn, v[i], steer[i], wheelbase[i], steer_max[i],
             steer_rate_max[i], acc, steer_cmd)
         cos_yaw[i] = math.cos(yaw[i])
         sin_yaw[i] = math.sin(yaw[i])
         s[i], d[i] = _world_to_lane_walk(ref, x[i], y[i], s[i])
-        k = int(math.floor(d[i] / lane_width))
-        lane[i] = min(max(k, 0), n_lanes - 1)
-        if lc_active[i] and s[i] >= lc_s0[i] + lc_len[i]:
+        lane[i] = _lane_at(lane_tab, base, n_lanes, lane_width, s[i], d[i])
+        if lc_active[i] and dirn[i] * (s[i] - lc_s0[i]) >= lc_len[i]:
             lc_active[i] = False
             d_ref[i] = lc_d1[i]
             done[i] = True
@@ -302,9 +443,13 @@ def _lane_neighbours(order, sorted_key, lane, active, lane_stride, target, s_que
     return ahead, behind
 
 
+MANDATORY_RANGE = 300.0  # [m] drivers start looking for a gap this far before their lane ends
+MANDATORY_BIAS = 2.0  # [m/s^2] extra incentive to leave a lane that ends
+
+
 @numba.njit(cache=True)
-def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride, lane_width,
-           n_lanes, active, lane,
+def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride, road_lanes,
+           lane_tab, lane_wall, active, road, lane, glane, dirn, gap_ctl, v_ctl,
            s, d, v, length, v0, T, s0, a_max, b_comf, delta, acc_override, mobil, politeness,
            threshold, b_safe, lc_duration, lc_cooldown, lc_active, lc_s0, lc_len, lc_d0,
            lc_d1, started):
@@ -318,7 +463,13 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
     * incentive: a~_c - a_c + p [(a~_n - a_n) + (a~_o - a_o)] > threshold, with o the old
       follower (who would then follow c's old leader) and p the politeness.
 
-    The better of the two sides wins. Decisions are made in index order; the agents around
+    The better of the two sides wins. A driver whose lane ends within MANDATORY_RANGE
+    (a lane drop, an on-ramp's acceleration lane) decides even without MOBIL on, with
+    MANDATORY_BIAS added to leaving; its current acceleration includes braking for the
+    lane's end (``gap_ctl``/``v_ctl`` from _refresh). Only forward-running drivers on a
+    lane that exists at their position (an on-ramp after it joins) change lanes, into lanes
+    of their road that run the same way, exist there and do not end. ``lane`` is the road's lane index,
+    ``glane`` the global one (_refresh). Decisions are made in index order; the agents around
     a gap taken this step (changer, its new leader and follower) sit out the rest of it, so
     two cars never merge into the same gap at once. ``sorted_key``, ``rank``: from
     _refresh; ``claimed``: (N,) bool scratch, all False; ``started[c]`` is set for each
@@ -332,21 +483,32 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
         started[c] = False
         if lc_cooldown[c] > 0.0:
             lc_cooldown[c] -= period * dt
-        if not (active[c] and mobil[c]) or lc_active[c] or lc_cooldown[c] > 0.0:
+        g = glane[c]
+        if not active[c] or g < 0 or dirn[c] < 0 or lc_active[c] or lc_cooldown[c] > 0.0:
             continue
-        if not math.isnan(acc_override[c]) or claimed[c]:
+        bias = 0.0
+        if lane_wall[g] - s[c] < MANDATORY_RANGE:
+            bias = MANDATORY_BIAS
+        elif not mobil[c]:
             continue
+        if not math.isnan(acc_override[c]) or claimed[c] or s[c] < lane_tab[g, 1]:
+            continue
+        rd = road[c]
+        base = int(road_lanes[rd, 0])
+        n_lanes = int(road_lanes[rd, 1])
+        lane_width = road_lanes[rd, 2]
         my_lane = lane[c]
         r = rank[c]
         lead = -1
-        if r + 1 < n and lane[order[r + 1]] == my_lane and active[order[r + 1]]:
+        if r + 1 < n and glane[order[r + 1]] == g and active[order[r + 1]]:
             lead = order[r + 1]
         old_f = -1
-        if r > 0 and lane[order[r - 1]] == my_lane and active[order[r - 1]]:
+        if r > 0 and glane[order[r - 1]] == g and active[order[r - 1]]:
             old_f = order[r - 1]
         if lead >= 0 and claimed[lead] or old_f >= 0 and claimed[old_f]:
             continue
-        a_c = _idm_behind(c, lead, v, s, length, v0, T, s0, a_max, b_comf, delta)
+        a_c = _idm_accel(v[c], v0[c], T[c], s0[c], a_max[c], b_comf[c], delta[c], gap_ctl[c],
+                         v[c] - v_ctl[c], gap_ctl[c] < np.inf)
         gain_o = 0.0
         if old_f >= 0:
             gain_o = (_idm_behind(old_f, lead, v, s, length, v0, T, s0, a_max, b_comf, delta)
@@ -359,8 +521,11 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
             target = my_lane + (1 if side == 0 else -1)
             if target < 0 or target >= n_lanes:
                 continue
-            new_lead, new_f = _lane_neighbours(order, sorted_key, lane, active, lane_stride,
-                                               target, s[c])
+            gt = base + target
+            if lane_tab[gt, 0] < 0 or s[c] < lane_tab[gt, 1] or lane_wall[gt] < 1e300:
+                continue  # runs the other way, has not begun, or ends: nobody changes into it
+            new_lead, new_f = _lane_neighbours(order, sorted_key, glane, active, lane_stride,
+                                               gt, s[c])
             if new_lead >= 0 and (claimed[new_lead] or lc_active[new_lead]):
                 continue
             if new_f >= 0 and (claimed[new_f] or lc_active[new_f]):
@@ -372,10 +537,10 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
                 continue
             # nobody from the far side is merging into the same stretch of lane
             far = target + (target - my_lane)
-            if 0 <= far < n_lanes:
+            if 0 <= far < n_lanes and lane_tab[base + far, 0] > 0:
                 blocked = False
-                far_lead, far_f = _lane_neighbours(order, sorted_key, lane, active, lane_stride,
-                                                   far, s[c])
+                far_lead, far_f = _lane_neighbours(order, sorted_key, glane, active, lane_stride,
+                                                   base + far, s[c])
                 for k in (far_lead, far_f):
                     if k >= 0 and (lc_active[k] or claimed[k]):
                         reach = 0.5 * (length[k] + length[c]) + s0[c] + v[c] * T[c]
@@ -394,6 +559,8 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
             if a_c_new < -b_safe[c]:
                 continue
             incentive = a_c_new - a_c + politeness[c] * (gain_n + gain_o)
+            if lane_wall[gt] > lane_wall[g]:
+                incentive += bias
             if incentive > best_gain:
                 best_gain = incentive
                 best = target

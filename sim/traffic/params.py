@@ -45,3 +45,9 @@ MOBIL_SAFE_DECEL = 4.0  # [m/s^2]
 """b_safe: hardest braking a lane change may impose on the new follower (or the changer)."""
 MOBIL_PERIOD = 10  # [steps]
 """An agent reconsiders its lane every MOBIL_PERIOD steps (staggered by index)."""
+
+# --- walkers (pedestrians, animals) ------------------------------------------------------
+WALK_LOOKAHEAD = 1.5  # [m]
+"""A walker heads for the point this far ahead on its line (or straight for its target)."""
+WALK_TURN_RATE = 3.0  # [rad/s]
+"""Fastest change of a walker's heading."""

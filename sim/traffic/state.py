@@ -36,7 +36,14 @@ class AgentState:
     steer: np.ndarray
     s: np.ndarray
     d: np.ndarray
-    lane: np.ndarray  # (N,) int32, lane containing the centre
+    lane: np.ndarray  # (N,) int32, lane of its road containing the centre (-1: off it, walkers)
+    road: np.ndarray  # (N,) int32, road index in the World (0 main, 1 cross street, 2.. paths)
+    dirn: np.ndarray  # (N,) float64, +1 drives towards +s, -1 towards -s
+    walker: np.ndarray  # (N,) bool, walker kinematics (pedestrians, animals)
+    ignore_signals: np.ndarray  # (N,) bool, drives through red lights
+    stop_s: np.ndarray  # (N,) float64, scripted stop point s on its road (NaN: none)
+    tgt_s: np.ndarray  # (N,) float64, a walker's target s (NaN: walk along its lane)
+    look_min: np.ndarray  # (N,) float64, [m] shortest pure-pursuit / walking lookahead
     # IDM parameters per agent
     v0: np.ndarray
     T: np.ndarray
@@ -70,13 +77,13 @@ class AgentState:
     def empty(cls, n: int) -> AgentState:
         arrays = {}
         for f in fields(cls):
-            if f.name in ("id", "lane"):
+            if f.name in ("id", "lane", "road"):
                 arrays[f.name] = np.zeros(n, dtype=np.int32)
             elif f.name in ("cls", "kind"):
                 arrays[f.name] = np.zeros(n, dtype=np.uint8)
-            elif f.name in ("lc_active", "collided", "mobil"):
+            elif f.name in ("lc_active", "collided", "mobil", "walker", "ignore_signals"):
                 arrays[f.name] = np.zeros(n, dtype=np.bool_)
-            elif f.name == "acc_override":
+            elif f.name in ("acc_override", "stop_s", "tgt_s"):
                 arrays[f.name] = np.full(n, np.nan)
             else:
                 arrays[f.name] = np.zeros(n, dtype=np.float64)
@@ -84,6 +91,8 @@ class AgentState:
         arrays["mobil_threshold"][:] = P.MOBIL_THRESHOLD
         arrays["b_safe"][:] = P.MOBIL_SAFE_DECEL
         arrays["lc_duration"][:] = P.LANE_CHANGE_DURATION
+        arrays["dirn"][:] = 1.0
+        arrays["look_min"][:] = P.LOOKAHEAD_MIN
         return cls(**arrays)
 
     def __len__(self) -> int:

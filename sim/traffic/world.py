@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.road import Road
+from sim.road import Network, Road
+from sim.road.network import GREEN
 from sim.traffic import kernels
 from sim.traffic import params as P
 from sim.traffic.maneuvers import Event, Maneuver, ScriptRunner
@@ -32,8 +33,11 @@ class Collision:
 
 
 class World:
-    """Road + agents + scripts. ``step()`` costs a fixed handful of kernel calls (see
+    """Roads + agents + scripts. ``step()`` costs a fixed handful of kernel calls (see
     kernels.py); Python only runs per scripted agent and per collision.
+
+    ``road`` is a Road (one road) or a Network (main road, cross street, traffic lights);
+    ``self.roads`` lists them, then the turn and follow-a-path paths added by maneuvers.
 
     ``parallel``: use the threaded step kernel (worth it from a few thousand agents on an
     idle machine; the serial one is steadier on a busy one). Results are identical.
@@ -41,7 +45,7 @@ class World:
 
     def __init__(
         self,
-        road: Road,
+        road: Road | Network,
         state: AgentState,
         dt: float,
         scripts: dict[int, tuple[Maneuver, ...]] | None = None,
@@ -50,12 +54,14 @@ class World:
     ) -> None:
         if dt <= 0:
             raise ValueError("dt must be positive")
-        self.road = road
+        self.network = road if isinstance(road, Network) else Network(road)
+        self.road = self.network.main
+        self.roads: list[Road] = list(self.network.roads)
         self.state = state
         self.dt = float(dt)
         self.step_index = 0
         self.scripts = ScriptRunner(scripts or {})
-        self.scripts.n_lanes = road.lanes
+        self.scripts.world = self
         self.stop_on_collision = stop_on_collision
         self.stopped = False
         self.collisions: list[Collision] = []
@@ -71,8 +77,11 @@ class World:
         self._sin_yaw = np.sin(state.yaw)
         self._done = np.zeros(n, dtype=np.bool_)
         self._started = np.zeros(n, dtype=np.bool_)
-        self._lane_stride = road.length + 1e4
+        self._build_road_tables()
         self._lc_lane = np.zeros(n, dtype=np.int32)
+        self._glane = np.zeros(n, dtype=np.int32)
+        self.gap_ctl = np.full(n, np.inf)
+        self._v_ctl = np.zeros(n)
         self._key = np.zeros(n)
         self._sorted_key = np.zeros(n)
         self._rank = np.zeros(n, dtype=np.int64)
@@ -82,53 +91,99 @@ class World:
         self._grid_order = np.arange(n, dtype=np.int64)
         # initial lane coordinates: from the caller's s as a hint when it gave one (builders
         # place agents by (s, d)), else an exhaustive projection; hinted updates after that
-        if np.any(state.s != 0.0):
-            s, d = road.to_lane(state.x, state.y, s_hint=state.s, window=_HINT_WINDOW)
-        else:
-            s, d = road.to_lane(state.x, state.y)
-        state.s[:] = s
-        state.d[:] = d
-        state.lane[:] = road.lane_of(d)
+        for r, rd in enumerate(self.roads):
+            on = state.road == r
+            if not on.any():
+                continue
+            if np.any(state.s[on] != 0.0):
+                s, d = rd.to_lane(state.x[on], state.y[on], s_hint=state.s[on], window=_HINT_WINDOW)
+            else:
+                s, d = rd.to_lane(state.x[on], state.y[on])
+            state.s[on] = s
+            state.d[on] = d
+            base = int(self._road_lanes[r, 0])
+            state.lane[on] = [kernels._lane_at(self._lane_tab, base, rd.total_lanes, rd.lane_width, si, di)
+                              for si, di in zip(s, d)]
+        self._update_signals()
         self._refresh_order()
+
+    def _build_road_tables(self) -> None:
+        """Stack every road's segment table and lane table for the kernels."""
+        rows, tables, lanes, lane_rows, walls = [], [], [], [], []
+        r0, g0 = 0, 0
+        for rd in self.roads:
+            tables.append(rd.segment_table)
+            rows.append((r0, r0 + rd.segment_table.shape[0]))
+            r0 += rd.segment_table.shape[0]
+            lanes.append((g0, rd.total_lanes, rd.lane_width))
+            g0 += rd.total_lanes
+            lane_rows.append(rd.lane_table)
+            walls += [rd.lane_end_wall(k) for k in range(rd.total_lanes)]
+        self._ref_all = np.ascontiguousarray(np.concatenate(tables))
+        self._ref_rows = np.array(rows, dtype=np.int64)
+        self._road_lanes = np.array(lanes, dtype=np.float64)
+        self._lane_tab = np.ascontiguousarray(np.concatenate(lane_rows))
+        self._lane_wall = np.array([w if math.isfinite(w) else 1e300 for w in walls])
+        self._lane_signal = np.full(g0, np.nan)
+        self._lane_stride = max(rd.length for rd in self.roads) + 1e4
+        self._stop_lines = [(int(self._road_lanes[sl.road, 0]) + sl.lane, sl)
+                            for sl in self.network.stop_lines]
+
+    def add_road(self, road: Road) -> int:
+        """Append a path (turn, follow-a-path) and return its road index."""
+        self.roads.append(road)
+        self._build_road_tables()
+        return len(self.roads) - 1
+
+    def _update_signals(self) -> None:
+        """Stop lines of the approaches whose light is not green at time t."""
+        if not self.network.signalised:
+            return
+        states = self.network.signal_state(self.t)
+        for g, sl in self._stop_lines:
+            self._lane_signal[g] = np.nan if states[sl.group] == GREEN else sl.s
 
     @property
     def t(self) -> float:
         return self.step_index * self.dt
 
     def _refresh_order(self) -> None:
-        st, road = self.state, self.road
+        st = self.state
         kernels._refresh(
             self.order, self._key, self._sorted_key, self._rank, self._lane_stride,
-            road.lane_width, road.lanes, self.active,
-            st.lane, st.s, st.d, st.v, st.width, st.length, st.lc_active, st.lc_d1, self._lc_lane,
-            self.leader, self.gap, self._v_lead,
+            self._road_lanes, self.active, st.road, st.lane, self._glane, st.s, st.d, st.v,
+            self._cos_yaw, self._sin_yaw, st.width, st.length, st.dirn, st.lc_active, st.lc_d1,
+            self._lc_lane, self.leader, self.gap, self._v_lead, self._lane_tab, self._lane_wall,
+            self._lane_signal, st.ignore_signals, st.walker, st.stop_s, self.gap_ctl, self._v_ctl,
         )
 
     def step(self) -> None:
         """Advance by one step of ``dt``."""
         if self.stopped:
             return
-        st, road = self.state, self.road
-        if self.scripts.act(st, self.t, road.lane_width):
+        st = self.state
+        if self.scripts.act(st, self.t):
             self._refresh_order()  # a lane change started: it now occupies two lanes
         self._step_kernel(
-            self.dt, road.segment_table, road.lane_width, road.lanes, P.LOOKAHEAD_TIME,
-            P.LOOKAHEAD_MIN,
-            P.LOOKAHEAD_MAX, self.active, st.x, st.y, st.yaw, st.v, st.a, st.steer, st.s, st.d,
-            st.lane, st.wheelbase, st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta, st.b_max,
-            st.steer_max, st.steer_rate_max, st.d_ref, st.lc_active, st.lc_s0, st.lc_len,
-            st.lc_d0, st.lc_d1, st.acc_override, self.leader, self.gap, self._v_lead,
+            self.dt, self._ref_all, self._ref_rows, self._road_lanes, self._lane_tab,
+            P.LOOKAHEAD_TIME, P.LOOKAHEAD_MAX, self.active, st.road, st.walker, st.x, st.y,
+            st.yaw, st.v, st.a, st.steer, st.s, st.d, st.lane, st.dirn, st.wheelbase, st.v0,
+            st.T, st.s0, st.a_max, st.b_comf, st.delta, st.b_max, st.steer_max,
+            st.steer_rate_max, st.look_min, st.d_ref, st.tgt_s, st.lc_active, st.lc_s0,
+            st.lc_len, st.lc_d0, st.lc_d1, st.acc_override, self.gap_ctl, self._v_ctl,
             self._cos_yaw, self._sin_yaw, self._done,
         )
         self.step_index += 1
-        self.scripts.after_step(st, self.t, self._done, road.lane_width)
+        self.scripts.after_step(st, self.t, self._done)
         self._detect_collisions()
+        self._update_signals()
         self._refresh_order()  # leaders and gaps of the new state
         if self._mobil_on:
             started = kernels._mobil(
                 self.step_index, P.MOBIL_PERIOD, self.dt, self.order, self._sorted_key,
-                self._rank, self._claimed, self._lane_stride, road.lane_width, road.lanes,
-                self.active, st.lane, st.s,
+                self._rank, self._claimed, self._lane_stride, self._road_lanes, self._lane_tab,
+                self._lane_wall, self.active, st.road, st.lane, self._glane, st.dirn,
+                self.gap_ctl, self._v_ctl, st.s,
                 st.d, st.v, st.length, st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta,
                 st.acc_override, st.mobil, st.politeness, st.mobil_threshold, st.b_safe,
                 st.lc_duration, st.lc_cooldown, st.lc_active, st.lc_s0, st.lc_len, st.lc_d0,
@@ -136,13 +191,29 @@ class World:
             )
             if started:
                 for i in np.flatnonzero(self._started):
+                    rd = self.roads[st.road[i]]
                     self.scripts.emit(self.t, int(i), "mobil_lane_change_start",
-                                      to_lane=int(road.lane_of(st.lc_d1[i])))
+                                      to_lane=int(rd.lane_of(st.lc_d1[i])))
                 self._started[:] = False
 
     @property
     def _mobil_on(self) -> bool:
-        return bool(self.state.mobil.any())
+        return bool(self.state.mobil.any()) or bool((self._lane_wall < 1e300).any())
+
+    def move_to_road(self, i: int, r: int, lane: int | None = None) -> None:
+        """Put agent i on road r where it stands (a path's start or end): lane coordinates,
+        direction from its heading, lateral target the lane's centre (or where it is)."""
+        st, rd = self.state, self.roads[r]
+        s, d = rd.to_lane([st.x[i]], [st.y[i]])
+        st.road[i] = r
+        st.s[i], st.d[i] = s[0], d[0]
+        k = int(rd.lane_of(d[0])) if lane is None else lane
+        st.lane[i] = k if lane is not None or 0.0 <= d[0] <= rd.width else -1
+        heading = float(rd.to_world(s, [0.0])[2][0])
+        st.dirn[i] = 1.0 if math.cos(st.yaw[i] - heading) >= 0 else -1.0
+        st.d_ref[i] = rd.lane_center(k) if 0.0 <= d[0] <= rd.width or lane is not None else d[0]
+        st.lc_active[i] = False
+        st.stop_s[i] = np.nan
 
     def _detect_collisions(self) -> None:
         st = self.state
@@ -170,14 +241,14 @@ class World:
             self.stopped = True
 
 
-TRACK_FIELDS = ("x", "y", "yaw", "v", "a", "steer", "s", "d", "lane", "collided")
+TRACK_FIELDS = ("x", "y", "yaw", "v", "a", "steer", "s", "d", "lane", "road", "collided")
 
 
 @dataclass
 class Trajectory:
     """Every agent's state at every step 0..n_steps (rows), agents in columns.
 
-    t : (S,) [s]; x, y, yaw, v, a, steer, s, d : (S, N) float64; lane : (S, N) int32;
+    t : (S,) [s]; x, y, yaw, v, a, steer, s, d : (S, N) float64; lane, road : (S, N) int32;
     collided : (S, N) bool; leader : (S, N) int32 (-1 none); gap : (S, N) [m] to the leader.
     """
 
@@ -191,6 +262,7 @@ class Trajectory:
     s: np.ndarray
     d: np.ndarray
     lane: np.ndarray
+    road: np.ndarray
     collided: np.ndarray
     leader: np.ndarray
     gap: np.ndarray
