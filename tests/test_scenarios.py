@@ -198,6 +198,9 @@ def test_urban_intersection_cross_traffic_waits_at_red_and_the_ego_turns_left_af
         rear = traj.s[k, j] + 0.5 * st.length[j]
         assert rear < net.box_main[0], f"{name} had left the junction when the ego turned"
     assert traj.road[-1, ego] == 1 and traj.lane[-1, ego] == 0
+    from sim.traffic.metrics import post_encroachment
+
+    assert post_encroachment(traj, st.length, ego) > 2.0, "the turn left a safe gap (PET) to the oncoming cars"
     yaw_cross = float(net.cross.to_world([0.0], [0.0])[2][0])
     assert np.cos(traj.yaw[-1, ego] - yaw_cross) > 0.98
     assert not traj.collisions

@@ -262,7 +262,7 @@ def _meta(loaded: LoadedScenario, resolved: ScenarioSpec, resolved_text: str, tr
         "duration": float(resolved.duration),
         "step": float(resolved.step),
         "perturbations": applied_list(resolved),
-        "metrics": episode_metrics(traj),
+        "metrics": episode_metrics(traj, length=np.array([a.size[0] for a in agents])),
         "events": [
             {"t": e.t, "agent": agents[e.agent].id, "name": agents[e.agent].name, "event": e.name,
              **{k: (agents[v].id if k == "target" else v) for k, v in e.data.items()}}

@@ -207,7 +207,7 @@ class Evaluator:
         resolved = resolve_scenario(self.file.load([*self.base, *overrides]), self.catalog, seed)
         world, _ = build_world(resolved, self.catalog)
         traj = simulate(world, n_steps(resolved))
-        return episode_metrics(traj), [p["name"] for p in applied_list(resolved)]
+        return episode_metrics(traj, length=world.state.length), [p["name"] for p in applied_list(resolved)]
 
 
 def _stratified(requested: list[tuple[int, str, float]], n: int, rng: np.random.Generator) -> list[list[str]]:
