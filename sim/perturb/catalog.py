@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sim.perturb import edge_cases
 from sim.scenario.distributions import Choice, Uniform
 from sim.scenario.schema import (
     ActorSpec,
@@ -241,6 +242,8 @@ CATALOG: dict[str, Perturbation] = {
             {"length": Uniform(3.0, 15.0), "angle_deg": Uniform(0.0, 180.0)},
         ),
         *_SENSOR_EXTRA,
+        *edge_cases.entries(lambda name, doc, params, applicable, apply: Perturbation(
+            name, "scenario", doc, params, applicable, apply)),
     )
 }
 """Every perturbation, by name."""

@@ -142,11 +142,13 @@ def build_world(spec: ScenarioSpec, catalog: Catalog) -> tuple[World, list[Agent
         st.s[i] = a.s  # hint for the World's first projection
         st.ignore_signals[i] = a.ignore_signals
         standing_walker = False
-        if st.kind[i] == KIND_PEDESTRIAN:  # walkers: turn on the spot, look 1.5 m ahead
+        if st.kind[i] == KIND_PEDESTRIAN or asset.kind == "static":
+            # walkers (people, animals) turn on the spot and look 1.5 m ahead; static
+            # objects (debris, a ball) are walkers that stand until a maneuver moves them
             st.walker[i] = True
             st.look_min[i] = P.WALK_LOOKAHEAD
             st.steer_rate_max[i] = P.WALK_TURN_RATE
-            standing_walker = a.speed == 0 and a.behaviour.desired_speed is None
+            standing_walker = asset.kind == "static" or a.speed == 0 and a.behaviour.desired_speed is None
         st.v[i] = a.speed
         b = a.behaviour
         v0 = b.desired_speed if b.desired_speed is not None else (a.speed if a.speed > 0 else road.speed_limit)

@@ -1,0 +1,213 @@
+"""Road-user edge cases of the catalogue: someone or something where drivers do not expect it.
+
+Each inserts actors into the resolved scenario, placed relative to the ego's start (``s``
+ahead along the main road) and started by triggers on the ego's distance, so the event
+happens in front of the cameras whatever the base scenario:
+
+* ``jaywalker``: a pedestrian steps off the right kerb and crosses, optionally from behind
+  a van parked on the shoulder (occluded until it steps out);
+* ``child_ball``: a ball rolls out into the road and a child runs after it a moment later;
+* ``debris``: a tyre, a box or a pallet lies in the ego's lane;
+* ``wrong_way_driver``: a car comes towards the ego in the ego's lane;
+* ``red_light_runner``: a car on the cross street drives through its red light as the ego
+  reaches the junction on green (needs a signalised junction);
+* ``animal_crossing``: a deer or a dog runs across the road.
+
+The inserted actors are named after the case (``jaywalker``, ``ball``, ``child``, ...), so
+tracks.csv, meta.json and the labels say exactly what was injected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.scenario.distributions import Choice, Uniform
+from sim.scenario.schema import ActorSpec, BehaviourSpec, CrossSpec, DistanceTrigger, ScenarioSpec, StalledSpec
+
+SIDE_CLEARANCE = 0.5  # [m] a pedestrian waits this far outside the carriageway's edge
+
+
+def _road_length(spec: ScenarioSpec) -> float:
+    road = spec.road
+    return float(road.length if road.length is not None else sum(seg.length for seg in road.segments))
+
+
+def _width(spec: ScenarioSpec) -> float:
+    return float((spec.road.lanes + spec.road.oncoming_lanes) * spec.road.lane_width)
+
+
+def _ahead(spec: ScenarioSpec, distance: float) -> float:
+    """s [m] ``distance`` ahead of the ego's start, kept on the road."""
+    return min(float(spec.ego.s) + distance, _road_length(spec) - 15.0)
+
+
+def _on_main_road(spec: ScenarioSpec) -> str | None:
+    if spec.ego.road != "main" or spec.ego.lane is None:
+        return "needs the ego in a lane of the main road"
+    if _road_length(spec) - float(spec.ego.s) < 80.0:
+        return "needs 80 m of road ahead of the ego"
+    return None
+
+
+def _clear(spec: ScenarioSpec, s: float, reach: float, lanes: set[int] | None = None) -> list[ActorSpec]:
+    """The actors, less background vehicles within ``reach`` metres of ``s`` (in ``lanes``,
+    default any): room for what is inserted. Named actors are never removed."""
+    kept = []
+    for a in spec.actors:
+        near = a.road == "main" and abs(float(a.s) - s) < reach and (lanes is None or a.lane in lanes)
+        if near and a.name.startswith(("bg_", "cx_")):
+            continue
+        kept.append(a)
+    return kept
+
+
+def _trigger(distance: float) -> DistanceTrigger:
+    return DistanceTrigger(type="distance", to="ego", below=round(float(distance), 6))
+
+
+def _right_kerb_d(spec: ScenarioSpec) -> float:
+    """d [m] where a pedestrian waits on the right: just off the carriageway."""
+    return -SIDE_CLEARANCE - 0.3
+
+
+def jaywalker(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
+    s = _ahead(spec, p["ahead"])
+    actors = _clear(spec, s, 15.0)
+    inserted = []
+    if p["occluded"] >= 0.5:
+        inserted.append(ActorSpec(
+            name="jaywalker_cover", asset="van", d=-1.2, s=round(s + 3.8, 6), speed=0.0,
+            maneuvers=[StalledSpec(type="stalled")],
+        ))
+    inserted.append(ActorSpec(
+        name="jaywalker", asset="pedestrian_adult", d=round(_right_kerb_d(spec) - 0.2, 6), s=round(s, 6), speed=0.0,
+        maneuvers=[CrossSpec(type="cross", speed=p["speed"], trigger=_trigger(p["trigger_distance"]))],
+    ))
+    return spec.model_copy(update={"actors": [*actors, *inserted]})
+
+
+def child_ball(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
+    s = _ahead(spec, p["ahead"])
+    actors = _clear(spec, s, 15.0)
+    d0 = _right_kerb_d(spec)
+    lag = p["delay"] * float(spec.ego.speed)  # the child starts this much closer to the ego
+    ball = ActorSpec(
+        name="ball", asset="ball", d=round(d0, 6), s=round(s, 6), speed=0.0,
+        maneuvers=[CrossSpec(type="cross", speed=p["ball_speed"], then="stop",
+                             trigger=_trigger(p["trigger_distance"]))],
+    )
+    child = ActorSpec(
+        name="child", asset="pedestrian_child", d=round(d0 - 0.6, 6), s=round(s - 1.5, 6), speed=0.0,
+        maneuvers=[CrossSpec(type="cross", speed=p["child_speed"], along=1.5, then="stop",
+                             trigger=_trigger(max(p["trigger_distance"] - lag, 5.0)))],
+    )
+    return spec.model_copy(update={"actors": [*actors, ball, child]})
+
+
+DEBRIS_ASSETS = ("tire", "cardboard_box", "pallet")
+
+
+def debris(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
+    s = _ahead(spec, p["ahead"])
+    lane = int(spec.ego.lane)
+    actors = _clear(spec, s, 20.0, {lane})
+    obj = ActorSpec(
+        name="debris", asset=DEBRIS_ASSETS[int(p["asset"])], lane=lane, offset=round(p["offset"], 6),
+        s=round(s, 6), speed=0.0,
+    )
+    return spec.model_copy(update={"actors": [*actors, obj]})
+
+
+def wrong_way_driver(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
+    s = _ahead(spec, p["ahead"])
+    lane = int(spec.ego.lane)
+    actors = _clear(spec, s, 30.0, {lane})
+    ghost = ActorSpec(
+        name="wrong_way", asset="sedan", lane=lane, s=round(s, 6), speed=round(p["speed"], 6),
+        direction="backward" if spec.road.oncoming_lanes == 0 or lane < spec.road.lanes else "forward",
+        behaviour=BehaviourSpec(desired_speed=round(p["speed"], 6)),
+    )
+    return spec.model_copy(update={"actors": [*actors, ghost]})
+
+
+def _needs_ahead(distance: float):
+    def check(spec: ScenarioSpec) -> str | None:
+        reason = _on_main_road(spec)
+        if reason is None and _road_length(spec) - float(spec.ego.s) < distance:
+            return f"needs {distance:g} m of road ahead of the ego"
+        return reason
+
+    return check
+
+
+def _needs_lights(spec: ScenarioSpec) -> str | None:
+    j = spec.road.junction
+    if j is None or j.signals is None:
+        return "needs a junction with traffic lights (road.junction)"
+    if spec.ego.road != "main" or float(spec.ego.s) >= float(j.s):
+        return "needs the ego on the main road before the junction"
+    return None
+
+
+def red_light_runner(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
+    j = spec.road.junction
+    main_width = _width(spec)
+    arm = float(j.arm_length)
+    ego_speed = max(float(spec.ego.speed), 3.0)
+    t_ego = max((float(j.s) - float(spec.ego.s)) / ego_speed, 1.0)  # when the ego reaches the junction
+    t_run = max(t_ego + p["offset"], 1.0)
+    from_right = p["from_right"] >= 0.5
+    # cross lane 0 runs to the main road's left: it comes from the right of the ego
+    lane = 0 if from_right else 2 * int(j.lanes) - 1
+    box_edge = arm - main_width / 2 if from_right else arm + main_width / 2
+    s = box_edge - p["speed"] * t_run if from_right else box_edge + p["speed"] * t_run
+    s = min(max(s, 5.0), 2 * arm - 5.0)
+    runner = ActorSpec(
+        name="red_light_runner", asset="sedan", road="cross", lane=lane, s=round(s, 6),
+        speed=round(p["speed"], 6), ignore_signals=True, behaviour=BehaviourSpec(desired_speed=round(p["speed"], 6)),
+    )
+    kept = [a for a in spec.actors if not (a.road == "cross" and a.lane == lane and a.name.startswith("cx_"))]
+    return spec.model_copy(update={"actors": [*kept, runner]})
+
+
+ANIMALS = ("deer", "dog")
+
+
+def animal_crossing(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
+    s = _ahead(spec, p["ahead"])
+    actors = _clear(spec, s, 10.0)
+    width = _width(spec)
+    edge = float(spec.road.shoulder_width) + float(spec.road.sidewalk_width) + 1.0
+    from_right = p["from_right"] >= 0.5
+    d0, d1 = (-edge, width + edge) if from_right else (width + edge, -edge)
+    animal = ActorSpec(
+        name="animal", asset=ANIMALS[int(p["asset"])], d=round(d0, 6), s=round(s, 6), speed=0.0,
+        maneuvers=[CrossSpec(type="cross", speed=p["speed"], to_d=round(d1, 6), along=round(p["along"], 6),
+                             then="stop", trigger=_trigger(p["trigger_distance"]))],
+    )
+    return spec.model_copy(update={"actors": [*actors, animal]})
+
+
+def entries(make) -> tuple[Any, ...]:
+    """The catalogue entries, built with ``make(name, doc, params, applicable, apply)``."""
+    return (
+        make("jaywalker", "a pedestrian steps off the right kerb (optionally from behind a parked van) and crosses "
+             "the road ahead of the ego",
+             {"ahead": Uniform(60.0, 110.0), "trigger_distance": Uniform(22.0, 38.0), "speed": Uniform(1.2, 2.5),
+              "occluded": Choice((0, 1))}, _needs_ahead(70.0), jaywalker),
+        make("child_ball", "a ball rolls into the road from the right and a child runs after it",
+             {"ahead": Uniform(60.0, 110.0), "trigger_distance": Uniform(30.0, 45.0), "ball_speed": Uniform(3.0, 5.0),
+              "child_speed": Uniform(2.5, 3.5), "delay": Uniform(0.6, 1.4)}, _needs_ahead(70.0), child_ball),
+        make("debris", "a tyre, a cardboard box or a pallet lies in the ego's lane ahead",
+             {"ahead": Uniform(50.0, 120.0), "asset": Choice((0, 1, 2)), "offset": Uniform(-0.8, 0.8)},
+             _needs_ahead(60.0), debris),
+        make("wrong_way_driver", "a car drives towards the ego in the ego's lane",
+             {"ahead": Uniform(120.0, 250.0), "speed": Uniform(10.0, 25.0)}, _needs_ahead(130.0), wrong_way_driver),
+        make("red_light_runner", "a car on the cross street runs its red light as the ego reaches the junction",
+             {"speed": Uniform(9.0, 14.0), "offset": Uniform(-1.5, 1.0), "from_right": Choice((0, 1))},
+             _needs_lights, red_light_runner),
+        make("animal_crossing", "a deer or a dog runs across the road ahead",
+             {"ahead": Uniform(60.0, 120.0), "trigger_distance": Uniform(25.0, 50.0), "speed": Uniform(3.0, 8.0),
+              "asset": Choice((0, 1)), "along": Uniform(-6.0, 6.0), "from_right": Choice((0, 1))},
+             _needs_ahead(70.0), animal_crossing),
+    )
