@@ -36,7 +36,7 @@ from sim.perturb.apply import applied_list
 from sim.perturb.effects import SensorEffects
 from sim.render.camera import CameraModel, mount_transform, pose_matrix
 from sim.render.renderer import AgentView, FrameRenderer, Lighting
-from sim.render.scene import MeshArrays, build_roadside, build_static
+from sim.render.scene import MeshArrays, build_roadside, build_signals, build_static
 from sim.scenario import LoadedScenario, dump_resolved, steps_per_frame
 from sim.scenario.schema import CameraSpec, ScenarioSpec
 from sim.seeding import child_rng, root_seed
@@ -150,8 +150,8 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
     seed_root = root_seed(int(resolved.seed))
 
     cameras = [camera_model(c) for c in resolved.sensors.cameras]
-    static = build_static(world.road, child_rng(seed_root, "scene"))
-    roadside = build_roadside(world.road, catalog, child_rng(seed_root, "roadside"),
+    static = build_static(world.network, child_rng(seed_root, "scene"))
+    roadside = build_roadside(world.network, catalog, child_rng(seed_root, "roadside"),
                               float(resolved.environment.roadside_density))
     if roadside is not None:
         static = (*static, roadside)
@@ -185,7 +185,7 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
 
     frames_written = 0
     labelled = 0
-    renderer = FrameRenderer(static, lighting(resolved))
+    renderer = FrameRenderer(static, lighting(resolved), build_signals(world.network, catalog))
     effects = SensorEffects(resolved.perturbations, seed_root)
     pending: deque[tuple[FrameData, Future]] = deque()
     counters = [0] * len(cameras)
@@ -198,7 +198,8 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
                 views, objects = _scene_at(traj, step, agents, meshes)
                 for ci in due:
                     cam = cameras[ci]
-                    rgb, buffers = renderer.render(cam, T_world_ego, views)
+                    rgb, buffers = renderer.render(cam, T_world_ego, views,
+                                                   signal_state=world.network.signal_state(float(traj.t[step])))
                     T_cam_world = np.linalg.inv(T_world_ego @ cam.T_ego_cam)
                     labels = label_frame(buffers, objects, cam, T_cam_world, int(resolved.outputs.min_pixels))
                     frame = FrameData(cam, counters[ci], step, float(traj.t[step]), rgb, buffers, labels, T_world_ego)
