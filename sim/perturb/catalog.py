@@ -40,6 +40,8 @@ class Perturbation:
     params: dict[str, Any]  # parameter -> Distribution (or a number)
     applicable: Callable[[ScenarioSpec], str | None] = lambda spec: None  # reason it cannot apply
     apply: Callable[[ScenarioSpec, dict[str, float]], ScenarioSpec] | None = None
+    demo: str = "cut_in"
+    """the library scenario ``python -m sim edge-cases`` shows it on"""
 
 
 def _all_actors(spec: ScenarioSpec) -> list[tuple[str, Any]]:
@@ -199,12 +201,12 @@ CATALOG: dict[str, Perturbation] = {
         Perturbation(
             "lead_hard_brake", "scenario",
             "the ego's leader (nearest vehicle ahead in its lane, without maneuvers) brakes hard to a stop",
-            {"decel": Uniform(6.0, 9.0), "at": Uniform(1.0, 4.0)}, _needs_leader, _lead_hard_brake,
+            {"decel": Uniform(6.0, 9.0), "at": Uniform(1.0, 4.0)}, _needs_leader, _lead_hard_brake, "hard_brake",
         ),
         Perturbation(
             "stalled_vehicle", "scenario",
             "a stopped vehicle (sedan, van or truck) stands in the ego lane ahead",
-            {"distance": Uniform(60.0, 120.0), "asset": Choice((0, 1, 2))}, _always, _stalled_vehicle,
+            {"distance": Uniform(60.0, 120.0), "asset": Choice((0, 1, 2))}, _always, _stalled_vehicle, "lane_drop",
         ),
         Perturbation(
             "tailgater", "scenario",
@@ -242,8 +244,8 @@ CATALOG: dict[str, Perturbation] = {
             {"length": Uniform(3.0, 15.0), "angle_deg": Uniform(0.0, 180.0)},
         ),
         *_SENSOR_EXTRA,
-        *edge_cases.entries(lambda name, doc, params, applicable, apply: Perturbation(
-            name, "scenario", doc, params, applicable, apply)),
+        *edge_cases.entries(lambda name, doc, params, applicable, apply, demo: Perturbation(
+            name, "scenario", doc, params, applicable, apply, demo)),
     )
 }
 """Every perturbation, by name."""

@@ -61,6 +61,36 @@ def _clear(spec: ScenarioSpec, s: float, reach: float, lanes: set[int] | None = 
     return kept
 
 
+STOP_DECEL = 5.0  # [m/s^2] named actors must be able to stop before an inserted obstacle
+STOP_MARGIN = 10.0  # [m]
+
+
+def _lane_ahead_clear(spec: ScenarioSpec, lane: int, s: float, v_obstacle: float = 0.0) -> tuple[float, list[ActorSpec]]:
+    """Room for an obstacle in ``lane`` at or beyond ``s``: background vehicles between the
+    ego and it are removed (the ego meets it first), and it moves on until every named
+    actor in the lane behind it could stop short of it (closing at its own speed plus
+    ``v_obstacle``): returns (s, actors)."""
+    ego_s = float(spec.ego.s)
+    for a in spec.actors:
+        if a.road == "main" and a.lane == lane and ego_s < float(a.s) < s and not a.name.startswith(("bg_", "cx_")):
+            need = (float(a.speed) ** 2 + v_obstacle**2) / (2.0 * STOP_DECEL) + STOP_MARGIN
+            s = max(s, float(a.s) + need)
+    s = min(s, _road_length(spec) - 15.0)
+    kept = [a for a in spec.actors
+            if not (a.name.startswith("bg_") and a.road == "main" and a.lane == lane and ego_s < float(a.s) < s + 30.0)]
+    return s, kept
+
+
+def _name(spec: ScenarioSpec, base: str) -> str:
+    """``base``, or ``base_2``, ``base_3``, ... if the scenario already has an actor so named."""
+    taken = {a.name for a in spec.actors}
+    k, name = 1, base
+    while name in taken:
+        k += 1
+        name = f"{base}_{k}"
+    return name
+
+
 def _trigger(distance: float) -> DistanceTrigger:
     return DistanceTrigger(type="distance", to="ego", below=round(float(distance), 6))
 
@@ -76,11 +106,11 @@ def jaywalker(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     inserted = []
     if p["occluded"] >= 0.5:
         inserted.append(ActorSpec(
-            name="jaywalker_cover", asset="van", d=-1.2, s=round(s + 3.8, 6), speed=0.0,
+            name=_name(spec, "jaywalker_cover"), asset="van", d=-1.2, s=round(s + 3.8, 6), speed=0.0,
             maneuvers=[StalledSpec(type="stalled")],
         ))
     inserted.append(ActorSpec(
-        name="jaywalker", asset="pedestrian_adult", d=round(_right_kerb_d(spec) - 0.2, 6), s=round(s, 6), speed=0.0,
+        name=_name(spec, "jaywalker"), asset="pedestrian_adult", d=round(_right_kerb_d(spec) - 0.2, 6), s=round(s, 6), speed=0.0,
         maneuvers=[CrossSpec(type="cross", speed=p["speed"], trigger=_trigger(p["trigger_distance"]))],
     ))
     return spec.model_copy(update={"actors": [*actors, *inserted]})
@@ -92,12 +122,12 @@ def child_ball(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     d0 = _right_kerb_d(spec)
     lag = p["delay"] * float(spec.ego.speed)  # the child starts this much closer to the ego
     ball = ActorSpec(
-        name="ball", asset="ball", d=round(d0, 6), s=round(s, 6), speed=0.0,
+        name=_name(spec, "ball"), asset="ball", d=round(d0, 6), s=round(s, 6), speed=0.0,
         maneuvers=[CrossSpec(type="cross", speed=p["ball_speed"], then="stop",
                              trigger=_trigger(p["trigger_distance"]))],
     )
     child = ActorSpec(
-        name="child", asset="pedestrian_child", d=round(d0 - 0.6, 6), s=round(s - 1.5, 6), speed=0.0,
+        name=_name(spec, "child"), asset="pedestrian_child", d=round(d0 - 0.6, 6), s=round(s - 1.5, 6), speed=0.0,
         maneuvers=[CrossSpec(type="cross", speed=p["child_speed"], along=1.5, then="stop",
                              trigger=_trigger(max(p["trigger_distance"] - lag, 5.0)))],
     )
@@ -108,22 +138,20 @@ DEBRIS_ASSETS = ("tire", "cardboard_box", "pallet")
 
 
 def debris(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
-    s = _ahead(spec, p["ahead"])
     lane = int(spec.ego.lane)
-    actors = _clear(spec, s, 20.0, {lane})
+    s, actors = _lane_ahead_clear(spec, lane, _ahead(spec, p["ahead"]))
     obj = ActorSpec(
-        name="debris", asset=DEBRIS_ASSETS[int(p["asset"])], lane=lane, offset=round(p["offset"], 6),
+        name=_name(spec, "debris"), asset=DEBRIS_ASSETS[int(p["asset"])], lane=lane, offset=round(p["offset"], 6),
         s=round(s, 6), speed=0.0,
     )
     return spec.model_copy(update={"actors": [*actors, obj]})
 
 
 def wrong_way_driver(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
-    s = _ahead(spec, p["ahead"])
     lane = int(spec.ego.lane)
-    actors = _clear(spec, s, 30.0, {lane})
+    s, actors = _lane_ahead_clear(spec, lane, _ahead(spec, p["ahead"]), p["speed"])
     ghost = ActorSpec(
-        name="wrong_way", asset="sedan", lane=lane, s=round(s, 6), speed=round(p["speed"], 6),
+        name=_name(spec, "wrong_way"), asset="sedan", lane=lane, s=round(s, 6), speed=round(p["speed"], 6),
         direction="backward" if spec.road.oncoming_lanes == 0 or lane < spec.road.lanes else "forward",
         behaviour=BehaviourSpec(desired_speed=round(p["speed"], 6)),
     )
@@ -163,7 +191,7 @@ def red_light_runner(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     s = box_edge - p["speed"] * t_run if from_right else box_edge + p["speed"] * t_run
     s = min(max(s, 5.0), 2 * arm - 5.0)
     runner = ActorSpec(
-        name="red_light_runner", asset="sedan", road="cross", lane=lane, s=round(s, 6),
+        name=_name(spec, "red_light_runner"), asset="sedan", road="cross", lane=lane, s=round(s, 6),
         speed=round(p["speed"], 6), ignore_signals=True, behaviour=BehaviourSpec(desired_speed=round(p["speed"], 6)),
     )
     kept = [a for a in spec.actors if not (a.road == "cross" and a.lane == lane and a.name.startswith("cx_"))]
@@ -181,7 +209,7 @@ def animal_crossing(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     from_right = p["from_right"] >= 0.5
     d0, d1 = (-edge, width + edge) if from_right else (width + edge, -edge)
     animal = ActorSpec(
-        name="animal", asset=ANIMALS[int(p["asset"])], d=round(d0, 6), s=round(s, 6), speed=0.0,
+        name=_name(spec, "animal"), asset=ANIMALS[int(p["asset"])], d=round(d0, 6), s=round(s, 6), speed=0.0,
         maneuvers=[CrossSpec(type="cross", speed=p["speed"], to_d=round(d1, 6), along=round(p["along"], 6),
                              then="stop", trigger=_trigger(p["trigger_distance"]))],
     )
@@ -189,25 +217,28 @@ def animal_crossing(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
 
 
 def entries(make) -> tuple[Any, ...]:
-    """The catalogue entries, built with ``make(name, doc, params, applicable, apply)``."""
+    """The catalogue entries, built with ``make(name, doc, params, applicable, apply, demo)``
+    (``demo``: the library scenario that ``python -m sim edge-cases`` shows it on)."""
     return (
         make("jaywalker", "a pedestrian steps off the right kerb (optionally from behind a parked van) and crosses "
              "the road ahead of the ego",
              {"ahead": Uniform(60.0, 110.0), "trigger_distance": Uniform(22.0, 38.0), "speed": Uniform(1.2, 2.5),
-              "occluded": Choice((0, 1))}, _needs_ahead(70.0), jaywalker),
+              "occluded": Choice((0, 1))}, _needs_ahead(70.0), jaywalker, "cyclist_overtake"),
         make("child_ball", "a ball rolls into the road from the right and a child runs after it",
              {"ahead": Uniform(60.0, 110.0), "trigger_distance": Uniform(30.0, 45.0), "ball_speed": Uniform(3.0, 5.0),
-              "child_speed": Uniform(2.5, 3.5), "delay": Uniform(0.6, 1.4)}, _needs_ahead(70.0), child_ball),
+              "child_speed": Uniform(2.5, 3.5), "delay": Uniform(0.6, 1.4)}, _needs_ahead(70.0), child_ball,
+             "cyclist_overtake"),
         make("debris", "a tyre, a cardboard box or a pallet lies in the ego's lane ahead",
              {"ahead": Uniform(50.0, 120.0), "asset": Choice((0, 1, 2)), "offset": Uniform(-0.8, 0.8)},
-             _needs_ahead(60.0), debris),
+             _needs_ahead(60.0), debris, "highway_merge"),
         make("wrong_way_driver", "a car drives towards the ego in the ego's lane",
-             {"ahead": Uniform(120.0, 250.0), "speed": Uniform(10.0, 25.0)}, _needs_ahead(130.0), wrong_way_driver),
+             {"ahead": Uniform(120.0, 250.0), "speed": Uniform(10.0, 25.0)}, _needs_ahead(130.0), wrong_way_driver,
+             "curved_road_night"),
         make("red_light_runner", "a car on the cross street runs its red light as the ego reaches the junction",
              {"speed": Uniform(9.0, 14.0), "offset": Uniform(-1.5, 1.0), "from_right": Choice((0, 1))},
-             _needs_lights, red_light_runner),
+             _needs_lights, red_light_runner, "urban_intersection"),
         make("animal_crossing", "a deer or a dog runs across the road ahead",
              {"ahead": Uniform(60.0, 120.0), "trigger_distance": Uniform(25.0, 50.0), "speed": Uniform(3.0, 8.0),
               "asset": Choice((0, 1)), "along": Uniform(-6.0, 6.0), "from_right": Choice((0, 1))},
-             _needs_ahead(70.0), animal_crossing),
+             _needs_ahead(70.0), animal_crossing, "curved_road_night"),
     )

@@ -225,6 +225,8 @@ class World:
             return
         now = set()
         for a, b in pairs:
+            if st.walker[a] and st.walker[b]:
+                continue  # people (or a ball and a child) brushing past each other: no crash
             key = (int(a), int(b))
             now.add(key)
             st.collided[a] = True
@@ -237,7 +239,7 @@ class World:
                               float(np.linalg.norm(va - vb)))
                 )
         self._colliding = now
-        if pairs.shape[0] and self.stop_on_collision:
+        if now and self.stop_on_collision:
             self.stopped = True
 
 
