@@ -1,0 +1,129 @@
+"""``python -m sim edge-cases``: one short episode per catalogue entry, to look at.
+
+Each case runs on its demo scenario (``Perturbation.demo``) at rate 1 with a small camera,
+and the frames where it shows most are drawn with their labels: one row per case in
+``overview.png`` (4 frames, captioned), plus the case's episode folder and contact sheet.
+For a road-user case those are frames spread from the first sight of the actors it
+inserted to where they show most (from the labels); for the others, frames evenly spread
+over the episode.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from sim.dataset.io import write_png
+from sim.perturb.catalog import CATALOG
+from sim.preview import annotated_frame, contact_sheet, sheet_indices
+from sim.scenario.schema import PerturbationSpec
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+TILES = 4
+"""Frames per case in the overview."""
+TILE_WIDTH = 360  # [px]
+CAPTION_HEIGHT = 26  # [px]
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    name: str
+    demo: str
+    episode: Path
+    frames: list[int]
+    inserted: list[str]  # names of the actors the case inserted
+    inserted_pixels: int  # their visible pixels summed over the chosen frames
+    params: dict
+
+
+def _overrides(path: Path, width: int, height: int, rate: float, duration: float | None) -> list[str]:
+    """``--set`` values (KEY=VALUE) for a small, slow camera and an optional shorter episode."""
+    from sim.scenario import load_scenario
+
+    spec = load_scenario(path).spec
+    out = []
+    for i, _cam in enumerate(spec.sensors.cameras):
+        out += [f"sensors.cameras.{i}.width={width}", f"sensors.cameras.{i}.height={height}",
+                f"sensors.cameras.{i}.rate={rate:g}"]
+    if duration is not None and duration < float(spec.duration):
+        out.append(f"duration={duration:g}")
+    return out
+
+
+def run_case(name: str, out: Path, seed: int, width: int, height: int, rate: float,
+             duration: float | None, catalog) -> CaseResult:
+    """Run ``name`` on its demo scenario into ``out/<name>/episode`` and pick its frames."""
+    from sim.dataset.episode import run_episode
+    from sim.scenario import load_scenario, resolve_scenario
+
+    pert = CATALOG[name]
+    path = SCENARIOS / f"{pert.demo}.yaml"
+    loaded = load_scenario(path, _overrides(path, width, height, rate, duration))
+    base_names = {a.name for a in resolve_scenario(loaded, catalog, seed).actors}
+    spec = loaded.spec.model_copy(update={"perturbations": [PerturbationSpec(name=name, rate=1.0)]})
+    loaded = dataclasses.replace(loaded, spec=spec)
+    resolved = resolve_scenario(loaded, catalog, seed)
+    inserted = [a.name for a in resolved.actors if a.name not in base_names]
+    episode = out / name / "episode"
+    run_episode(loaded, resolved, catalog, episode, overwrite=True, progress=False)
+    meta = json.loads((episode / "meta.json").read_text())
+    ids = {a["id"] for a in meta["agents"] if a["name"] in inserted}
+    cam = meta["cameras"][0]["name"]
+    n = int(meta["cameras"][0]["frames"])
+    pixels = np.zeros(n, dtype=np.int64)
+    for k in range(n):
+        labels = json.loads((episode / "labels" / cam / f"{k:06d}.json").read_text())
+        pixels[k] = sum(o["pixels"] for o in labels["objects"] if o["id"] in ids)
+    if ids and pixels.any():
+        # the stretch where the inserted actors are in view, from first sight to the frame
+        # where they show most (and on, if they stay big): TILES frames spread over it
+        seen = np.flatnonzero(pixels > 0)
+        peak = int(np.argmax(pixels))
+        last = int(seen[-1]) if pixels[seen[-1]] >= 0.5 * pixels[peak] else peak
+        first = int(seen[0])
+        frames = sorted({first + int(k) for k in sheet_indices(last - first + 1, TILES)})
+    else:
+        frames = sheet_indices(n, TILES)
+    params = resolved.perturbations[0].params if resolved.perturbations else {}
+    return CaseResult(name, pert.demo, episode, frames, inserted, int(pixels[frames].sum()), dict(params))
+
+
+def _caption(text: str, width: int) -> np.ndarray:
+    strip = np.full((CAPTION_HEIGHT, width, 3), 24, dtype=np.uint8)
+    cv2.putText(strip, text, (6, CAPTION_HEIGHT - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (235, 235, 235), 1, cv2.LINE_AA)
+    return strip
+
+
+def case_row(result: CaseResult) -> np.ndarray:
+    """The case's frames side by side (labels drawn) under a caption naming it."""
+    meta = json.loads((result.episode / "meta.json").read_text())
+    cam = meta["cameras"][0]["name"]
+    tiles = []
+    for k in result.frames:
+        frame = annotated_frame(result.episode, cam, k)
+        h = max(1, round(frame.shape[0] * TILE_WIDTH / frame.shape[1]))
+        tiles.append(cv2.resize(frame, (TILE_WIDTH, h), interpolation=cv2.INTER_AREA))
+    while len(tiles) < TILES:
+        tiles.append(np.zeros_like(tiles[0]))
+    row = contact_sheet(tiles, TILES)
+    what = f"{result.name} on {result.demo}: {CATALOG[result.name].doc}"
+    return np.concatenate([_caption(what[:150], row.shape[1]), row], axis=0)
+
+
+def write_overview(out: Path, results: list[CaseResult]) -> Path:
+    rows = [case_row(r) for r in results]
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
+    path = out / "overview.png"
+    write_png(path, np.concatenate(rows, axis=0))
+    lines = ["# Edge cases", "", "| case | demo scenario | inserted actors | frames | parameters |", "|---|---|---|---|---|"]
+    for r in results:
+        params = ", ".join(f"{k}={v:g}" for k, v in r.params.items())
+        lines.append(f"| {r.name} | {r.demo} | {', '.join(r.inserted) or '-'} | {r.frames} | {params} |")
+    (out / "index.md").write_text("\n".join(lines) + "\n")
+    return path
