@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 from pathlib import Path
 
 
@@ -34,7 +32,8 @@ def cmd_edge_cases(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.assets import load_catalog
-    from sim.errors import OutputError, SimError
+    from sim.dataset.io import staged_dir
+    from sim.errors import SimError
     from sim.perturb.catalog import CATALOG
     from sim.perturb.showcase import run_case, write_overview
     from sim.scenario.errors import suggest
@@ -44,24 +43,13 @@ def cmd_edge_cases(args: argparse.Namespace) -> int:
         if name not in CATALOG:
             raise SimError(f"unknown case {name!r}{suggest(name, CATALOG)} (known: {', '.join(CATALOG)})")
     out = args.out
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
-        raise OutputError(f"{out} exists and is not empty; pass --overwrite or choose another --out")
-    partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    try:
+    with staged_dir(out, args.overwrite) as partial:
         catalog = load_catalog()
         results = []
         for name in tqdm(cases, unit="case", disable=args.quiet, desc="edge cases", leave=False):
             results.append(run_case(name, partial, args.seed, args.width, args.height, args.rate,
                                     args.duration, catalog))
         write_overview(partial, results)
-        if out.exists():
-            shutil.rmtree(out)
-        partial.rename(out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     for r in results:
         shown = f"{', '.join(r.inserted)} in frames {r.frames}" if r.inserted else f"frames {r.frames}"
         print(f"{r.name:18s} on {r.demo}: {shown}")

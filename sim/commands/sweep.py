@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 from pathlib import Path
 
 
@@ -37,7 +35,8 @@ def register(sub) -> dict:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.errors import OutputError, SimError
+    from sim.dataset.io import staged_dir
+    from sim.errors import SimError
     from sim.perturb import sweep as S
     from sim.scenario import load_scenario
 
@@ -53,12 +52,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     S.check_varied(args.scenario, args.overrides, varied, args.search == "cem")
     requested = S.requested_perturbations(args.scenario, args.overrides)
     out = args.out or Path("runs") / f"sweep-{spec.name}-{args.seed}"
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
-        raise OutputError(f"{out} exists and is not empty; pass --overwrite or choose another --out")
-    partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    try:
+    with staged_dir(out, args.overwrite) as partial:
         evaluate = S.Evaluator(args.scenario, args.overrides)
         phases = ["random"] + (["cem"] if args.search == "cem" else [])
         results = []
@@ -72,12 +66,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if args.render > 0:
             _render_top(args, results, partial / "episodes")
         (partial / "summary.txt").write_text("\n".join(lines) + "\n")
-        if out.exists():
-            shutil.rmtree(out)
-        partial.rename(out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     for line in lines:
         print(line)
     if args.search == "cem":

@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -80,3 +82,28 @@ def link_or_copy(src: Path, dst: Path) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copyfile(src, dst)
+
+
+@contextmanager
+def staged_dir(out: Path, overwrite: bool) -> Iterator[Path]:
+    """Write a whole output folder or nothing: yields a hidden ``.<name>.partial-<pid>``
+    sibling to fill; on success it replaces ``out``, on any error it is removed.
+
+    Raises OutputError up front if ``out`` holds files and ``overwrite`` is not set.
+    """
+    from sim.errors import OutputError
+
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputError(f"{out} exists and is not empty; pass --overwrite or choose another --out")
+    partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        yield partial
+        if out.exists():
+            shutil.rmtree(out)
+        partial.rename(out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
