@@ -240,8 +240,8 @@ def _scene_at(traj: Trajectory, step: int, agents: list[AgentInfo], meshes) -> t
     """Everything but the ego (which carries the cameras) at one step."""
     views, objects = [], []
     for i, a in enumerate(agents):
-        if i == 0:
-            continue
+        if i == 0 or traj.active is not None and not traj.active[step, i]:
+            continue  # the ego carries the cameras; a steady background's reserve waits off stage
         T = pose_matrix(traj.x[step, i], traj.y[step, i], 0.0, traj.yaw[step, i])
         l, w, h = a.size
         views.append(AgentView(a.id, a.id, meshes[a.id], T, math.sqrt((l / 2) ** 2 + (w / 2) ** 2 + h * h)))

@@ -1,4 +1,5 @@
-"""tracks.csv: every agent at every physics step (one row per step and agent)."""
+"""tracks.csv: every agent in the scene at every physics step (one row per step and agent;
+a steady background's vehicles only while they are in the scene)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ def tracks_csv(traj: Trajectory, agents: list[AgentInfo]) -> bytes:
     for k in range(traj.t.shape[0]):
         t = traj.t[k]
         for i, a in enumerate(agents):
+            if traj.active is not None and not traj.active[k, i]:
+                continue
             l, w, h = a.size
             out.write(
                 f"{k},{t:.3f},{a.id},{a.cls},{traj.x[k, i]:.4f},{traj.y[k, i]:.4f},0.0000,"

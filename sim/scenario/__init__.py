@@ -75,7 +75,7 @@ def resolve_scenario(loaded: LoadedScenario, catalog: Catalog, seed: int | None 
 def dump_resolved(spec: ScenarioSpec) -> str:
     """YAML text of a resolved scenario; loading it gives back the same scenario."""
     data = spec.model_dump(mode="json", exclude_none=True)
-    if spec.background.count == 0:
+    if spec.background.count == 0 and spec.background.steady is None:
         data.pop("background", None)  # expanded into explicit actors bg_000, bg_001, ...
     junction = spec.road.junction
     if junction is not None and junction.signals is None:

@@ -57,6 +57,10 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
     footprints = []
     junction = spec.road.junction
     for path, name, actor in actors:
+        if actor.reserve:
+            if not name.startswith("bg_r"):
+                raise src.error("only the steady background's own vehicles (bg_r...) wait in reserve", (*path, "reserve"))
+            continue  # placed by the World when it enters
         if actor.road == "cross":
             if junction is None:
                 raise src.error("road 'cross' needs a road.junction", (*path, "road"))

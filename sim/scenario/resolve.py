@@ -102,7 +102,7 @@ def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | No
             data[name] = getattr(spec, name)  # drawn by sim.perturb / used by the sweep only
         else:
             data[name] = _draw(getattr(spec, name), rng, params)
-    data["background"] = BackgroundSpec(count=0)
+    data["background"] = BackgroundSpec(count=0, steady=spec.background.steady)
     resolved = _validate(data, src)
     _check_names_and_assets(resolved, src, catalog)
     resolved = _appearance(resolved, catalog, child_rng(root, "appearance"))
@@ -172,7 +172,7 @@ def _place_background(
     overlap, min_gap apart."""
     key = "cross_traffic" if on_cross else "background"
     count = _draw(bg.count, rng, params)
-    if count == 0:
+    if count == 0 and bg.steady is None:
         return spec
     road = spec.road
     if on_cross:
@@ -250,4 +250,26 @@ def _place_background(
                 maneuvers=[{"type": "mobil"}] if bg.mobil else [],
             )
         )
+    if bg.steady is not None and not on_cross and not any(a.reserve for a in spec.actors):
+        # (a resolved file lists its reserve already)
+        placed += _reserve(bg, names, weights, catalog, rng, params, lanes, n_forward)
     return spec.model_copy(update={"actors": [*spec.actors, *placed]})
+
+
+def _reserve(bg: BackgroundSpec, names, weights, catalog, rng, params, lanes, n_forward) -> list[ActorSpec]:
+    """The steady background's waiting vehicles ``bg_r000``, ...: drawn like the others
+    (asset, look, speed, behaviour); the World places each when it lets it in."""
+    out = []
+    forward = [lane for lane in lanes if lane < n_forward] or [0]
+    for k in range(int(_draw(bg.steady.reserve, rng, params))):
+        asset = names[int(rng.choice(len(names), p=weights))]
+        info = catalog.info(asset)
+        variant = int(rng.integers(len(info.variants)))
+        color = tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))]) if info.paint_colors else None
+        speed = float(_draw(bg.speed, rng, params))
+        behaviour = BehaviourSpec.model_validate(_draw(bg.behaviour, rng, params))
+        out.append(ActorSpec(
+            name=f"bg_r{k:03d}", asset=asset, variant=variant, color=color, lane=forward[0], s=0.0,
+            speed=speed, behaviour=behaviour, reserve=True, maneuvers=[{"type": "mobil"}] if bg.mobil else [],
+        ))
+    return out

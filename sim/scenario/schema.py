@@ -431,6 +431,7 @@ class _ActorBase(Strict):
     direction: Literal["forward", "backward"] | None = Field(
         None, description="towards +s or -s; default: the lane's way (a wrong-way driver: the other)")
     ignore_signals: bool = Field(False, description="drives through red lights")
+    reserve: bool = Field(False, description="waits off stage until the steady background lets it in")
     behaviour: BehaviourSpec = BehaviourSpec()
     maneuvers: list[ManeuverSpec] = []
 
@@ -456,6 +457,16 @@ class ActorSpec(_ActorBase):
     name: Identifier
 
 
+class SteadySpec(Strict):
+    """Keep the traffic around the ego steady over a long episode: a background vehicle that
+    falls ``behind`` m behind the ego (or gets ``ahead`` m ahead of it) leaves the scene, and
+    a fresh one from the ``reserve`` enters at the other end of that window, in a free lane."""
+
+    behind: Num(gt=20.0, le=2000.0) = Field(150.0, description="[m] behind the ego")
+    ahead: Num(gt=20.0, le=2000.0) = Field(250.0, description="[m] ahead of the ego")
+    reserve: Num(ge=1, le=5000, integer=True) = Field(20, description="vehicles waiting to enter")
+
+
 class BackgroundSpec(Strict):
     """Vehicles placed at random around the road at the start, driving with IDM."""
 
@@ -471,6 +482,7 @@ class BackgroundSpec(Strict):
     )
     behaviour: BehaviourSpec = BehaviourSpec()
     mobil: bool = Field(False, description="free lane changes (MOBIL, default parameters)")
+    steady: SteadySpec | None = Field(None, description="recycle vehicles around the ego (main road only)")
 
 
 # --- sensors ------------------------------------------------------------------------------

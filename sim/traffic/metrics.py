@@ -44,6 +44,9 @@ def post_encroachment(traj: Trajectory, length: np.ndarray, ego: int | None = No
     key = (cell * n + np.arange(n)[None, :, None]).ravel()
     step = np.broadcast_to(np.arange(steps)[:, None, None], gx.shape).ravel()
     heading = np.broadcast_to(yaw[..., None], gx.shape).ravel()
+    if traj.active is not None:  # agents off stage (a steady background's reserve) occupy nothing
+        present = np.broadcast_to(traj.active[::stride][..., None], gx.shape).ravel()
+        key, step, heading = key[present], step[present], heading[present]
     order = np.argsort(key, kind="stable")
     key, step, heading = key[order], step[order], heading[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])

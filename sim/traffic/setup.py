@@ -51,6 +51,8 @@ from sim.traffic.maneuvers import (
     Turn,
 )
 from sim.traffic.state import KIND_PEDESTRIAN, KIND_TWO_WHEELER, KIND_VEHICLE, AgentState
+from sim.seeding import child_rng, root_seed
+from sim.traffic.spawn import Spawner
 from sim.traffic.world import World
 
 _KINDS = {"vehicle": KIND_VEHICLE, "two_wheeler": KIND_TWO_WHEELER, "pedestrian": KIND_PEDESTRIAN}
@@ -168,6 +170,14 @@ def build_world(spec: ScenarioSpec, catalog: Catalog) -> tuple[World, list[Agent
         infos.append(AgentInfo(i + 1, name, a.asset, int(a.variant), asset.cls,
                                tuple(a.color) if a.color is not None else None, (l, w, h)))
     world = World(network, st, float(spec.step), scripts, stop_on_collision=spec.stop_on_collision)
+    steady = spec.background.steady
+    if steady is not None:
+        reserve = [i for i, (_, a) in enumerate(actors) if getattr(a, "reserve", False)]
+        world.active[reserve] = False
+        recyclable = np.array([name.startswith("bg_") for name, _ in actors])
+        world.spawner = Spawner(float(steady.behind), float(steady.ahead), recyclable, reserve,
+                                child_rng(root_seed(int(spec.seed)), "spawn"))
+        world._refresh_order()
     return world, infos
 
 

@@ -65,6 +65,7 @@ class World:
         self.stop_on_collision = stop_on_collision
         self.stopped = False
         self.collisions: list[Collision] = []
+        self.spawner = None  # a sim.traffic.spawn.Spawner keeps the traffic around the ego steady
         self._colliding: set[tuple[int, int]] = set()
         self._step_kernel = kernels._step_parallel if parallel else kernels._step
         n = len(state)
@@ -175,6 +176,8 @@ class World:
         )
         self.step_index += 1
         self.scripts.after_step(st, self.t, self._done)
+        if self.spawner is not None:
+            self.spawner.step(self)
         self._detect_collisions()
         self._update_signals()
         self._refresh_order()  # leaders and gaps of the new state
@@ -244,6 +247,7 @@ class World:
 
 
 TRACK_FIELDS = ("x", "y", "yaw", "v", "a", "steer", "s", "d", "lane", "road", "collided")
+"""Per-agent state recorded at every step (plus ``active``, from the World)."""
 
 
 @dataclass
@@ -268,6 +272,7 @@ class Trajectory:
     collided: np.ndarray
     leader: np.ndarray
     gap: np.ndarray
+    active: np.ndarray | None = None  # (S, N) bool: in the scene (None: everybody, always)
     events: list[Event] = field(default_factory=list)
     collisions: list[Collision] = field(default_factory=list)
 
@@ -283,6 +288,7 @@ def simulate(world: World, n_steps: int) -> Trajectory:
     rec = {name: np.zeros((n_steps + 1, n), dtype=getattr(st, name).dtype) for name in TRACK_FIELDS}
     leader = np.zeros((n_steps + 1, n), dtype=np.int32)
     gap = np.zeros((n_steps + 1, n))
+    active = np.zeros((n_steps + 1, n), dtype=np.bool_)
     t = np.zeros(n_steps + 1)
     for k in range(n_steps + 1):
         if k > 0:
@@ -291,6 +297,7 @@ def simulate(world: World, n_steps: int) -> Trajectory:
             rec[name][k] = getattr(st, name)
         leader[k] = world.leader
         gap[k] = world.gap
+        active[k] = world.active
         t[k] = k * world.dt
-    return Trajectory(t=t, leader=leader, gap=gap, events=list(world.scripts.events),
+    return Trajectory(t=t, leader=leader, gap=gap, active=active, events=list(world.scripts.events),
                       collisions=list(world.collisions), **rec)
