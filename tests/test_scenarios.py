@@ -249,3 +249,62 @@ def test_wrong_way_driver_and_the_ego_brake_for_each_other(tmp_path):
     gap = traj.s[-1, ghost] - traj.s[-1, ego] - 0.5 * (world.state.length[ego] + world.state.length[ghost])
     assert gap > 0.5
     assert not traj.collisions
+
+
+FOLLOW_PATH = """
+name: follow_path
+duration: 12.0
+road: {length: 600.0, lanes: 2, shoulder_width: 3.0}
+ego: {lane: 0, s: 50.0, speed: 15.0}
+actors:
+  - name: swerver        # an S-bend into the left lane and back: rejoins the road's lane
+    asset: sedan
+    lane: 0
+    s: 120.0
+    speed: 14.0
+    maneuvers:
+      - type: follow_path
+        speed: 14.0
+        segments:
+          - {type: arc, length: 12.0, radius: 60.0, turn: left}
+          - {type: arc, length: 12.0, radius: 60.0, turn: right}
+          - {type: straight, length: 20.0}
+        trigger: {type: time, at: 1.0}
+  - name: parker         # turns right off the road onto the verge and stops there
+    asset: hatchback
+    lane: 0
+    s: 220.0
+    speed: 10.0
+    maneuvers:
+      - type: follow_path
+        speed: 6.0
+        segments:
+          - {type: arc, length: 14.0, radius: 20.0, turn: right}
+          - {type: straight, length: 6.0}
+        trigger: {type: time, at: 0.5}
+"""
+
+
+def test_follow_path_drives_the_given_path_then_rejoins_the_lane_or_stops_off_the_road(tmp_path):
+    path = tmp_path / "follow_path.yaml"
+    path.write_text(FOLLOW_PATH)
+    catalog = load_catalog()
+    spec = resolve_scenario(load_scenario(path), catalog)
+    world, infos = build_world(spec, catalog)
+    traj = simulate(world, n_steps(spec))
+    idx = {a.name: a.id - 1 for a in infos}
+    road = world.road
+    # the swerver: off to the left by ~ 12^2/60 m at the S-bend's middle, then back in a lane
+    i = idx["swerver"]
+    assert traj.road[:, i].max() >= 2, "it drove on its own path"
+    s, d = road.to_lane(traj.x[:, i], traj.y[:, i])
+    assert d.max() - d[0] > 2.0
+    assert traj.road[-1, i] == 0 and traj.lane[-1, i] in (0, 1) and abs(traj.yaw[-1, i]) < 0.05
+    # the parker: ends right of the carriageway, standing, heading away from the road
+    j = idx["parker"]
+    s, d = road.to_lane(traj.x[:, j], traj.y[:, j])
+    assert d[-1] < -2.0 and traj.v[-1, j] < 0.2
+    assert traj.yaw[-1, j] < -0.5
+    done = [e.name for e in traj.events if e.agent == j]
+    assert "follow_path_start" in done and "follow_path_done" in done
+    assert not traj.collisions
