@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.road import Road
 from sim.traffic.state import AgentState
 
 
@@ -361,8 +362,6 @@ class ScriptRunner:
             state.mobil[i] = False
             self.emit(t, i, f"{m.name}_start", turn=m.turn)
         elif isinstance(m, FollowPath):
-            from sim.road import Road  # noqa: PLC0415 - road <- traffic would be circular at import
-
             road = Road(lanes=1, lane_width=lane_width, segments=tuple(m.segments), shoulder_width=0.0,
                         origin=(float(state.x[i] + math.sin(state.yaw[i]) * lane_width / 2),
                                 float(state.y[i] - math.cos(state.yaw[i]) * lane_width / 2),
