@@ -156,7 +156,8 @@ def test_highway_merge_cars_join_from_the_ramp_and_nobody_drives_off_its_end(see
     assert not np.any(in_ramp_lane & (front > wall + 0.5)), "a car ran into the end of the acceleration lane"
     for name in ("merger", "merger_van"):
         i = idx[name]
-        assert traj.lane[0, i] == 0 and traj.d[0, i] < 0, "starts on the ramp, right of the road"
+        assert traj.lane[0, i] == 0 and traj.s[0, i] < road.lane_table[0, 1], "starts on the ramp"
+        assert traj.d[0, i] < road.lane_center(0) - 0.5, "right of the road, still curving in"
         assert traj.lane[-1, i] == 1, f"{name} merged"
         joined = np.flatnonzero(traj.lane[:, i] == 1)[0]
         assert traj.s[joined, i] > road.lane_table[0, 1], "changed lanes only after the ramp joined"
