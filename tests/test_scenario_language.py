@@ -106,6 +106,12 @@ CORPUS = [
     ("    s: 125.0", "    s: 82.0", "lead overlaps ego at the start", "s: 82.0"),
     ("name: cut_in", "name: cut in", "expected a name made of letters", "name: cut in"),
     ("  lane_width: 3.5", "  lane_width: 3.5\n  lane_width: 3.6", "duplicate", "lane_width: 3.6"),
+    ("  lanes: 3 ", "  lanes: 3\n  junction: {s: 5.0}\n", "road.junction: junction at s=5 m", "junction: {s: 5.0}"),
+    ("  lanes: 3 ", "  lanes: 3\n  on_ramp: {start: 300.0, end: 200.0}\n", "on_ramp needs start < end",
+     "on_ramp: {start"),
+    ("      - type: cut_in", "      - type: cross\n      - type: cut_in", "only walkers cross", "type: cross"),
+    ("  lanes: 3 ", "  lanes: 3\n  lane_drops: [{lane: 1, at: 300.0}]\n", "only an outer forward lane",
+     "lane_drops"),
 ]
 
 

@@ -11,7 +11,15 @@ import math
 
 from sim.assets import Catalog
 from sim.scenario.loader import SourceMap
-from sim.scenario.schema import CutInSpec, EventTrigger, LaneChangeSpec, ScenarioSpec, TurnSpec, actor_d
+from sim.scenario.schema import (
+    CrossSpec,
+    CutInSpec,
+    EventTrigger,
+    LaneChangeSpec,
+    ScenarioSpec,
+    TurnSpec,
+    actor_d,
+)
 from sim.traffic.kernels import _obb_overlap
 
 _STEP_TOLERANCE = 1e-6
@@ -83,6 +91,9 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
                 raise src.error(f"lane {m.to_lane} does not exist (the road has lanes 0..{lanes - 1})", (*mpath, "to_lane"))
             if isinstance(m, TurnSpec) and junction is None:
                 raise src.error("a turn needs a road.junction", (*mpath, "type"))
+            if isinstance(m, CrossSpec) and catalog.info(actor.asset).kind not in ("pedestrian", "static"):
+                raise src.error(f"only walkers cross ({actor.asset!r} is a {catalog.info(actor.asset).kind}); "
+                                "a vehicle can use follow_path", (*mpath, "type"))
             if isinstance(m, CutInSpec):
                 if m.target not in known:
                     raise src.error(f"unknown actor {m.target!r}", (*mpath, "target"))
