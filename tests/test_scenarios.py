@@ -212,7 +212,18 @@ def test_pedestrian_crossing_jaywalker_crosses_the_ego_brakes_walkers_stay_on_th
     traj, idx, world = _trajectory("pedestrian_crossing", seed)
     road = world.road
     walk = idx["jaywalker"]
-    assert traj.d[0, walk] < 0 and traj.d[-1, walk] > road.width, "from the right side to the far side"
+    assert traj.d[0, walk] < 0 and traj.d[-1, walk] > road.lane_width, "from the right side across the ego's lane"
+    # at the start the parked van stands between the ego's camera and the jaywalker
+    from shapely.geometry import LineString, Polygon
+
+    van = idx["parked_van"]
+    st = world.state
+    c, s_ = np.cos(traj.yaw[0, van]), np.sin(traj.yaw[0, van])
+    half_l, half_w = st.length[van] / 2, st.width[van] / 2
+    corners = [(traj.x[0, van] + c * u - s_ * v, traj.y[0, van] + s_ * u + c * v)
+               for u, v in ((half_l, half_w), (-half_l, half_w), (-half_l, -half_w), (half_l, -half_w))]
+    sight = LineString([(traj.x[0, 0] + 1.0, traj.y[0, 0]), (traj.x[0, walk], traj.y[0, walk])])
+    assert sight.intersects(Polygon(corners)), "the van hides the jaywalker"
     ego = idx["ego"]
     assert traj.a[:, ego].min() < -4.0, "the ego brakes hard for it"
     assert not traj.collisions

@@ -185,6 +185,7 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
 
     frames_written = 0
     labelled = 0
+    occlusion = dict.fromkeys(OCCLUSION_KEYS, 0)  # object-frames by visibility (meta.json metrics)
     renderer = FrameRenderer(static, lighting(resolved), build_signals(world.network, catalog))
     effects = SensorEffects(resolved.perturbations, seed_root)
     pending: deque[tuple[FrameData, Future]] = deque()
@@ -211,6 +212,7 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
                     counters[ci] += 1
                     pending.append((frame, pool.submit(write_frame, frame)))
                     labelled += len(frame.labels)
+                    _count_occlusion(occlusion, frame, int(resolved.outputs.min_pixels))
                     frames_written += 1
                     while len(pending) > MAX_PENDING_FRAMES:
                         collect(pending.popleft())
@@ -231,9 +233,24 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
     write_bytes_atomic(root / "tracks.csv", tracks_csv(traj, agents))
     meta = _meta(loaded, resolved, resolved_text, traj, agents, cameras, counters, gl)
     meta["perturbations"] = effects.record(meta["perturbations"])  # which frames were dropped/duplicated
+    meta["metrics"]["occlusion"] = occlusion
     write_json(root / "meta.json", meta)
     write_manifest(root, resolved.name)
     return frames_written, labelled, tuple(c.name for c in cameras), gl
+
+
+OCCLUSION_KEYS = ("fully_visible", "partly_occluded", "largely_occluded", "hidden")
+
+
+def _count_occlusion(counts: dict, frame: FrameData, min_pixels: int) -> None:
+    """Add a written frame's objects to ``counts``: labelled ones by KITTI occlusion level,
+    and ``hidden`` ones -- at least ``min_pixels`` of the image inside their outline, but
+    fewer visible pixels, so no label (behind something, or below the threshold)."""
+    for lab in frame.labels:
+        counts[OCCLUSION_KEYS[min(int(lab.occlusion), 2)]] += 1
+    amodal = np.asarray(frame.buffers.amodal_pixels)
+    in_view = set(np.flatnonzero(amodal >= min_pixels).tolist()) - {0}
+    counts["hidden"] += len(in_view - {lab.id for lab in frame.labels})
 
 
 def _scene_at(traj: Trajectory, step: int, agents: list[AgentInfo], meshes) -> tuple[list[AgentView], list[SceneObject]]:

@@ -112,7 +112,7 @@ def jaywalker(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     inserted = []
     if p["occluded"] >= 0.5:
         inserted.append(ActorSpec(
-            name=_name(spec, "jaywalker_cover"), asset="van", d=-1.2, s=round(s + 3.8, 6), speed=0.0,
+            name=_name(spec, "jaywalker_cover"), asset="van", d=-1.2, s=round(s - 4.6, 6), speed=0.0,
             maneuvers=[StalledSpec(type="stalled")],
         ))
     inserted.append(ActorSpec(

@@ -365,8 +365,7 @@ def _step_py(dt, ref_all, ref_rows, road_lanes, lane_tab, look_time, look_max, a
                 turn = min(max(want, -limit), limit)
             v_new = min(max(0.0, v[i] + acc * dt), v0[i] if v0[i] > v[i] else v[i])
             if not math.isnan(tgt_s[i]) and dist < max(0.3, v_new * dt):
-                v_new = 0.0
-                done[i] = True
+                done[i] = True  # arrived: walks on or slows down as its script says
             yaw[i] += turn
             c = math.cos(yaw[i])
             sn = math.sin(yaw[i])
