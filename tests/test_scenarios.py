@@ -55,6 +55,8 @@ def test_every_library_scenario_runs_with_consistent_labels(path, tmp_path):
     check_manifest(out)
     stats = check_frames(out)
     assert stats["frames"] >= 1
+    occ = json.loads((out / "meta.json").read_text())["metrics"]["occlusion"]
+    assert occ["fully_visible"] + occ["partly_occluded"] + occ["largely_occluded"] == stats["labels"]
 
 
 def _trajectory(name: str, seed: int | None = None):
