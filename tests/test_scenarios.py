@@ -322,3 +322,21 @@ def test_follow_path_drives_the_given_path_then_rejoins_the_lane_or_stops_off_th
     done = [e.name for e in traj.events if e.agent == j]
     assert "follow_path_start" in done and "follow_path_done" in done
     assert not traj.collisions
+
+
+def test_town_pedestrians_walk_the_sidewalks_and_cross_only_at_the_zebra():
+    traj, idx, world = _trajectory("cyclist_overtake")
+    from shapely.geometry import Point
+
+    walkable = world.network.walkable_area().buffer(0.05)
+    zebra = world.road.crossings[0]
+    peds = [i for name, i in idx.items() if name.startswith("ped_")]
+    assert len(peds) == 14
+    crossed = 0
+    for i in peds:
+        off = [k for k in range(traj.t.size) if not walkable.contains(Point(traj.x[k, i], traj.y[k, i]))]
+        if off:
+            crossed += 1
+            assert np.all(np.abs(traj.s[off, i] - zebra) < 2.0), "off the sidewalk only on the zebra"
+    assert crossed >= 2
+    assert not traj.collisions

@@ -80,6 +80,8 @@ def dump_resolved(spec: ScenarioSpec) -> str:
     junction = spec.road.junction
     if junction is not None and junction.signals is None:
         data["road"]["junction"]["signals"] = None  # "no lights" differs from the default plan
+    if spec.pedestrians.count == 0:
+        data.pop("pedestrians", None)  # expanded into explicit walkers ped_000, ...
     data.pop("sweep", None)  # only `python -m sim sweep` reads it
     if not data.get("perturbations"):
         data.pop("perturbations", None)

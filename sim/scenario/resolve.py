@@ -21,7 +21,15 @@ from sim.errors import ScenarioError
 from sim.scenario.distributions import Choice, IntUniform, Normal, ParamRef, Uniform
 from sim.scenario.errors import suggest, translate
 from sim.scenario.loader import Path_, SourceMap
-from sim.scenario.schema import ActorSpec, BackgroundSpec, BehaviourSpec, ScenarioSpec
+from sim.scenario.schema import (
+    ActorSpec,
+    BackgroundSpec,
+    BehaviourSpec,
+    CrossSpec,
+    PedestriansSpec,
+    ReachTrigger,
+    ScenarioSpec,
+)
 from sim.seeding import child_rng, root_seed
 
 _DISTS = (Uniform, Normal, Choice, IntUniform)
@@ -94,8 +102,8 @@ def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | No
     for name in ScenarioSpec.model_fields:
         if name == "params":
             data[name] = params
-        elif name in ("background", "cross_traffic"):
-            data[name] = None  # drawn per vehicle below
+        elif name in ("background", "cross_traffic", "pedestrians"):
+            data[name] = None  # drawn per vehicle (pedestrian) below
         elif name == "seed":
             data[name] = seed
         elif name in ("perturbations", "sweep"):
@@ -103,6 +111,7 @@ def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | No
         else:
             data[name] = _draw(getattr(spec, name), rng, params)
     data["background"] = BackgroundSpec(count=0, steady=spec.background.steady)
+    data["pedestrians"] = PedestriansSpec(count=0)
     resolved = _validate(data, src)
     _check_names_and_assets(resolved, src, catalog)
     resolved = _appearance(resolved, catalog, child_rng(root, "appearance"))
@@ -112,6 +121,7 @@ def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | No
             raise src.error("cross_traffic needs a road.junction", ("cross_traffic",))
         resolved = _place_background(resolved, spec.cross_traffic, catalog, child_rng(root, "cross_traffic"),
                                      src, params, on_cross=True)
+    resolved = _place_pedestrians(resolved, spec.pedestrians, catalog, child_rng(root, "pedestrians"), src, params)
     from sim.perturb.apply import apply_perturbations  # late: sim.perturb builds on this package
 
     return apply_perturbations(resolved, catalog, child_rng(root, "perturb"), src)
@@ -254,6 +264,67 @@ def _place_background(
         # (a resolved file lists its reserve already)
         placed += _reserve(bg, names, weights, catalog, rng, params, lanes, n_forward)
     return spec.model_copy(update={"actors": [*spec.actors, *placed]})
+
+
+PEDESTRIAN_SPACING = 1.5  # [m] between two pedestrians' centres on one side at the start
+
+
+def _place_pedestrians(spec: ScenarioSpec, peds: PedestriansSpec, catalog: Catalog, rng: np.random.Generator,
+                       src: SourceMap, params: dict[str, Any]) -> ScenarioSpec:
+    """Expand ``pedestrians`` into walkers ``ped_000``, ... on the main road's sidewalks (the
+    middle of each, jittered) or, without sidewalks, 0.6 m beyond the shoulders' outer edge;
+    a ``crossing_rate`` share get a ``cross`` at the next zebra crossing on their way."""
+    count = int(_draw(peds.count, rng, params))
+    if count == 0:
+        return spec
+    road = spec.road
+    length = road.length if road.length is not None else sum(seg.length for seg in road.segments)
+    s_lo, s_hi = (_draw(peds.s_range, rng, params) if peds.s_range is not None else (0.0, length))
+    if not 0 <= s_lo < s_hi <= length:
+        raise src.error(f"s_range must lie within the road [0, {length:g}] with lo < hi", ("pedestrians", "s_range"))
+    names = list(peds.assets)
+    known = catalog.names()
+    for name in names:
+        if name not in known:
+            raise src.error(f"unknown asset {name!r}{suggest(name, known)}", ("pedestrians", "assets", name))
+        if catalog.info(name).kind != "pedestrian":
+            raise src.error(f"{name!r} is not a pedestrian asset", ("pedestrians", "assets", name))
+    weights = np.array([peds.assets[n] for n in names], dtype=np.float64)
+    if (weights < 0).any() or weights.sum() <= 0:
+        raise src.error("asset weights must be non-negative and not all zero", ("pedestrians", "assets"))
+    weights /= weights.sum()
+    width = (road.lanes + road.oncoming_lanes) * road.lane_width
+    sw, sh = float(road.sidewalk_width), float(road.shoulder_width)
+    sides = ((-sh - sw / 2, width + sh + sw / 2) if sw > 0 else (-sh - 0.6, width + sh + 0.6))
+    jitter = max(0.0, sw / 2 - 0.5)
+    taken: dict[int, list[float]] = {0: [], 1: []}
+    out = []
+    for k in range(count):
+        asset = names[int(rng.choice(len(names), p=weights))]
+        variant = int(rng.integers(len(catalog.info(asset).variants)))
+        side = int(rng.integers(2))
+        for _ in range(_PLACEMENT_TRIES):
+            s = float(rng.uniform(s_lo + 1.0, s_hi - 1.0))
+            if all(abs(s - o) >= PEDESTRIAN_SPACING for o in taken[side]):
+                break
+        else:
+            raise src.error(f"could place only {k} of {count} pedestrians {PEDESTRIAN_SPACING:g} m apart",
+                            ("pedestrians", "count"))
+        taken[side].append(s)
+        d = sides[side] + float(rng.uniform(-jitter, jitter))
+        forward = bool(rng.integers(2))
+        speed = float(_draw(peds.speed, rng, params))
+        crosses = float(rng.random()) < float(_draw(peds.crossing_rate, rng, params))
+        ahead = [c for c in road.crossings if (c > s + 2.0 if forward else c < s - 2.0)]
+        maneuvers = []
+        if crosses and ahead:
+            c = min(ahead) if forward else max(ahead)
+            maneuvers = [CrossSpec(type="cross", speed=speed, trigger=ReachTrigger(type="reach", s=round(c, 6)))]
+        out.append(ActorSpec(
+            name=f"ped_{k:03d}", asset=asset, variant=variant, d=round(d, 6), s=round(s, 6), speed=round(speed, 6),
+            direction="forward" if forward else "backward", maneuvers=maneuvers,
+        ))
+    return spec.model_copy(update={"actors": [*spec.actors, *out]})
 
 
 def _reserve(bg: BackgroundSpec, names, weights, catalog, rng, params, lanes, n_forward) -> list[ActorSpec]:

@@ -485,6 +485,19 @@ class BackgroundSpec(Strict):
     steady: SteadySpec | None = Field(None, description="recycle vehicles around the ego (main road only)")
 
 
+class PedestriansSpec(Strict):
+    """Pedestrians walking along the main road's sidewalks (or the outer edge of its
+    shoulders), either way; some cross the road at its zebra crossings."""
+
+    count: Num(ge=0, le=2000, integer=True) = 0
+    s_range: tuple[Num(ge=0.0), Num(ge=0.0)] | None = Field(None, description="[m] default: whole road")
+    speed: Num(gt=0.0, le=3.0) = Field(default_factory=lambda: Uniform(1.0, 1.6), description="[m/s]")
+    assets: dict[str, float] = Field(
+        default_factory=lambda: {"pedestrian_adult": 4.0, "pedestrian_child": 1.0}, description="asset -> weight")
+    crossing_rate: Num(ge=0.0, le=1.0) = Field(
+        0.3, description="share that crosses at the next zebra crossing on its way (road.crossings)")
+
+
 # --- sensors ------------------------------------------------------------------------------
 class MountSpec(Strict):
     """Camera pose on the ego: position [m] in the ego frame (x forward, y left, z up, origin
@@ -586,6 +599,7 @@ class ScenarioSpec(Strict):
     actors: list[ActorSpec] = []
     background: BackgroundSpec = BackgroundSpec()
     cross_traffic: BackgroundSpec | None = Field(None, description="background vehicles on the junction's cross street")
+    pedestrians: PedestriansSpec = PedestriansSpec()
     environment: EnvironmentSpec = EnvironmentSpec()
     sensors: SensorsSpec = SensorsSpec()
     outputs: OutputsSpec = OutputsSpec()

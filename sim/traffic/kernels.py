@@ -197,6 +197,9 @@ def _refresh(order, key, sorted_key, rank, lane_stride, road_lanes, active, road
     _find_leaders(order, sorted_key, glane, s, length, active, lc_active, lc_lane, lane_stride,
                   leader, gap, dirn)
     for i in range(n):
+        if walker[i]:  # drivers see walkers in their lane; walkers follow nobody
+            leader[i] = -1
+            gap[i] = np.inf
         j = leader[i]
         gap_ctl[i] = gap[i]
         v_ctl[i] = 0.0
