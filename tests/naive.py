@@ -111,6 +111,14 @@ def world_to_lane(segments, x, y, total_length, step=0.01):
 # --------------------------------------------------------------------------- traffic
 
 
+def searchsorted_left(keys, v):
+    """Index of the first key >= v in ascending ``keys`` (len(keys) if none), by a scan."""
+    for k, key in enumerate(keys):
+        if key >= v:
+            return k
+    return len(keys)
+
+
 def idm_accel(v, v0, T, s0, a, b, delta, gap=None, v_leader=None):
     """IDM as published: a [1 - (v/v0)^delta - (s*/s)^2], s* = s0 + max(0, vT + v dv / (2 sqrt(ab)))."""
     free = 1.0 - (v / v0) ** delta

@@ -112,6 +112,60 @@ def test_insertion_sort_falls_back_on_a_scrambled_order():
     assert sorted(order) == list(range(20000))
 
 
+def test_insertion_sort_of_a_nearly_sorted_order_is_stable():
+    """Few moves, many equal keys (the grid's cells): same as a stable sort of the input order."""
+    rng = np.random.default_rng(8)
+    key = np.sort(rng.integers(0, 300, 2000)).astype(np.float64)
+    order = np.arange(2000, dtype=np.int64)
+    for _ in range(5):
+        key = key + rng.choice([0.0, 0.0, 0.0, 1.0, -1.0, 7.0], 2000)
+        want = sorted(order.tolist(), key=lambda i: key[i])  # Python's sort is stable
+        kernels._insertion_sort(order, key)
+        assert order.tolist() == want
+
+
+@pytest.mark.parametrize("layout", ["lanes", "clustered", "duplicates"])
+def test_bucket_search_matches_a_linear_scan(layout):
+    """MOBIL's neighbour look-up (bucket table + search in one bucket) finds what a scan of
+    the sorted keys finds, for queries inside, between and beyond the keys."""
+    rng = np.random.default_rng(len(layout))
+    n, stride = 3000, 1e4
+    if layout == "lanes":  # lane * stride + s, four lanes of a 7 km road
+        keys = rng.integers(0, 4, n) * stride + rng.uniform(-5, 7000, n)
+    elif layout == "clustered":  # most keys within metres of one point, a few far away
+        keys = np.concatenate([rng.normal(5000.0, 2.0, n - 5), rng.uniform(0, 4e4, 5)])
+    else:
+        keys = rng.integers(0, 40, n) * 25.0
+    keys = np.concatenate([np.sort(keys), np.full(7, kernels._INACTIVE_KEY)])  # inactive last
+    start, lo, scale, nb = kernels._key_buckets(keys)
+    queries = np.concatenate([rng.choice(keys[:-7], 200), rng.uniform(-2e4, 6e4, 300),
+                              [-1e9, 1e9, keys[0], keys[-8]]])
+    for v in queries:
+        got = kernels._bucket_search(keys, start, lo, scale, nb, v)
+        assert got == naive.searchsorted_left(keys, v) == np.searchsorted(keys, v), v
+    empty = np.full(3, kernels._INACTIVE_KEY)
+    assert kernels._bucket_search(empty, *kernels._key_buckets(empty), 5.0) == 0
+
+
+def test_grid_collisions_skip_the_sort_only_while_nobody_changes_cell():
+    """Standing traffic keeps every cell key (the sort is skipped); then one car jumps far
+    along the road into another's box: the sweep still finds exactly the shapely pairs."""
+    rng = np.random.default_rng(9)
+    n = 200
+    x, y = rng.uniform(0, 600, n), rng.uniform(0, 14, n)
+    yaw = rng.normal(0, 0.2, n)
+    length, width = rng.choice([4.5, 12.0], n), np.full(n, 1.9)
+    active = np.ones(n, bool)
+    order, key = rng.permutation(n).astype(np.int64), np.zeros(n, np.int64)
+    for step in range(4):
+        if step == 3:
+            x[0], y[0], yaw[0] = x[150] + 1.0, y[150], yaw[150]
+        got = kernels._collisions(order, key, active, x, y, np.cos(yaw), np.sin(yaw), length, width)
+        assert [tuple(p) for p in got] == sorted(naive.collision_pairs(active, x, y, yaw, length, width))
+        assert np.all(np.diff(key[order]) >= 0)
+    assert (0, 150) in {tuple(p) for p in got}
+
+
 @pytest.mark.parametrize("heading", [0.0, math.pi / 2, 2.3])
 def test_grid_collisions_match_shapely_while_agents_move(heading):
     """Dense random boxes on a road in any direction; the grid order carries over steps."""
@@ -261,3 +315,23 @@ def test_refresh_matches_all_pairs_leaders_with_lane_changers(seed):
     np.testing.assert_array_equal(world.leader, want_leader)
     np.testing.assert_allclose(world.gap, want_gap)
     np.testing.assert_array_equal(world._v_lead, np.where(want_leader >= 0, st.v[want_leader], 0.0))
+
+
+# ------------------------------------------------------------------ bench (no timing asserted)
+def test_traffic_bench_prints_a_line_per_size_and_the_issue_targets(capsys):
+    import argparse
+    import json
+
+    from sim.bench import traffic as bench
+
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    assert parser.parse_args([]).sizes == [50, 1000, 10000, 100000]
+    args = parser.parse_args(["--sizes", "40", "80", "--seconds", "0.001", "--repeats", "2",
+                              "--parallel-min", "80", "--python-max", "40", "--large", "50"])
+    assert bench.run(args) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r.get("n") for r in rows[:2]] == [40, 80] and rows[2]["summary"]
+    assert "python_agent_steps_per_s" in rows[0] and "python_agent_steps_per_s" not in rows[1]
+    assert "engine_threaded_agent_steps_per_s" in rows[1] and rows[0]["numpy_agent_steps_per_s"] > 0
+    assert len(rows[2]["load_average_before_after"]) == 2

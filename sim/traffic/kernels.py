@@ -78,11 +78,17 @@ def _insertion_sort(order, key):
     e.g. the first call), so the worst case stays O(N log N).
     """
     n = order.shape[0]
+    if n == 0:
+        return
     budget = 16 * n + 64
     moves = 0
+    top = key[order[0]]  # largest key of the sorted prefix
     for k in range(1, n):
         item = order[k]
         kv = key[item]
+        if kv >= top:  # already in place (the common case): no second look-up, no store
+            top = kv
+            continue
         j = k - 1
         while j >= 0 and key[order[j]] > kv:
             order[j + 1] = order[j]
@@ -428,10 +434,67 @@ def _idm_behind(f, j, v, s, length, v0, T, s0, a_max, b_comf, delta):
 
 
 @numba.njit(cache=True)
-def _lane_neighbours(order, sorted_key, lane, active, lane_stride, target, s_query):
-    """(leader, follower) in lane ``target`` around position s_query (-1: none)."""
+def _key_bucket(v, lo, scale, nb):
+    """Bucket of key ``v`` in a _key_buckets table: monotone (non-decreasing) in v."""
+    f = (v - lo) * scale
+    if f <= 0.0:
+        return 0
+    if f >= nb:
+        return nb
+    return int(f)
+
+
+@numba.njit(cache=True)
+def _key_buckets(sorted_key):
+    """Bucket table for fast np.searchsorted-exact lookups in ``sorted_key`` (ascending,
+    _INACTIVE_KEY entries last): about one bucket per finite key between the smallest and
+    the largest. Returns (start, lo, scale, nb): ``start[b]`` is the first index whose key
+    falls in bucket b or later (b = 0..nb + 1)."""
+    n_fin = np.searchsorted(sorted_key, _INACTIVE_KEY)
+    nb = max(n_fin, 1)
+    start = np.empty(nb + 2, dtype=np.int64)
+    lo = sorted_key[0] if n_fin > 0 else 0.0
+    span = sorted_key[n_fin - 1] - lo if n_fin > 0 else 0.0
+    scale = nb / span if span > 0.0 else 0.0
+    b = 0
+    for k in range(n_fin):
+        bk = _key_bucket(sorted_key[k], lo, scale, nb)
+        while b <= bk:
+            start[b] = k
+            b += 1
+    while b < nb + 2:
+        start[b] = n_fin
+        b += 1
+    return start, lo, scale, nb
+
+
+@numba.njit(cache=True)
+def _bucket_search(sorted_key, start, lo, scale, nb, v):
+    """np.searchsorted(sorted_key, v) (leftmost index with key >= v), for finite v.
+
+    Keys in buckets before v's are < v and keys in buckets after it are > v (the bucket
+    is monotone in the key), so a binary search inside v's bucket is exact -- a step or
+    two on traffic spread along a road instead of log2(N) scattered probes.
+    """
+    b = _key_bucket(v, lo, scale, nb)
+    i = start[b]
+    j = start[b + 1]
+    while i < j:
+        mid = (i + j) >> 1
+        if sorted_key[mid] < v:
+            i = mid + 1
+        else:
+            j = mid
+    return i
+
+
+@numba.njit(cache=True)
+def _lane_neighbours(order, sorted_key, lane, active, lane_stride, target, s_query,
+                     start, lo, scale, nb):
+    """(leader, follower) in lane ``target`` around position s_query (-1: none);
+    ``start, lo, scale, nb``: _key_buckets(sorted_key)."""
     n = order.shape[0]
-    pos = np.searchsorted(sorted_key, target * lane_stride + s_query)
+    pos = _bucket_search(sorted_key, start, lo, scale, nb, target * lane_stride + s_query)
     ahead = -1
     behind = -1
     if pos < n:
@@ -479,6 +542,7 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
     """
     n = order.shape[0]
     count = 0
+    start, lo, scale, nb = _key_buckets(sorted_key)
     # only this step's turn is visited (c = -step_index mod period): O(N / period) per step;
     # cooldowns run down by the period's worth of time at each visit
     for c in range((-step_index) % period, n, period):
@@ -527,7 +591,7 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
             if lane_tab[gt, 0] < 0 or s[c] < lane_tab[gt, 1] or lane_wall[gt] < 1e300:
                 continue  # runs the other way, has not begun, or ends: nobody changes into it
             new_lead, new_f = _lane_neighbours(order, sorted_key, glane, active, lane_stride,
-                                               gt, s[c])
+                                               gt, s[c], start, lo, scale, nb)
             if new_lead >= 0 and (claimed[new_lead] or lc_active[new_lead]):
                 continue
             if new_f >= 0 and (claimed[new_f] or lc_active[new_f]):
@@ -542,7 +606,7 @@ def _mobil(step_index, period, dt, order, sorted_key, rank, claimed, lane_stride
             if 0 <= far < n_lanes and lane_tab[base + far, 0] > 0:
                 blocked = False
                 far_lead, far_f = _lane_neighbours(order, sorted_key, glane, active, lane_stride,
-                                                   base + far, s[c])
+                                                   base + far, s[c], start, lo, scale, nb)
                 for k in (far_lead, far_f):
                     if k >= 0 and (lc_active[k] or claimed[k]):
                         reach = 0.5 * (length[k] + length[c]) + s0[c] + v[c] * T[c]
@@ -650,21 +714,23 @@ def _collisions(order, key, active, x, y, cos_yaw, sin_yaw, length, width):
     is sorted by cell key = column * _GRID_ROW + row; the cells (col, row..row+1) and
     (col+1, row-1..row+1) are then two contiguous runs of it, and the start of the second
     only moves forward, so one sweep visits every candidate: O(N + candidates) per step
-    when the order is nearly sorted. Headings come as cosine and sine. Returns (K, 2) int32
-    sorted by (i, j).
+    when the order is nearly sorted. ``key`` holds the keys ``order`` was sorted by (kept
+    with it between calls; on the first, anything but grid keys, e.g. zeros); when no agent
+    changed cell the sort is skipped. Headings come as cosine and sine. Returns (K, 2) int32 sorted by (i, j).
     """
     n = x.shape[0]
     ext = np.empty((n, 2))
-    r_max = 0.0
+    diag2 = 0.0  # largest squared diagonal: one square root, same r_max (sqrt is monotone)
     for i in range(n):
         if active[i]:
-            r = 0.5 * math.sqrt(length[i] * length[i] + width[i] * width[i])
-            r_max = max(r_max, r)
+            diag2 = max(diag2, length[i] * length[i] + width[i] * width[i])
+    r_max = 0.5 * math.sqrt(diag2)
     out = np.empty((16, 2), dtype=np.int32)
     count = 0
     if r_max <= 0.0:
         return out[:0]
     cell = 2.0 * r_max
+    moved = False
     for i in range(n):
         if active[i]:
             c = abs(cos_yaw[i])
@@ -673,10 +739,14 @@ def _collisions(order, key, active, x, y, cos_yaw, sin_yaw, length, width):
             ext[i, 1] = 0.5 * (length[i] * sn + width[i] * c)
             col = int(math.floor(x[i] / cell)) + _GRID_OFFSET
             row = int(math.floor(y[i] / cell)) + _GRID_OFFSET
-            key[i] = col * _GRID_ROW + row
+            k = col * _GRID_ROW + row
         else:
-            key[i] = _GRID_INACTIVE
-    _insertion_sort(order, key)
+            k = _GRID_INACTIVE
+        if k != key[i]:
+            moved = True
+            key[i] = k
+    if moved:  # else ``order`` is still sorted by the unchanged keys of the last call
+        _insertion_sort(order, key)
     q = 0  # start of the run of cells (col + 1, row - 1 ..)
     for p in range(n):
         i = order[p]
@@ -718,5 +788,5 @@ def _collision_pairs(active, x, y, yaw, length, width):
     """All overlapping pairs (i < j) of active agents, from a fresh grid order; (K, 2) int32."""
     n = x.shape[0]
     order = np.arange(n)
-    key = np.empty(n, dtype=np.int64)
+    key = np.full(n, _GRID_INACTIVE, dtype=np.int64)
     return _collisions(order, key, active, x, y, np.cos(yaw), np.sin(yaw), length, width)
