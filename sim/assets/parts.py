@@ -9,7 +9,6 @@ round trip exact (see :mod:`sim.assets.glb`).
 from __future__ import annotations
 
 import numpy as np
-import trimesh
 
 from sim.assets.geometry import Prim, check_closed
 
@@ -130,6 +129,8 @@ class Parts:
 
     def meshes(self) -> dict[str, trimesh.Trimesh]:
         """One Trimesh per part (in PARTS order), primitives concatenated, face colours set."""
+        import trimesh  # here, not at import: `sim run` reads the catalog before its first step
+
         out: dict[str, trimesh.Trimesh] = {}
         for part in PARTS:
             items = self._items.get(part)
