@@ -37,7 +37,9 @@ class LaneSpan:
 
     * ``start`` [m]: before it, the lane is a ramp beside the road, ``ramp_offset`` metres
       further out (right of lane 0), curving in over the ``taper`` metres before ``start``
-      (an on-ramp; ``ramp_offset`` 0: the lane simply begins at ``start``).
+      (an on-ramp). With ``ramp_offset`` 0 (not made by any scenario key today) the lane
+      widens in over the ``taper`` metres before ``start`` in the rendered scene, and
+      nobody changes into or out of it before ``start``.
     * ``end`` [m]: the lane ends; its outer edge narrows to nothing over the ``taper``
       metres before ``end`` (a lane drop, or the end of an acceleration lane). Drivers
       treat ``end - taper / 2`` as a wall and merge before it.
