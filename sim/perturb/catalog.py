@@ -211,7 +211,7 @@ CATALOG: dict[str, Perturbation] = {
         Perturbation(
             "tailgater", "scenario",
             "an SUV follows the ego a few metres behind with a short time headway",
-            {"gap": Uniform(3.0, 7.0), "headway": Uniform(0.3, 0.7)}, _always, _tailgater,
+            {"gap": Uniform(3.0, 7.0), "headway": Uniform(0.3, 0.7)}, _always, _tailgater, "multi_camera_rig",
         ),
         Perturbation(
             "low_sun", "scenario",

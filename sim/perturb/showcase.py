@@ -35,6 +35,7 @@ class CaseResult:
     name: str
     demo: str
     episode: Path
+    camera: str
     frames: list[int]
     inserted: list[str]  # names of the actors the case inserted
     inserted_pixels: int  # their visible pixels summed over the chosen frames
@@ -76,24 +77,35 @@ def run_case(name: str, out: Path, seed: int, width: int, height: int, rate: flo
     run_episode(loaded, resolved, catalog, episode, overwrite=True, progress=False)
     meta = json.loads((episode / "meta.json").read_text())
     ids = {a["id"] for a in meta["agents"] if a["name"] in (movers or inserted)}
-    cam = meta["cameras"][0]["name"]
-    n = int(meta["cameras"][0]["frames"])
-    pixels = np.zeros(n, dtype=np.int64)
-    for k in range(n):
-        labels = json.loads((episode / "labels" / cam / f"{k:06d}.json").read_text())
-        pixels[k] = sum(o["pixels"] for o in labels["objects"] if o["id"] in ids)
+    # the camera that sees the inserted actors most (a tailgater: the rear one), else the first
+    best = None
+    for cam_meta in meta["cameras"]:
+        n = int(cam_meta["frames"])
+        seen = np.zeros(n, dtype=np.int64)
+        for k in range(n):
+            labels = json.loads((episode / "labels" / cam_meta["name"] / f"{k:06d}.json").read_text())
+            seen[k] = sum(o["pixels"] for o in labels["objects"] if o["id"] in ids)
+        if best is None or seen.sum() > best[2].sum():
+            best = (cam_meta, n, seen)
+    cam_meta, n, pixels = best
+    cam = cam_meta["name"]
     if ids and pixels.any():
         # the second before the inserted actors show most, and that frame: the approach
         # and the event itself (TILES frames, at most 1 s apart, from their first sight on)
         first = int(np.flatnonzero(pixels > 0)[0])
         peak = int(np.argmax(pixels))
-        per_second = max(1, round(float(meta["cameras"][0].get("rate", rate))))
+        per_second = max(1, round(float(cam_meta.get("rate", rate))))
         spacing = min(max(1, (peak - first) // (TILES - 1)), per_second)
         frames = sorted({max(first, peak - spacing * j) for j in range(TILES)})
+        # in view from the start (e.g. a tailgater): the frames after the peak instead
+        after = peak + max(spacing, per_second // 2)
+        while len(frames) < TILES and after < n:
+            frames.append(after)
+            after += max(spacing, per_second // 2)
     else:
         frames = sheet_indices(n, TILES)
     params = resolved.perturbations[0].params if resolved.perturbations else {}
-    return CaseResult(name, pert.demo, episode, frames, inserted, int(pixels[frames].sum()), dict(params))
+    return CaseResult(name, pert.demo, episode, cam, frames, inserted, int(pixels[frames].sum()), dict(params))
 
 
 def _caption(text: str, width: int) -> np.ndarray:
@@ -104,8 +116,7 @@ def _caption(text: str, width: int) -> np.ndarray:
 
 def case_row(result: CaseResult) -> np.ndarray:
     """The case's frames side by side (labels drawn) under a caption naming it."""
-    meta = json.loads((result.episode / "meta.json").read_text())
-    cam = meta["cameras"][0]["name"]
+    cam = result.camera
     tiles = []
     for k in result.frames:
         frame = annotated_frame(result.episode, cam, k)
@@ -114,7 +125,7 @@ def case_row(result: CaseResult) -> np.ndarray:
     while len(tiles) < TILES:
         tiles.append(np.zeros_like(tiles[0]))
     row = contact_sheet(tiles, TILES)
-    what = f"{result.name} on {result.demo}: {CATALOG[result.name].doc}"
+    what = f"{result.name} on {result.demo} ({result.camera}): {CATALOG[result.name].doc}"
     return np.concatenate([_caption(what[:150], row.shape[1]), row], axis=0)
 
 
