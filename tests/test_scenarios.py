@@ -59,8 +59,9 @@ def test_every_library_scenario_runs_with_consistent_labels(path, tmp_path):
     assert occ["fully_visible"] + occ["partly_occluded"] + occ["largely_occluded"] == stats["labels"]
 
 
-def _trajectory(name: str, seed: int | None = None):
-    loaded = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+def _trajectory(name: str | Path, seed: int | None = None):
+    """Simulate a library scenario by name (or a scenario file by path): (traj, index by name, world)."""
+    loaded = load_scenario(name if isinstance(name, Path) else ROOT / "scenarios" / f"{name}.yaml")
     catalog = load_catalog()
     resolved = resolve_scenario(loaded, catalog, seed)
     world, agents = build_world(resolved, catalog)
@@ -251,11 +252,8 @@ actors:
 def test_wrong_way_driver_and_the_ego_brake_for_each_other(tmp_path):
     path = tmp_path / "wrong_way.yaml"
     path.write_text(WRONG_WAY)
-    catalog = load_catalog()
-    spec = resolve_scenario(load_scenario(path), catalog)
-    world, infos = build_world(spec, catalog)
-    traj = simulate(world, n_steps(spec))
-    ego, ghost, van = 0, 1, 2
+    traj, idx, world = _trajectory(path)
+    ego, ghost, van = idx["ego"], idx["ghost"], idx["neighbour"]
     assert np.cos(traj.yaw[0, ghost] - traj.yaw[0, ego]) < -0.99, "it faces the ego"
     assert traj.leader[0, ego] == ghost and traj.leader[0, ghost] == ego
     assert traj.leader[0, van] == -1, "the next lane's traffic is not involved"
@@ -302,11 +300,7 @@ actors:
 def test_follow_path_drives_the_given_path_then_rejoins_the_lane_or_stops_off_the_road(tmp_path):
     path = tmp_path / "follow_path.yaml"
     path.write_text(FOLLOW_PATH)
-    catalog = load_catalog()
-    spec = resolve_scenario(load_scenario(path), catalog)
-    world, infos = build_world(spec, catalog)
-    traj = simulate(world, n_steps(spec))
-    idx = {a.name: a.id - 1 for a in infos}
+    traj, idx, world = _trajectory(path)
     road = world.road
     # the swerver: off to the left by ~ 12^2/60 m at the S-bend's middle, then back in a lane
     i = idx["swerver"]
