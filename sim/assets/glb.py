@@ -3,7 +3,8 @@
 Layout written by :func:`write_glb` (and the only layout :func:`read_glb` accepts):
 
 * one node + one mesh per part, both named by the part name, no transforms, no materials;
-* one triangle primitive per mesh with ``POSITION`` (float32 VEC3, asset frame [m]),
+* one triangle primitive per mesh with ``POSITION`` (float32 VEC3, asset frame [m], snapped
+  to the micrometre so that the bytes do not depend on the platform's last-bit rounding),
   ``COLOR_0`` (normalized uint8 RGBA) and ``indices`` (uint16, or uint32 past 65535 vertices);
 * glTF has no face colours, so every vertex carries the colour of all faces that use it.
   The writer refuses a mesh where faces sharing a vertex differ in colour (the builders keep
@@ -60,7 +61,10 @@ def encode_glb(parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], gene
         return len(views) - 1
 
     for name, vertices, faces, face_colors in parts:
-        v32 = np.ascontiguousarray(vertices, dtype=np.float32)
+        # snapped to the micrometre (and -0 to +0) first: math libraries differ in the last
+        # bits of values like cos(pi / 2), which would otherwise change the file's bytes
+        v32 = np.ascontiguousarray(np.round(np.asarray(vertices, dtype=np.float64), 6) + 0.0,
+                                   dtype=np.float32)
         f = np.asarray(faces, dtype=np.int64)
         fc = np.asarray(face_colors, dtype=np.uint8)
         vc = vertex_colors_from_faces(f, fc, len(v32))
