@@ -102,6 +102,18 @@ def test_parallel_and_serial_step_give_identical_trajectories():
     assert runs[0] == runs[1]
 
 
+@pytest.mark.parametrize("name", ["_step", "_refresh", "_collisions", "_mobil"])
+def test_threaded_kernels_are_cached_apart_from_the_serial_ones(name):
+    # Numba's disk cache keys a function by module, qualified name, signature and bytecode,
+    # not by compile options: a threaded kernel compiled from the serial one's function
+    # would load the serial machine code from the cache (or the other way round)
+    serial = getattr(kernels, name)
+    threaded = getattr(kernels, name + "_parallel")
+    assert threaded.targetoptions.get("parallel") and not serial.targetoptions.get("parallel")
+    assert serial.py_func.__qualname__ != threaded.py_func.__qualname__
+    assert serial.py_func.__code__.co_code == threaded.py_func.__code__.co_code
+
+
 # ------------------------------------------------------------------ sorting and collisions
 def test_insertion_sort_falls_back_on_a_scrambled_order():
     rng = np.random.default_rng(7)
@@ -185,6 +197,28 @@ def test_grid_collisions_match_shapely_while_agents_move(heading):
         assert len(want) > 0
         x = x + rng.normal(0, 1.0, n)
         y = y + rng.normal(0, 1.0, n)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+@pytest.mark.parametrize("pile_up", [False, True])
+def test_grid_collisions_in_sweep_pieces_and_of_a_pile_up(threaded, pile_up):
+    """2,000 agents, so the sweep runs in pieces whose pairs are gathered; with 90 of them
+    stacked on one spot (4,005 pairs: more than a piece holds) the sweep reruns on one
+    thread. Exactly the shapely pairs either way, threaded or not."""
+    rng = np.random.default_rng(12)
+    n = 2000
+    x, y = rng.uniform(0, 20000, n), rng.uniform(0, 14, n)
+    if pile_up:
+        x[500:590], y[500:590] = 1000.0 + rng.uniform(0, 0.5, 90), 7.0
+    yaw = rng.normal(0, 0.2, n)
+    length, width = rng.choice([4.5, 12.0], n), np.full(n, 1.9)
+    active = np.ones(n, bool)
+    kernel = kernels._collisions_parallel if threaded else kernels._collisions
+    got = kernel(np.arange(n), np.zeros(n, np.int64), active, x, y, np.cos(yaw), np.sin(yaw), length, width)
+    want = sorted(naive.collision_pairs(active, x, y, yaw, length, width))
+    assert len(want) >= (90 * 89 // 2 if pile_up else 5)
+    assert len({int(x[p[0]] // 2500.0) for p in want}) > 2  # pairs in several pieces
+    assert [tuple(p) for p in got] == want
 
 
 def test_no_all_pairs_work_in_the_collision_sweep():

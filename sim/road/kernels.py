@@ -114,19 +114,28 @@ def _world_to_lane(ref_x, ref_y, ref_h, ds, x, y, s_hint, window, out_s, out_d):
 # ``seg`` is Road.segment_table: one row per straight or arc segment, [s_start, x0, y0,
 # cos h0, sin h0, curvature]. A handful of rows stays in L1 whatever the road's length, and
 # positions come from exact formulas (no sampling error); a straight costs no trigonometry.
+# The per-point helpers are inlined into the traffic step (inline="always") and take the
+# rows of one road in a stacked table (``_rows``) rather than a slice of it: a slice is a
+# new array whose reference counting cost more than the geometry.
 
 
-@numba.njit(cache=True)
-def _segment_of(seg, s):
-    """Index of the segment holding arc length s (the first/last one beyond the ends)."""
-    k = 0
-    m = seg.shape[0]
-    while k + 1 < m and seg[k + 1, 0] <= s:
+@numba.njit(cache=True, inline="always")
+def _segment_of_rows(seg, r0, r1, s):
+    """Row of the segment holding arc length s among rows r0..r1-1 of ``seg`` (one road of
+    a stacked table; the first/last of them beyond the road's ends)."""
+    k = r0
+    while k + 1 < r1 and seg[k + 1, 0] <= s:
         k += 1
     return k
 
 
 @numba.njit(cache=True)
+def _segment_of(seg, s):
+    """Index of the segment holding arc length s (the first/last one beyond the ends)."""
+    return _segment_of_rows(seg, 0, seg.shape[0], s)
+
+
+@numba.njit(cache=True, inline="always")
 def _segment_point(seg, k, u, d):
     """(x, y, cos h, sin h) at distance u along segment k (extended past its ends), offset d."""
     x0 = seg[k, 1]
@@ -143,15 +152,21 @@ def _segment_point(seg, k, u, d):
     return x0 + (sn - s0) / kappa - d * sn, y0 - (c - c0) / kappa + d * c, c, sn
 
 
-@numba.njit(cache=True)
-def _lane_to_world_xy(seg, s, d):
-    """(s, d) -> (x, y) for one point, exact on straight and arc segments."""
-    k = _segment_of(seg, s)
+@numba.njit(cache=True, inline="always")
+def _lane_to_world_xy_rows(seg, r0, r1, s, d):
+    """(s, d) -> (x, y) for one point of the road in rows r0..r1-1 of a stacked table."""
+    k = _segment_of_rows(seg, r0, r1, s)
     x, y, _, _ = _segment_point(seg, k, s - seg[k, 0], d)
     return x, y
 
 
 @numba.njit(cache=True)
+def _lane_to_world_xy(seg, s, d):
+    """(s, d) -> (x, y) for one point, exact on straight and arc segments."""
+    return _lane_to_world_xy_rows(seg, 0, seg.shape[0], s, d)
+
+
+@numba.njit(cache=True, inline="always")
 def _segment_foot(seg, k, x, y, u_ref):
     """Foot of (x, y) on segment k extended beyond its ends: (u unclamped, d).
 
@@ -184,21 +199,21 @@ def _segment_foot(seg, k, x, y, u_ref):
     return u, d
 
 
-@numba.njit(cache=True)
-def _world_to_lane_walk(seg, x, y, s_hint):
-    """(x, y) -> (s, d), starting from the segment that holds ``s_hint`` and walking to a
-    neighbour while the foot falls outside; the first and last segments extend the line."""
-    m = seg.shape[0]
-    k = _segment_of(seg, s_hint)
+@numba.njit(cache=True, inline="always")
+def _world_to_lane_walk_rows(seg, r0, r1, x, y, s_hint):
+    """(x, y) -> (s, d) on the road in rows r0..r1-1 of a stacked segment table, starting
+    from the segment that holds ``s_hint`` and walking to a neighbour while the foot falls
+    outside; the road's first and last segments extend it."""
+    k = _segment_of_rows(seg, r0, r1, s_hint)
     direction = 0
-    for _ in range(m + 1):
-        length = seg[k + 1, 0] - seg[k, 0] if k + 1 < m else np.inf
+    for _ in range(r1 - r0 + 1):
+        length = seg[k + 1, 0] - seg[k, 0] if k + 1 < r1 else np.inf
         u_ref = min(max(s_hint - seg[k, 0], 0.0), length)
         u, d = _segment_foot(seg, k, x, y, u_ref)
-        if u < 0.0 and k > 0 and direction <= 0:
+        if u < 0.0 and k > r0 and direction <= 0:
             k -= 1
             direction = -1
-        elif u > length and k + 1 < m and direction >= 0:
+        elif u > length and k + 1 < r1 and direction >= 0:
             k += 1
             direction = 1
         else:
@@ -206,7 +221,13 @@ def _world_to_lane_walk(seg, x, y, s_hint):
             if (direction > 0 and u < 0.0) or (direction < 0 and u > length):
                 u = min(max(u, 0.0), length)
             return seg[k, 0] + u, d
-    return seg[k, 0], 0.0  # pragma: no cover - the walk ends within m steps
+    return seg[k, 0], 0.0  # pragma: no cover - the walk ends within r1 - r0 steps
+
+
+@numba.njit(cache=True)
+def _world_to_lane_walk(seg, x, y, s_hint):
+    """(x, y) -> (s, d) on a road's own segment table (_world_to_lane_walk_rows)."""
+    return _world_to_lane_walk_rows(seg, 0, seg.shape[0], x, y, s_hint)
 
 
 @numba.njit(cache=True)
@@ -221,7 +242,7 @@ def _lane_to_world_fast(seg, s, d, out_x, out_y):
         out_x[i], out_y[i] = _lane_to_world_xy(seg, s[i], d[i])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _lane_shift(table, lane, s):
     """On-ramp offset [m] of ``lane``'s centre at ``s`` (Road.lane_table rows [dir, start,
     end, taper, ramp_offset]): -ramp_offset before the taper, easing (quintic) to 0 at start."""

@@ -39,8 +39,9 @@ class World:
     ``road`` is a Road (one road) or a Network (main road, cross street, traffic lights);
     ``self.roads`` lists them, then the turn and follow-a-path paths added by maneuvers.
 
-    ``parallel``: use the threaded step kernel (worth it from a few thousand agents on an
-    idle machine; the serial one is steadier on a busy one). Results are identical.
+    ``parallel``: use the threaded kernels (step, refresh, collision sweep, MOBIL; worth it
+    from a few thousand agents on an idle machine, the serial ones are steadier on a busy
+    one). Results are identical.
     """
 
     def __init__(
@@ -68,6 +69,9 @@ class World:
         self.spawner = None  # a sim.traffic.spawn.Spawner keeps the traffic around the ego steady
         self._colliding: set[tuple[int, int]] = set()
         self._step_kernel = kernels._step_parallel if parallel else kernels._step
+        self._refresh_kernel = kernels._refresh_parallel if parallel else kernels._refresh
+        self._collision_kernel = kernels._collisions_parallel if parallel else kernels._collisions
+        self._mobil_kernel = kernels._mobil_parallel if parallel else kernels._mobil
         n = len(state)
         self.active = np.ones(n, dtype=np.bool_)
         self.leader = np.full(n, -1, dtype=np.int32)
@@ -150,7 +154,7 @@ class World:
 
     def _refresh_order(self) -> None:
         st = self.state
-        kernels._refresh(
+        self._refresh_kernel(
             self.order, self._key, self._sorted_key, self._rank, self._lane_stride,
             self._road_lanes, self.active, st.road, st.lane, self._glane, st.s, st.d, st.v,
             self._cos_yaw, self._sin_yaw, st.width, st.length, st.dirn, st.lc_active, st.lc_d1,
@@ -182,7 +186,7 @@ class World:
         self._update_signals()
         self._refresh_order()  # leaders and gaps of the new state
         if self._mobil_on:
-            started = kernels._mobil(
+            started = self._mobil_kernel(
                 self.step_index, P.MOBIL_PERIOD, self.dt, self.order, self._sorted_key,
                 self._rank, self._claimed, self._lane_stride, self._road_lanes, self._lane_tab,
                 self._lane_wall, self.active, st.road, st.lane, self._glane, st.dirn,
@@ -220,7 +224,7 @@ class World:
 
     def _detect_collisions(self) -> None:
         st = self.state
-        pairs = kernels._collisions(
+        pairs = self._collision_kernel(
             self._grid_order, self._grid_key, self.active, st.x, st.y, self._cos_yaw,
             self._sin_yaw, st.length, st.width,
         )
