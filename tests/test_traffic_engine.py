@@ -312,6 +312,26 @@ def test_no_lane_change_with_a_car_alongside():
     assert traj.s[-1, 0] > traj.s[-1, 1]
 
 
+@pytest.mark.parametrize("politeness, b_safe, changes", [(0.0, 4.0, True), (1.0, 4.0, False), (0.0, 1.0, False)])
+def test_mobil_politeness_and_safety_criterion(politeness, b_safe, changes):
+    """A car stuck behind a slower truck, a faster car 50 m back in the free lane. Moving
+    over gains the car more than the threshold but makes the other car brake at ~2 m/s^2:
+    an egoistic driver (p = 0) goes; a polite one (p = 1) counts that braking and stays; and
+    nobody goes when the braking it imposes exceeds b_safe (the safety criterion)."""
+    road = Road.straight(2000.0, 2, 3.5)
+    st = make_state(road, [0, 0, 1], [500.0, 560.0, 450.0], [25.0, 22.0, 28.0],
+                    v0=np.array([33.0, 22.0, 33.0]))
+    st.mobil[:] = [True, False, False]
+    st.politeness[:], st.b_safe[:], st.mobil_threshold[:] = politeness, b_safe, 0.1
+    idm = (P.IDM_TIME_HEADWAY, P.IDM_MIN_GAP, P.IDM_MAX_ACCEL, P.IDM_COMFORT_DECEL, P.IDM_DELTA)
+    gap_new = 500.0 - 450.0 - 4.5  # the other car behind the car, once it has moved over
+    imposed = naive.idm_accel(28.0, 33.0, *idm, gap=gap_new, v_leader=25.0) - naive.idm_accel(28.0, 33.0, *idm)
+    own_gain = naive.idm_accel(25.0, 33.0, *idm) - naive.idm_accel(25.0, 33.0, *idm, gap=60.0 - 4.5, v_leader=22.0)
+    assert -4.0 < naive.idm_accel(28.0, 33.0, *idm, gap=gap_new, v_leader=25.0) < -1.0
+    assert own_gain > 0.1 and own_gain + imposed < 0.1  # egoistic: go; polite: stay
+    assert _mobil_kernel(World(road, st, DT)) == ({0: 1} if changes else {})
+
+
 def test_mobil_traffic_stays_collision_free():
     road = Road.straight(4000.0, 3, 3.5)
     rng = np.random.default_rng(11)
