@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.assets import Catalog
 from sim.errors import ScenarioError
+from sim.scenario.daylight import daylight
 from sim.scenario.distributions import Choice, IntUniform, Normal, ParamRef, Uniform
 from sim.scenario.errors import suggest, translate
 from sim.scenario.loader import Path_, SourceMap
@@ -110,6 +111,7 @@ def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | No
             data[name] = getattr(spec, name)  # drawn by sim.perturb / used by the sweep only
         else:
             data[name] = _draw(getattr(spec, name), rng, params)
+    data["environment"] = _daylight(data["environment"], spec.environment.model_fields_set)
     data["background"] = BackgroundSpec(count=0, steady=spec.background.steady)
     data["pedestrians"] = PedestriansSpec(count=0)
     resolved = _validate(data, src)
@@ -125,6 +127,15 @@ def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | No
     from sim.perturb.apply import apply_perturbations  # late: sim.perturb builds on this package
 
     return apply_perturbations(resolved, catalog, child_rng(root, "perturb"), src)
+
+
+def _daylight(env: dict, given: set[str]) -> dict:
+    """The environment with what its drawn ``time_of_day`` sets (sim.scenario.daylight) in
+    every key the file did not give itself."""
+    if env.get("time_of_day") is None:
+        return env
+    derived = daylight(env["time_of_day"])
+    return {**env, **{k: v for k, v in derived.items() if k not in given}}
 
 
 def _check_names_and_assets(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:

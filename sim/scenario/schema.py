@@ -543,6 +543,11 @@ class SensorsSpec(Strict):
 
 
 class EnvironmentSpec(Strict):
+    time_of_day: Num(ge=0.0, le=24.0) | None = Field(
+        None,
+        description="[h] solar time (17.5 = 17:30): sets the sun, ambient light and sky of a clear"
+        " equinox day at 48 deg N, +x = east (sim/scenario/daylight.py); keys given here win",
+    )
     sun_elevation_deg: Num(ge=-10.0, le=90.0) = 50.0
     sun_azimuth_deg: Num(ge=-360.0, le=360.0) = Field(
         140.0, description="compass direction the light comes from, counter-clockwise from +x"

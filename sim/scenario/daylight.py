@@ -1,0 +1,65 @@
+"""Sun, ambient light and sky for a clock time: what ``environment.time_of_day`` sets.
+
+A clear day at the March/September equinox (solar declination 0) at 48 degrees north,
+in local solar time (12:00 = the sun due south, at its highest). World axes: +x east, +y
+north, so a road along +x runs east. The light levels are the renderer's (the defaults of
+``EnvironmentSpec`` are the values of a clear mid-morning): the sun fades out between 15 and
+-1 degrees of elevation and warms towards the horizon; ambient light and the sky run from
+day through a warm dusk (sun just below or above the horizon) to night, when a faint
+ambient light (moon, street lights) keeps the scene from going black.
+"""
+
+from __future__ import annotations
+
+import math
+
+LATITUDE_DEG = 48.0
+MIN_ELEVATION_DEG = -10.0  # the schema's lower bound; the sun gives no light there
+
+_DAY_COLOR = (1.0, 0.97, 0.9)
+_LOW_COLOR = (1.0, 0.6, 0.4)
+_SKY_DAY = ((92, 140, 210), (200, 220, 240))  # (top, horizon)
+_SKY_DUSK = ((30, 42, 96), (214, 132, 86))
+_SKY_NIGHT = ((6, 8, 22), (20, 24, 42))
+
+
+def _smoothstep(x: float, lo: float, hi: float) -> float:
+    u = min(max((x - lo) / (hi - lo), 0.0), 1.0)
+    return u * u * (3.0 - 2.0 * u)
+
+
+def _mix(a, b, t: float) -> tuple:
+    return tuple(x + (y - x) * t for x, y in zip(a, b))
+
+
+def sun_position(hours: float) -> tuple[float, float]:
+    """(elevation, azimuth) [deg] of the sun at solar time ``hours`` (0..24): elevation above
+    the horizon (negative: below), azimuth counter-clockwise from +x = east (-90: south)."""
+    lat = math.radians(LATITUDE_DEG)
+    h = math.radians(15.0 * (hours - 12.0))  # hour angle, negative in the morning
+    elevation = math.degrees(math.asin(math.cos(lat) * math.cos(h)))
+    # compass bearing, clockwise from north (180 at noon: due south)
+    bearing = math.degrees(math.atan2(math.sin(h), math.cos(h) * math.sin(lat))) + 180.0
+    azimuth = (90.0 - bearing + 180.0) % 360.0 - 180.0
+    return elevation, azimuth
+
+
+def daylight(hours: float) -> dict[str, object]:
+    """EnvironmentSpec fields for solar time ``hours``: sun elevation, azimuth, intensity and
+    colour, ambient, sky top and horizon colours."""
+    elevation, azimuth = sun_position(hours)
+    day = _smoothstep(elevation, -6.0, 10.0)  # civil twilight to full day
+    sun = _smoothstep(elevation, -1.0, 15.0)
+    warm = 1.0 - _smoothstep(elevation, 0.0, 25.0)
+    night = 1.0 - _smoothstep(elevation, -8.0, 0.0)
+    clear = _smoothstep(elevation, 2.0, 15.0)
+    sky = [_mix(_mix(dusk, d, clear), n, night) for d, dusk, n in zip(_SKY_DAY, _SKY_DUSK, _SKY_NIGHT)]
+    return {
+        "sun_elevation_deg": round(max(elevation, MIN_ELEVATION_DEG), 6),
+        "sun_azimuth_deg": round(azimuth, 6),
+        "sun_intensity": round(3.5 * sun, 6),
+        "sun_color": tuple(round(c, 6) for c in _mix(_LOW_COLOR, _DAY_COLOR, 1.0 - warm)),
+        "ambient": round(0.06 + (0.35 - 0.06) * day, 6),
+        "sky_top": tuple(int(round(c)) for c in sky[0]),
+        "sky_horizon": tuple(int(round(c)) for c in sky[1]),
+    }
