@@ -229,3 +229,68 @@ def test_episode_with_every_new_effect_keeps_labels_true(clean_and_rainy, tmp_pa
 
     assert files(again) == files(rainy)
     assert json.loads((again / "meta.json").read_text())["perturbations"] == meta["perturbations"]
+
+
+# ------------------------------------------------------------------ glare
+def _glare_setup(elevation_deg, azimuth_deg, light=1.0):
+    """A camera 1.5 m up looking along the ego's +x (level), and the sun's direction."""
+    from sim.render.camera import mount_transform
+
+    cam = CameraModel("front", W, H, float(W) / 2, float(W) / 2, (W - 1) / 2, (H - 1) / 2,
+                      mount_transform(0.0, 0.0, 1.5, 0.0, 0.0, 0.0))
+    el, az = np.radians(elevation_deg), np.radians(azimuth_deg)
+    sun = (np.cos(el) * np.cos(az), np.cos(el) * np.sin(az), np.sin(el))
+    fx = SensorEffects([PerturbationSpec(name="glare", rate=1.0, params={"strength": 1.0}, applied=True)],
+                       root_seed(0), sun, light)
+    return cam, fx
+
+
+def test_glare_sits_where_the_sun_is_in_the_image():
+    cam, fx = _glare_setup(20.0, 20.0)
+    u, v, off_axis, half_diag, light = fx.sun_in_view(cam, np.eye(4))
+    # golden geometry: azimuth 20 deg left of the optical axis, 20 deg above the horizon
+    assert u == pytest.approx(cam.cx - cam.fx * np.tan(np.radians(20.0)))
+    assert v == pytest.approx(cam.cy - cam.fy * np.tan(np.radians(20.0)) / np.cos(np.radians(20.0)))
+    assert off_axis == pytest.approx(np.degrees(np.arccos(np.cos(np.radians(20.0)) ** 2)))
+    rgb, depth, sem = _scene()
+    out = fx.image(rgb, depth, sem, "front", 0, sun=(u, v, off_axis, half_diag, light))
+    gain = out.astype(int).sum(-1) - rgb.astype(int).sum(-1)
+    assert np.all(out >= rgb)  # light added, never taken away
+    white = np.argwhere(out.min(-1) >= 250)  # the sun's disc saturates, centred on the sun
+    assert len(white) >= 5 and np.abs(white.mean(0) - (v, u)).max() <= 1.0
+    assert np.hypot(*(white - (v, u)).T).max() < 0.06 * W
+    # the whole frame is veiled (contrast loss), less far from the sun
+    assert gain[H - 1, W - 1] > 0 and gain[H - 1, W - 1] < gain[int(round(v)), int(round(u)) + 10]
+
+
+def test_glare_is_weaker_behind_an_object_and_absent_when_the_sun_is_out_of_sight():
+    cam, fx = _glare_setup(20.0, 20.0)
+    sun = fx.sun_in_view(cam, np.eye(4))
+    rgb, depth, sem = _scene()
+    hidden = sem.copy()
+    hidden[: H // 2] = 11  # a building (any class but sky) in front of the sun
+    open_sky = fx.image(rgb, depth, sem, "front", 0, sun=sun).astype(int).sum()
+    behind = fx.image(rgb, depth, hidden, "front", 0, sun=sun).astype(int).sum()
+    assert rgb.astype(int).sum() < behind < open_sky
+    for elevation, azimuth, light in ((10.0, 180.0, 1.0), (60.0, 140.0, 1.0), (10.0, 20.0, 0.0)):
+        cam, fx = _glare_setup(elevation, azimuth, light)  # behind, high overhead, no light
+        assert np.array_equal(fx.image(rgb, depth, sem, "front", 0, sun=fx.sun_in_view(cam, np.eye(4))), rgb)
+
+
+def test_glare_episode_keeps_every_label_and_buffer(tmp_path):
+    low_sun = "{name: low_sun, params: {elevation_deg: 5, azimuth_deg: 10, intensity: 5}}"
+    plain, glary = tmp_path / "plain", tmp_path / "glare"
+    for out, extra in ((plain, ""), (glary, ", {name: glare, params: {strength: 0.9}}")):
+        proc = run_sim("run", str(CUT_IN), "--out", str(out), "--quiet", *TINY, "--set",
+                       f"perturbations=[{low_sun}{extra}]")
+        assert proc.returncode == 0, proc.stderr
+    check_frames(glary)
+    for kind in ("depth", "instance", "semantic"):
+        assert (plain / "frames/front" / kind / "000003.png").read_bytes() == \
+            (glary / "frames/front" / kind / "000003.png").read_bytes()
+    assert _by_step(plain) == _by_step(glary)
+    a = read_png(plain / "frames/front/rgb/000003.png").astype(int)
+    b = read_png(glary / "frames/front/rgb/000003.png").astype(int)
+    assert (b >= a).all() and (b - a).mean() > 10  # a low sun ahead: the frame is washed out
+    meta = json.loads((glary / "meta.json").read_text())
+    assert [p["name"] for p in meta["perturbations"]] == ["low_sun", "glare"]

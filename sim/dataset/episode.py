@@ -104,6 +104,15 @@ def lighting(spec: ScenarioSpec) -> Lighting:
     )
 
 
+def sun_light(spec: ScenarioSpec) -> float:
+    """The sun's light for the glare effect, 0..1: its intensity over a clear day's (3.5),
+    nothing once it is a degree below the horizon."""
+    env = spec.environment
+    if env.sun_elevation_deg < -1.0:
+        return 0.0
+    return min(1.0, float(env.sun_intensity) / 3.5)
+
+
 def _frame_ticks(spec: ScenarioSpec, cameras: list[CameraModel], total_steps: int) -> list[tuple[int, list[int]]]:
     """(step, camera indices due at that step) for every step where some camera ticks."""
     every = [steps_per_frame(c.rate, float(spec.step)) for c in cameras]
@@ -186,8 +195,9 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
     frames_written = 0
     labelled = 0
     occlusion = dict.fromkeys(OCCLUSION_KEYS, 0)  # object-frames by visibility (meta.json metrics)
-    renderer = FrameRenderer(static, lighting(resolved), build_signals(world.network, catalog))
-    effects = SensorEffects(resolved.perturbations, seed_root)
+    light = lighting(resolved)
+    renderer = FrameRenderer(static, light, build_signals(world.network, catalog))
+    effects = SensorEffects(resolved.perturbations, seed_root, light.sun_direction, sun_light(resolved))
     pending: deque[tuple[FrameData, Future]] = deque()
     counters = [0] * len(cameras)
     total_frames = sum(len(due) for _, due in ticks)

@@ -42,6 +42,8 @@ class Perturbation:
     apply: Callable[[ScenarioSpec, dict[str, float]], ScenarioSpec] | None = None
     demo: str = "cut_in"
     """the library scenario ``python -m sim edge-cases`` shows it on"""
+    demo_overrides: tuple[str, ...] = ()
+    """``--set`` overrides of the demo scenario for the showcase (e.g. a sun ahead for glare)"""
 
 
 def _all_actors(spec: ScenarioSpec) -> list[tuple[str, Any]]:
@@ -215,7 +217,7 @@ CATALOG: dict[str, Perturbation] = {
         ),
         Perturbation(
             "low_sun", "scenario",
-            "the sun a few degrees above the horizon, straight ahead (glare, long shadows)",
+            "the sun a few degrees above the horizon, straight ahead (long shadows; glare adds the lens effects)",
             {"elevation_deg": Uniform(2.0, 8.0), "azimuth_deg": Uniform(-15.0, 15.0), "intensity": Uniform(4.0, 6.0)},
             _always, _low_sun,
         ),
@@ -233,6 +235,11 @@ CATALOG: dict[str, Perturbation] = {
         Perturbation(
             "fog", "sensor", "depth-based fog (Koschmieder): contrast falls as exp(-3.912 d / visibility)",
             {"visibility": Uniform(40.0, 200.0)},
+        ),
+        Perturbation(
+            "glare", "sensor",
+            "sun glare where the sun is: bloom, veiling haze, lens-flare ghosts (sun in or near the view)",
+            {"strength": Uniform(0.6, 1.0)}, demo="cut_in", demo_overrides=("environment.time_of_day=7.0",),
         ),
         Perturbation("noise", "sensor", "Gaussian sensor noise, sigma in 8-bit units", {"sigma": Uniform(2.0, 10.0)}),
         Perturbation(

@@ -85,6 +85,64 @@ def motion_blur(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray 
     return cv2.filter2D(rgb, -1, k, borderType=cv2.BORDER_REFLECT)
 
 
+GLARE_COLOR = np.array([255.0, 246.0, 222.0], dtype=np.float32)
+"""Colour of scattered sunlight in the lens (warm white)."""
+GLARE_REACH_DEG = 25.0
+"""[deg] beyond the corner of the view where a sun out of the picture stops causing glare."""
+
+
+def glare(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
+          strength: float, sun: tuple[float, float, float, float, float] | None = None) -> np.ndarray:
+    """Sun glare, placed where the sun is: ``sun`` = (u, v, off_axis_deg, half_diag_deg,
+    light) -- the sun's pixel (may lie outside the image), its angle from the optical axis,
+    the angle from the axis to the image corner, and the sun's light (0..1: intensity / 3.5,
+    0 below the horizon). None or no light: the image is unchanged.
+
+    The glare's weight g = ``strength`` x light x a fade from 1 (sun in view) to 0 at
+    ``GLARE_REACH_DEG`` beyond the corner. It adds (screen blend, in the colour
+    ``GLARE_COLOR``): a veiling glare over the whole frame, up to 35 % x g and falling off
+    with the distance from the sun (contrast loss); where the sun's pixel shows sky (per
+    the semantic buffer), a bloom around it (a core 3 % and a halo 12 % of the width across)
+    that saturates to white at the sun; where something hides the sun, a quarter of that;
+    and four lens-flare ghosts (up to 20 % x g) -- soft discs on the line from the sun through the image
+    centre, tinted, sizes and places drawn from ``rng`` (per camera: the same lens all
+    episode). Labels are untouched: what the glare washes out is still labelled.
+    """
+    if sun is None:
+        return rgb
+    u, v, off_axis, half_diag, light = sun
+    fade = 1.0 - min(max((off_axis - half_diag) / GLARE_REACH_DEG, 0.0), 1.0)
+    g = float(strength) * float(light) * fade * fade * (3.0 - 2.0 * fade)
+    # the ghosts' draws come first and always, so they do not depend on where the sun is
+    n_ghosts = 4
+    where = rng.uniform(0.35, 1.9, n_ghosts)  # along the line: 0 = the sun, 1 = the centre
+    radius = rng.uniform(0.015, 0.06, n_ghosts)  # x image width
+    tint = rng.uniform(0.55, 1.0, (n_ghosts, 3)).astype(np.float32)
+    if g <= 0.0:
+        return rgb
+    h, w = rgb.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = np.hypot(xx - u, yy - v) / w  # distance from the sun in image widths
+    in_view = 0.0 <= u <= w - 1 and 0.0 <= v <= h - 1
+    seen = 1.0
+    if in_view and semantic is not None and semantic[int(round(v)), int(round(u))] != SKY:
+        seen = 0.25  # the sun is behind something: no direct light, scattered only
+    elif not in_view:
+        seen = 0.5 * fade  # just out of the picture: its light still reaches the lens
+    veil = 0.35 * g * np.exp(-r / 0.6)
+    bloom = g * seen * (np.exp(-((r / 0.03) ** 2)) + 0.45 * np.exp(-((r / 0.12) ** 2)))
+    light_layer = np.clip(veil + bloom, 0.0, 1.0)[..., None] * GLARE_COLOR[None, None, :]
+    ghosts = np.zeros((h, w, 3), np.float32)
+    cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
+    for k in range(n_ghosts):
+        gx, gy = u + where[k] * (cx - u), v + where[k] * (cy - v)
+        disc = np.clip(1.0 - np.hypot(xx - gx, yy - gy) / (radius[k] * w), 0.0, 1.0) ** 0.5
+        ghosts += (0.2 * g * seen * disc)[..., None] * tint[k][None, None, :] * 255.0
+    add = np.clip(light_layer + ghosts, 0.0, 255.0)
+    img = rgb.astype(np.float32)
+    return _to_uint8(img + add * (1.0 - img / 255.0))  # screen: brightens, never past white
+
+
 def _wet_road(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray, wetness: float) -> np.ndarray:
     """Road and marking pixels darkened by ``WET_DARKENING * wetness`` and mixed with the sky
     colour (mean of the sky pixels) by a weight that grows with distance (grazing reflection)."""
@@ -249,15 +307,17 @@ def road_texture(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray
     return _to_uint8(out)
 
 
-EFFECTS = {"fog": fog, "noise": noise, "exposure": exposure, "motion_blur": motion_blur, "rain": rain,
-           "lens_dirt": lens_dirt, "marking_wear": marking_wear, "road_texture": road_texture}
+EFFECTS = {"fog": fog, "glare": glare, "noise": noise, "exposure": exposure, "motion_blur": motion_blur,
+           "rain": rain, "lens_dirt": lens_dirt, "marking_wear": marking_wear, "road_texture": road_texture}
 """Image effects by catalogue name."""
 FAULTS = ("frame_drop", "frame_duplicate")
 """Frame faults: not image effects; :meth:`SensorEffects.apply` drops or repeats frames."""
-PER_CAMERA = frozenset({"lens_dirt", "marking_wear", "road_texture"})
+PER_CAMERA = frozenset({"glare", "lens_dirt", "marking_wear", "road_texture"})
 """Effects seeded per camera (the same pattern on every frame) rather than per frame."""
 GROUND = frozenset({"marking_wear", "road_texture"})
 """Effects that take the camera's focal length ``fx`` [px]."""
+SUN = frozenset({"glare"})
+"""Effects that take where the sun is in the frame (``sun``, see :func:`glare`)."""
 if set(EFFECTS) | set(FAULTS) != {n for n, p in CATALOG.items() if p.kind == "sensor"}:
     raise RuntimeError("sim.perturb: every sensor perturbation of the catalogue needs an image effect in EFFECTS")
 
@@ -271,7 +331,9 @@ class SensorEffects:
     when it duplicated it. :meth:`record` adds which frames that hit to meta.json.
     """
 
-    def __init__(self, perturbations, seed_root) -> None:
+    def __init__(self, perturbations, seed_root, sun_direction=None, sun_light: float = 0.0) -> None:
+        """``sun_direction``: unit vector towards the sun (world frame); ``sun_light``: its
+        light for the glare, 0..1 (0: none, e.g. below the horizon)."""
         applied = [(p.name, dict(p.params)) for p in perturbations if p.applied and CATALOG[p.name].kind == "sensor"]
         self.items = [(n, p) for n, p in applied if n in EFFECTS]
         self.faults = {n: float(p["probability"]) for n, p in applied if n in FAULTS}
@@ -279,6 +341,8 @@ class SensorEffects:
         self.dropped: dict[str, list[int]] = {}  # camera -> physics steps whose frame was lost
         self.duplicated: dict[str, list[int]] = {}  # camera -> frame numbers that repeat the one before
         self._last: dict[str, object] = {}  # camera -> the last frame returned
+        self.sun_direction = None if sun_direction is None else np.asarray(sun_direction, dtype=np.float64)
+        self.sun_light = float(sun_light)
 
     def __bool__(self) -> bool:
         return bool(self.items or self.faults)
@@ -288,13 +352,31 @@ class SensorEffects:
         return p is not None and float(child_rng(self.seed_root, f"fault/{name}/{camera}/{step}").random()) < p
 
     def image(self, rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, camera: str,
-              frame: int, fx: float | None = None) -> np.ndarray:
-        """``rgb`` with every image effect applied, in catalogue order; ``fx`` [px] for the road effects."""
+              frame: int, fx: float | None = None, sun=None) -> np.ndarray:
+        """``rgb`` with every image effect applied, in catalogue order; ``fx`` [px] for the
+        road effects, ``sun`` (:meth:`sun_in_view`) for the glare."""
         for name, params in self.items:
             key = f"effect/{name}/{camera}" if name in PER_CAMERA else f"effect/{name}/{camera}/{frame}"
-            extra = {"fx": fx} if name in GROUND else {}
+            extra = {"fx": fx} if name in GROUND else {"sun": sun} if name in SUN else {}
             rgb = EFFECTS[name](rgb, depth, semantic, child_rng(self.seed_root, key), **params, **extra)
         return rgb
+
+    def sun_in_view(self, camera, T_world_ego: np.ndarray):
+        """(u, v, off_axis_deg, half_diag_deg, light) of the sun for ``camera`` (a CameraModel)
+        at ego pose ``T_world_ego``, or None without a sun; u, v are computed for a sun in
+        front of the camera (else far outside the image)."""
+        if self.sun_direction is None or self.sun_light <= 0.0:
+            return None
+        R = camera.T_world_cam(T_world_ego)[:3, :3]
+        d = R.T @ self.sun_direction  # camera frame: x right, y down, z forward
+        off_axis = math.degrees(math.acos(min(max(float(d[2]), -1.0), 1.0)))
+        half_diag = math.degrees(math.atan(math.hypot(camera.width / 2.0 / camera.fx,
+                                                      camera.height / 2.0 / camera.fy)))
+        if d[2] > 1e-6:
+            u, v = camera.fx * d[0] / d[2] + camera.cx, camera.fy * d[1] / d[2] + camera.cy
+        else:
+            u, v = -1e6, -1e6
+        return float(u), float(v), off_axis, half_diag, self.sun_light
 
     def apply(self, frame):
         """The frame as the faulty, rainy, dirty... camera delivers it, or ``None`` (dropped)."""
@@ -309,8 +391,9 @@ class SensorEffects:
             self.duplicated[cam].append(int(frame.index))
             out = dataclasses.replace(last, index=frame.index)
         else:
+            sun = self.sun_in_view(frame.camera, frame.T_world_ego) if "glare" in dict(self.items) else None
             rgb = self.image(frame.rgb, frame.buffers.depth, frame.buffers.semantic, cam, frame.index,
-                             float(frame.camera.fx))
+                             float(frame.camera.fx), sun)
             out = dataclasses.replace(frame, rgb=rgb)
         self._last[cam] = out
         return out

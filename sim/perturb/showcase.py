@@ -64,7 +64,7 @@ def run_case(name: str, out: Path, seed: int, width: int, height: int, rate: flo
 
     pert = CATALOG[name]
     path = SCENARIOS / f"{pert.demo}.yaml"
-    loaded = load_scenario(path, _overrides(path, width, height, rate, duration))
+    loaded = load_scenario(path, [*_overrides(path, width, height, rate, duration), *pert.demo_overrides])
     base_names = {a.name for a in resolve_scenario(loaded, catalog, seed).actors}
     spec = loaded.spec.model_copy(update={"perturbations": [PerturbationSpec(name=name, rate=1.0)]})
     loaded = dataclasses.replace(loaded, spec=spec)
