@@ -335,3 +335,40 @@ def test_sidewalks_kerbs_and_zebra_crossings_are_built_from_the_road_model():
     # the terrain starts behind the sidewalks
     t = terrain.vertices
     assert not ((t[:, 1] > -3.0 + 1e-6) & (t[:, 1] < 10.0 - 1e-6) & (t[:, 0] > 0) & (t[:, 0] < 200)).any()
+
+
+_TIE_SCRIPT = """
+import sys
+import numpy as np
+from sim.render.backend import ColorRenderer
+from sim.render.camera import CameraModel, mount_transform
+
+first = sys.argv[1]
+quad_v = np.array([[20.0, -3.0, -1.0], [20.0, 3.0, -1.0], [20.0, 3.0, 3.0], [20.0, -3.0, 3.0]])
+quad_f = np.array([[0, 2, 1], [0, 3, 2]])
+colors = {"red": (220, 30, 30, 255), "green": (30, 200, 30, 255)}
+order = [first, "green" if first == "red" else "red"]
+cam = CameraModel("c", 64, 48, 40.0, 40.0, 31.5, 23.5, mount_transform(0.0, 0.0, 1.0, 0.0, 0.0, 0.0))
+for _ in range(6):  # fresh renderers, fresh node addresses
+    with ColorRenderer(ambient=1.0) as r:
+        for name in order:
+            r.add_static(quad_v, quad_f, np.array([colors[name]] * 2, np.uint8))
+        r.set_sun(np.array([-1.0, 0.0, 0.0]), (1.0, 1.0, 1.0), 0.0)
+        print(*r.render_rgba(cam, cam.T_ego_cam)[24, 32, :3])
+"""
+
+
+@pytest.mark.parametrize("first", ["red", "green"])
+def test_surfaces_tied_in_depth_draw_in_the_order_they_were_added(first):
+    """Two coplanar quads at the same pose tie in depth everywhere: the one added first must
+    show, in every renderer. pyrender's own order follows a set of nodes (memory addresses),
+    which changed a pixel or two between runs of the same episode before the draw order
+    was pinned (sim.render.backend._make_sorter). In a child process: closing a pyrender
+    renderer ends the process's EGL display, which this module's shared renderer uses."""
+    proc = subprocess.run([sys.executable, "-c", _TIE_SCRIPT, first], capture_output=True, text=True,
+                          cwd=REPO, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    want = 0 if first == "red" else 1
+    for line in proc.stdout.split("\n")[:-1]:
+        centre = np.array([int(c) for c in line.split()])
+        assert centre.argmax() == want and centre.max() > 100, centre

@@ -10,6 +10,7 @@ one primitive (cost is per node, not per pixel).
 from __future__ import annotations
 
 import os
+import types
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
@@ -60,6 +61,31 @@ def _primitive(vertices, faces, face_colors, emissive: bool = False) -> pyrender
     return pyrender.Primitive(positions=positions, normals=normals, color_0=colors, material=material, mode=4)
 
 
+def _make_sorter(rank: dict):
+    """A replacement for pyrender's ``Renderer._sorted_mesh_nodes`` with the same order --
+    opaque meshes, then transparent ones, each far to near by their node's position -- and
+    ties broken by ``rank`` (the order the nodes were added).
+
+    pyrender keeps mesh nodes in a set, whose iteration order follows memory addresses and
+    so changes from process to process; static meshes all sit at the same (identity) pose,
+    so their draw order was that set's order, and a pixel where two surfaces tie in depth
+    took the colour of whichever was drawn first: the same episode differed by a pixel or
+    two between runs."""
+
+    def sorted_mesh_nodes(renderer, scene):
+        cam = scene.get_pose(scene.main_camera_node)[:3, 3]
+
+        def key(node):
+            return (-float(np.linalg.norm(scene.get_pose(node)[:3, 3] - cam)), rank.get(node, len(rank)))
+
+        nodes = list(scene.mesh_nodes)
+        solid = sorted((n for n in nodes if not n.mesh.is_transparent), key=key)
+        transparent = sorted((n for n in nodes if n.mesh.is_transparent), key=key)
+        return solid + transparent
+
+    return sorted_mesh_nodes
+
+
 class ColorRenderer:
     """Renders the lit colour image of a scene of static meshes and posed agent meshes."""
 
@@ -71,6 +97,8 @@ class ColorRenderer:
         self._camera_node: pyrender.Node | None = None
         self._sun_node: pyrender.Node | None = None
         self._switchable: dict[object, pyrender.Mesh] = {}
+        self._rank: dict[pyrender.Node, int] = {}  # mesh node -> when it was added (draw order)
+        self._added = 0
         self.gl_renderer = ""
 
     # -- lifetime --------------------------------------------------------------------
@@ -89,6 +117,9 @@ class ColorRenderer:
             from OpenGL import GL
 
             self.gl_renderer = GL.glGetString(GL.GL_RENDERER).decode("ascii", "replace")
+            # pyrender's per-instance renderer; its draw order is replaced by a deterministic one
+            self._renderer._renderer._sorted_mesh_nodes = types.MethodType(_make_sorter(self._rank),
+                                                                          self._renderer._renderer)
         elif (self._renderer.viewport_width, self._renderer.viewport_height) != (width, height):
             self._renderer.viewport_width = width
             self._renderer.viewport_height = height
@@ -106,8 +137,18 @@ class ColorRenderer:
         self.close()
 
     # -- scene -----------------------------------------------------------------------
+    def _add_mesh(self, mesh: pyrender.Mesh, pose: np.ndarray | None = None) -> pyrender.Node:
+        node = self.scene.add(mesh, pose=pose)
+        self._rank[node] = self._added
+        self._added += 1
+        return node
+
+    def _remove_mesh(self, node: pyrender.Node) -> None:
+        self.scene.remove_node(node)
+        self._rank.pop(node, None)
+
     def add_static(self, vertices, faces, face_colors) -> None:
-        self.scene.add(make_mesh(vertices, faces, face_colors))
+        self._add_mesh(make_mesh(vertices, faces, face_colors))
 
     def add_switchable(self, key: object, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]) -> None:
         """A static mesh shown only when :meth:`show_switchable` names ``key`` (hidden until
@@ -115,7 +156,7 @@ class ColorRenderer:
         a flag on the mesh; nothing is uploaded again."""
         prims = [_primitive(v, f, c, emissive) for v, f, c, emissive in parts if len(f)]
         mesh = pyrender.Mesh(primitives=prims, is_visible=False)
-        self.scene.add(mesh)
+        self._add_mesh(mesh)
         self._switchable[key] = mesh
 
     def show_switchable(self, keys) -> None:
@@ -150,14 +191,14 @@ class ColorRenderer:
         wanted = {agent_id for agent_id, _, _ in agents}
         for agent_id in list(self._agent_nodes):
             if agent_id not in wanted:
-                self.scene.remove_node(self._agent_nodes.pop(agent_id)[1])
+                self._remove_mesh(self._agent_nodes.pop(agent_id)[1])
         for agent_id, key, pose in agents:
             current = self._agent_nodes.get(agent_id)
             if current is not None and current[0] != key:
-                self.scene.remove_node(current[1])
+                self._remove_mesh(current[1])
                 current = None
             if current is None:
-                node = self.scene.add(self._agent_meshes[key], pose=pose)
+                node = self._add_mesh(self._agent_meshes[key], pose=pose)
                 self._agent_nodes[agent_id] = (key, node)
             else:
                 self.scene.set_pose(current[1], pose)
