@@ -2,13 +2,14 @@
 
 Headless through EGL: ``PYOPENGL_PLATFORM=egl`` is set before the first OpenGL import
 unless the user set it (``osmesa`` works as a software fallback; see docs/rendering.md).
-One ``OffscreenRenderer`` per process, reused for every frame and camera (creating one
-costs ~0.25 s); static geometry lives in a few merged meshes, each agent is one node with
-one primitive (cost is per node, not per pixel).
+One ``OffscreenRenderer`` per process, reused for every frame, camera and episode (creating
+one costs ~0.25 s, and compiling its shaders more); static geometry lives in a few merged
+meshes, each agent is one node with one primitive (cost is per node, not per pixel).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import types
 
@@ -61,6 +62,45 @@ def _primitive(vertices, faces, face_colors, emissive: bool = False) -> pyrender
     return pyrender.Primitive(positions=positions, normals=normals, color_0=colors, material=material, mode=4)
 
 
+_SHARED: dict = {"renderer": None, "pid": None, "gl": ""}
+"""The process's one OffscreenRenderer (an OpenGL context with pyrender's compiled shaders),
+shared by every ColorRenderer in turn: one per episode would cost ~0.3 s each. A forked
+child makes its own."""
+
+
+def _shared_offscreen(width: int, height: int) -> pyrender.OffscreenRenderer:
+    renderer = _SHARED["renderer"]
+    if renderer is None or _SHARED["pid"] != os.getpid():
+        try:
+            renderer = pyrender.OffscreenRenderer(width, height)
+        except Exception as err:  # pyrender raises bare exceptions from the GL loaders
+            platform = os.environ.get("PYOPENGL_PLATFORM", "")
+            raise RenderError(
+                f"cannot create an OpenGL context through {platform or 'the default platform'} "
+                f"({type(err).__name__}: {err}). Install Mesa's EGL libraries "
+                "(apt-get install libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri) or set "
+                "PYOPENGL_PLATFORM=osmesa (see docs/rendering.md)"
+            ) from None
+        from OpenGL import GL
+
+        first = _SHARED["renderer"] is None
+        _SHARED.update(renderer=renderer, pid=os.getpid(),
+                       gl=GL.glGetString(GL.GL_RENDERER).decode("ascii", "replace"))
+        if first:
+            atexit.register(_close_shared)
+    elif (renderer.viewport_width, renderer.viewport_height) != (width, height):
+        renderer.viewport_width = width
+        renderer.viewport_height = height
+    return renderer
+
+
+def _close_shared() -> None:
+    renderer = _SHARED["renderer"]
+    if renderer is not None and _SHARED["pid"] == os.getpid():
+        _SHARED["renderer"] = None
+        renderer.delete()
+
+
 def _make_sorter(rank: dict):
     """A replacement for pyrender's ``Renderer._sorted_mesh_nodes`` with the same order --
     opaque meshes, then transparent ones, each far to near by their node's position -- and
@@ -99,36 +139,26 @@ class ColorRenderer:
         self._switchable: dict[object, pyrender.Mesh] = {}
         self._rank: dict[pyrender.Node, int] = {}  # mesh node -> when it was added (draw order)
         self._added = 0
+        self._sorter = _make_sorter(self._rank)
         self.gl_renderer = ""
 
     # -- lifetime --------------------------------------------------------------------
     def _ensure(self, width: int, height: int) -> pyrender.OffscreenRenderer:
-        if self._renderer is None:
-            try:
-                self._renderer = pyrender.OffscreenRenderer(width, height)
-            except Exception as err:  # pyrender raises bare exceptions from the GL loaders
-                platform = os.environ.get("PYOPENGL_PLATFORM", "")
-                raise RenderError(
-                    f"cannot create an OpenGL context through {platform or 'the default platform'} "
-                    f"({type(err).__name__}: {err}). Install Mesa's EGL libraries "
-                    "(apt-get install libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri) or set "
-                    "PYOPENGL_PLATFORM=osmesa (see docs/rendering.md)"
-                ) from None
-            from OpenGL import GL
-
-            self.gl_renderer = GL.glGetString(GL.GL_RENDERER).decode("ascii", "replace")
-            # pyrender's per-instance renderer; its draw order is replaced by a deterministic one
-            self._renderer._renderer._sorted_mesh_nodes = types.MethodType(_make_sorter(self._rank),
-                                                                          self._renderer._renderer)
-        elif (self._renderer.viewport_width, self._renderer.viewport_height) != (width, height):
-            self._renderer.viewport_width = width
-            self._renderer.viewport_height = height
-        return self._renderer
+        renderer = _shared_offscreen(width, height)
+        self._renderer = renderer
+        self.gl_renderer = _SHARED["gl"]
+        # pyrender's per-instance renderer draws in this scene's deterministic order
+        renderer._renderer._sorted_mesh_nodes = types.MethodType(self._sorter, renderer._renderer)
+        return renderer
 
     def close(self) -> None:
-        if self._renderer is not None:
-            self._renderer.delete()
-            self._renderer = None
+        """Free this scene's meshes on the GPU; the process's OpenGL context stays for the
+        next renderer (creating one costs ~0.25 s and compiling its shaders more)."""
+        renderer, self._renderer = self._renderer, None
+        if renderer is not None and renderer is _SHARED["renderer"] and _SHARED["pid"] == os.getpid():
+            renderer._platform.make_current()
+            renderer._renderer._update_context(pyrender.Scene(), pyrender.RenderFlags.NONE)
+            renderer._renderer.__dict__.pop("_sorted_mesh_nodes", None)  # it holds this scene
 
     def __enter__(self) -> ColorRenderer:
         return self
