@@ -104,9 +104,9 @@ def glare(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None
     with the distance from the sun (contrast loss); where the sun's pixel shows sky (per
     the semantic buffer), a bloom around it (a core 3 % and a halo 12 % of the width across)
     that saturates to white at the sun; where something hides the sun, a quarter of that;
-    and four lens-flare ghosts (up to 20 % x g) -- soft discs on the line from the sun through the image
-    centre, tinted, sizes and places drawn from ``rng`` (per camera: the same lens all
-    episode). Labels are untouched: what the glare washes out is still labelled.
+    and four lens-flare ghosts (up to 20 % x g) -- soft discs on the line from the sun
+    through the image centre, tinted, sizes and places drawn from ``rng`` (per camera: the
+    same lens all episode). Labels are untouched: what the glare washes out is still labelled.
     """
     if sun is None:
         return rgb

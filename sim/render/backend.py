@@ -116,7 +116,8 @@ def _make_sorter(rank: dict):
         cam = scene.get_pose(scene.main_camera_node)[:3, 3]
 
         def key(node):
-            return (-float(np.linalg.norm(scene.get_pose(node)[:3, 3] - cam)), rank.get(node, len(rank)))
+            distance = float(np.linalg.norm(scene.get_pose(node)[:3, 3] - cam))
+            return -distance, rank.get(node, len(rank))
 
         nodes = list(scene.mesh_nodes)
         solid = sorted((n for n in nodes if not n.mesh.is_transparent), key=key)
@@ -155,7 +156,8 @@ class ColorRenderer:
         """Free this scene's meshes on the GPU; the process's OpenGL context stays for the
         next renderer (creating one costs ~0.25 s and compiling its shaders more)."""
         renderer, self._renderer = self._renderer, None
-        if renderer is not None and renderer is _SHARED["renderer"] and _SHARED["pid"] == os.getpid():
+        shared = renderer is _SHARED["renderer"] and _SHARED["pid"] == os.getpid()
+        if renderer is not None and shared:
             renderer._platform.make_current()
             renderer._renderer._update_context(pyrender.Scene(), pyrender.RenderFlags.NONE)
             renderer._renderer.__dict__.pop("_sorted_mesh_nodes", None)  # it holds this scene
