@@ -203,8 +203,8 @@ def test_grid_collisions_match_shapely_while_agents_move(heading):
 @pytest.mark.parametrize("pile_up", [False, True])
 def test_grid_collisions_in_sweep_pieces_and_of_a_pile_up(threaded, pile_up):
     """2,000 agents, so the sweep runs in pieces whose pairs are gathered; with 90 of them
-    stacked on one spot (4,005 pairs: more than a piece holds) the sweep reruns on one
-    thread. Exactly the shapely pairs either way, threaded or not."""
+    stacked on one spot (4,005 pairs: more than a piece holds) that piece is swept again
+    into the result. Exactly the shapely pairs either way, threaded or not."""
     rng = np.random.default_rng(12)
     n = 2000
     x, y = rng.uniform(0, 20000, n), rng.uniform(0, 14, n)

@@ -801,32 +801,27 @@ def _collisions_py(order, key, active, x, y, cos_yaw, sin_yaw, length, width):
             key[i] = k
     if moved > 0:  # else ``order`` is still sorted by the unchanged keys of the last call
         _insertion_sort(order, key)
-    # the sweep, in chunks of the sorted order that threads may take apart: each chunk
-    # writes into its own small buffer; should one overflow (a pile-up), the whole sweep
-    # runs again on one thread into a growing array
+    # the sweep, in pieces of the sorted order that threads may take apart: each writes
+    # into its own small buffer and counts every pair; a piece that found more pairs than
+    # its buffer holds (a pile-up) is swept again into its place in the result
     n_chunks = min(_SWEEP_CHUNKS, max(1, n // 256))
     chunk = (n + n_chunks - 1) // n_chunks
     buf = np.empty((n_chunks, _CHUNK_PAIRS, 2), dtype=np.int32)
     counts = np.zeros(n_chunks, dtype=np.int64)
-    overflow = 0
     for c in numba.prange(n_chunks):
-        cnt = _sweep(order, key, ext, x, y, cos_yaw, sin_yaw, length, width, c * chunk,
-                     min(n, (c + 1) * chunk), buf[c], 0)
-        counts[c] = cnt
-        if cnt > _CHUNK_PAIRS:
-            overflow += 1
-    if overflow > 0:
-        out = np.empty((max(64, 2 * counts.sum()), 2), dtype=np.int32)
-        count = _sweep(order, key, ext, x, y, cos_yaw, sin_yaw, length, width, 0, n, out, 0)
-        while count > out.shape[0]:
-            out = np.empty((2 * count, 2), dtype=np.int32)
-            count = _sweep(order, key, ext, x, y, cos_yaw, sin_yaw, length, width, 0, n, out, 0)
-    else:
-        out = np.empty((max(1, counts.sum()), 2), dtype=np.int32)
-        count = 0
-        for c in range(n_chunks):
-            out[count:count + counts[c]] = buf[c, :counts[c]]
-            count += counts[c]
+        counts[c] = _sweep(order, key, ext, x, y, cos_yaw, sin_yaw, length, width, c * chunk,
+                           min(n, (c + 1) * chunk), buf[c])
+    count = counts.sum()
+    out = np.empty((max(1, count), 2), dtype=np.int32)
+    at = 0
+    for c in range(n_chunks):
+        k = counts[c]
+        if k <= _CHUNK_PAIRS:
+            out[at:at + k] = buf[c, :k]
+        else:
+            _sweep(order, key, ext, x, y, cos_yaw, sin_yaw, length, width, c * chunk,
+                   min(n, (c + 1) * chunk), out[at:at + k])
+        at += k
     pairs = out[:count]
     if count > 1:
         rank = np.argsort(pairs[:, 0].astype(np.int64) * n + pairs[:, 1], kind="mergesort")
@@ -835,19 +830,20 @@ def _collisions_py(order, key, active, x, y, cos_yaw, sin_yaw, length, width):
 
 
 _SWEEP_CHUNKS = 16  # pieces of the collision sweep (threads take them in turn)
-_CHUNK_PAIRS = 64  # overlapping pairs a piece holds before the sweep reruns on one thread
+_CHUNK_PAIRS = 64  # overlapping pairs a piece's buffer holds (more: the piece is swept again)
 
 
 @numba.njit(cache=True, inline="always")
-def _sweep(order, key, ext, x, y, cos_yaw, sin_yaw, length, width, p0, p1, out, count):
+def _sweep(order, key, ext, x, y, cos_yaw, sin_yaw, length, width, p0, p1, out):
     """Overlapping pairs of the agents at positions p0..p1-1 of the sorted grid order with
     those after them in the same or the next cell column (see _collisions_py), written to
-    ``out`` from row ``count`` on as (min, max); returns the new count, which goes on past
-    ``out``'s length (without writing) when it is full.
+    ``out`` as (min, max); returns how many there are, which goes on past ``out``'s length
+    (without writing) when it is full.
 
     The pair test is written out here rather than in a helper taking the arrays: passing
     arrays to a helper per candidate pair costs reference counting (8x slower)."""
     n = order.shape[0]
+    count = 0
     q = p0  # start of the run of cells (col + 1, row - 1 ..): keys before p are < it
     for p in range(p0, p1):
         i = order[p]
