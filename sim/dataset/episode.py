@@ -38,6 +38,7 @@ from sim.render.camera import CameraModel, mount_transform, pose_matrix
 from sim.render.renderer import AgentView, FrameRenderer, Lighting
 from sim.render.scene import MeshArrays, build_roadside, build_signals, build_static
 from sim.scenario import LoadedScenario, dump_resolved, steps_per_frame
+from sim.scenario.daylight import DAY_SUN_INTENSITY
 from sim.scenario.schema import CameraSpec, ScenarioSpec
 from sim.seeding import child_rng, root_seed
 from sim.traffic.metrics import episode_metrics
@@ -105,12 +106,12 @@ def lighting(spec: ScenarioSpec) -> Lighting:
 
 
 def sun_light(spec: ScenarioSpec) -> float:
-    """The sun's light for the glare effect, 0..1: its intensity over a clear day's (3.5),
+    """The sun's light for the glare effect, 0..1: its intensity over a clear day's,
     nothing once it is a degree below the horizon."""
     env = spec.environment
     if env.sun_elevation_deg < -1.0:
         return 0.0
-    return min(1.0, float(env.sun_intensity) / 3.5)
+    return min(1.0, float(env.sun_intensity) / DAY_SUN_INTENSITY)
 
 
 def _frame_ticks(spec: ScenarioSpec, cameras: list[CameraModel], total_steps: int) -> list[tuple[int, list[int]]]:

@@ -15,10 +15,15 @@ import math
 
 LATITUDE_DEG = 48.0
 MIN_ELEVATION_DEG = -10.0  # the schema's lower bound; the sun gives no light there
+NIGHT_AMBIENT = 0.06  # moon and street lights
 
-_DAY_COLOR = (1.0, 0.97, 0.9)
+# a clear day: the light EnvironmentSpec defaults to, and what time_of_day gives by day
+DAY_SUN_INTENSITY = 3.5
+DAY_SUN_COLOR = (1.0, 0.97, 0.9)
+DAY_AMBIENT = 0.35
+DAY_SKY = ((92, 140, 210), (200, 220, 240))  # (top, horizon)
+
 _LOW_COLOR = (1.0, 0.6, 0.4)
-_SKY_DAY = ((92, 140, 210), (200, 220, 240))  # (top, horizon)
 _SKY_DUSK = ((30, 42, 96), (214, 132, 86))
 _SKY_NIGHT = ((6, 8, 22), (20, 24, 42))
 
@@ -53,13 +58,13 @@ def daylight(hours: float) -> dict[str, object]:
     warm = 1.0 - _smoothstep(elevation, 0.0, 25.0)
     night = 1.0 - _smoothstep(elevation, -8.0, 0.0)
     clear = _smoothstep(elevation, 2.0, 15.0)
-    sky = [_mix(_mix(dusk, d, clear), n, night) for d, dusk, n in zip(_SKY_DAY, _SKY_DUSK, _SKY_NIGHT)]
+    sky = [_mix(_mix(dusk, d, clear), n, night) for d, dusk, n in zip(DAY_SKY, _SKY_DUSK, _SKY_NIGHT)]
     return {
         "sun_elevation_deg": round(max(elevation, MIN_ELEVATION_DEG), 6),
         "sun_azimuth_deg": round(azimuth, 6),
-        "sun_intensity": round(3.5 * sun, 6),
-        "sun_color": tuple(round(c, 6) for c in _mix(_LOW_COLOR, _DAY_COLOR, 1.0 - warm)),
-        "ambient": round(0.06 + (0.35 - 0.06) * day, 6),
+        "sun_intensity": round(DAY_SUN_INTENSITY * sun, 6),
+        "sun_color": tuple(round(c, 6) for c in _mix(_LOW_COLOR, DAY_SUN_COLOR, 1.0 - warm)),
+        "ambient": round(NIGHT_AMBIENT + (DAY_AMBIENT - NIGHT_AMBIENT) * day, 6),
         "sky_top": tuple(int(round(c)) for c in sky[0]),
         "sky_horizon": tuple(int(round(c)) for c in sky[1]),
     }

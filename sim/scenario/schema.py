@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
 
+from sim.scenario.daylight import DAY_AMBIENT, DAY_SKY, DAY_SUN_COLOR, DAY_SUN_INTENSITY
 from sim.scenario.distributions import (
     Choice,
     DistributionError,
@@ -552,11 +553,11 @@ class EnvironmentSpec(Strict):
     sun_azimuth_deg: Num(ge=-360.0, le=360.0) = Field(
         140.0, description="compass direction the light comes from, counter-clockwise from +x"
     )
-    sun_intensity: Num(ge=0.0, le=20.0) = 3.5
-    sun_color: tuple[Num(ge=0, le=1), Num(ge=0, le=1), Num(ge=0, le=1)] = (1.0, 0.97, 0.9)
-    ambient: Num(ge=0.0, le=1.0) = 0.35
-    sky_top: RGB = (92, 140, 210)
-    sky_horizon: RGB = (200, 220, 240)
+    sun_intensity: Num(ge=0.0, le=20.0) = DAY_SUN_INTENSITY
+    sun_color: tuple[Num(ge=0, le=1), Num(ge=0, le=1), Num(ge=0, le=1)] = DAY_SUN_COLOR
+    ambient: Num(ge=0.0, le=1.0) = DAY_AMBIENT
+    sky_top: RGB = DAY_SKY[0]
+    sky_horizon: RGB = DAY_SKY[1]
     roadside_density: Num(ge=0.0, le=4.0) = Field(
         1.0, description="trees, street lamps and buildings along the road (0: bare road)"
     )
