@@ -95,8 +95,8 @@ def glare(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None
           strength: float, sun: tuple[float, float, float, float, float] | None = None) -> np.ndarray:
     """Sun glare, placed where the sun is: ``sun`` = (u, v, off_axis_deg, half_diag_deg,
     light) -- the sun's pixel (may lie outside the image), its angle from the optical axis,
-    the angle from the axis to the image corner, and the sun's light (0..1: intensity / 3.5,
-    0 below the horizon). None or no light: the image is unchanged.
+    the angle from the axis to the image corner, and the sun's light (0..1: intensity over a
+    clear day's, 0 below the horizon). None or no light: the image is unchanged.
 
     The glare's weight g = ``strength`` x light x a fade from 1 (sun in view) to 0 at
     ``GLARE_REACH_DEG`` beyond the corner. It adds (screen blend, in the colour
@@ -343,6 +343,7 @@ class SensorEffects:
         self._last: dict[str, object] = {}  # camera -> the last frame returned
         self.sun_direction = None if sun_direction is None else np.asarray(sun_direction, dtype=np.float64)
         self.sun_light = float(sun_light)
+        self._needs_sun = any(n in SUN for n, _ in self.items)
 
     def __bool__(self) -> bool:
         return bool(self.items or self.faults)
@@ -391,7 +392,7 @@ class SensorEffects:
             self.duplicated[cam].append(int(frame.index))
             out = dataclasses.replace(last, index=frame.index)
         else:
-            sun = self.sun_in_view(frame.camera, frame.T_world_ego) if "glare" in dict(self.items) else None
+            sun = self.sun_in_view(frame.camera, frame.T_world_ego) if self._needs_sun else None
             rgb = self.image(frame.rgb, frame.buffers.depth, frame.buffers.semantic, cam, frame.index,
                              float(frame.camera.fx), sun)
             out = dataclasses.replace(frame, rgb=rgb)
