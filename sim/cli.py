@@ -13,9 +13,16 @@ import pkgutil
 import sys
 from pathlib import Path
 
-from sim.errors import SimError
+from sim.errors import EXIT_INTERRUPTED, EXIT_USAGE, SimError, SystemFailure
 
-EXIT_USAGE = 2
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake on the command line is one line (``error: --seed: ...``) and
+    exit code 2, like every other bad input; ``--help`` still shows the usage."""
+
+    def error(self, message: str):  # type: ignore[override]
+        message = message.replace("argument ", "", 1) if message.startswith("argument ") else message
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _number_arg(cast, minimum: float, strict: bool, what: str):
@@ -46,9 +53,9 @@ def add_overrides(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sim", description="Synthetic driving data with exact labels.")
+    parser = _Parser(prog="python -m sim", description="Synthetic driving data with exact labels.")
     parser.add_argument("--version", action="version", version=f"sim {__import__('sim').__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("run", help="simulate, render and label one episode")
     p.add_argument("scenario", type=Path, help="scenario YAML file")
@@ -131,7 +138,14 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except SimError as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return err.exit_code
+    except OSError as err:  # the machine, not the input: no space, permission, read-only, ...
+        failure = SystemFailure.from_os_error(err)
+        print(f"error: {failure}", file=sys.stderr)
+        return failure.exit_code
+    except MemoryError:
+        print("error: out of memory (see docs/reliability.md: limits)", file=sys.stderr)
+        return SystemFailure.exit_code
     except KeyboardInterrupt:
         print("interrupted; nothing was left half-written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

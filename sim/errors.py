@@ -1,7 +1,17 @@
-"""Errors a user can cause, each carrying enough to say exactly where and what.
+"""Errors a user or the machine can cause, each carrying enough to say exactly where and what.
 
-The CLI catches :class:`SimError` (and only it), prints ``str(err)`` on one line and exits
-with status 2. Everything else is a bug and keeps its traceback.
+The CLI catches :class:`SimError` (and the operating system's ``OSError``/``MemoryError``),
+prints ``error: ...`` on one line and exits with the error's ``exit_code``. Everything else is
+a bug and keeps its traceback. The exit codes (docs/reliability.md):
+
+====  =====================================================================================
+0     done
+1     done, but some work failed (``generate``: episodes failed; ``check``: problems found)
+2     bad input: scenario, config, command line, or an output folder sim may not use
+3     the operating system failed: no space, permission, read-only, not a directory, ...
+4     not enough resources: the work would need more memory than the machine has free
+130   interrupted (Ctrl-C)
+====  =====================================================================================
 """
 
 from __future__ import annotations
@@ -22,8 +32,18 @@ def format_key_path(path: Sequence[str | int]) -> str:
     return text
 
 
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_OS = 3
+EXIT_RESOURCES = 4
+EXIT_INTERRUPTED = 130
+
+
 class SimError(Exception):
     """Base of every error caused by user input or the environment, not by a bug."""
+
+    exit_code = EXIT_USAGE
 
 
 class ScenarioError(SimError):
@@ -71,3 +91,32 @@ class AssetError(SimError):
 
 class RenderError(SimError):
     """The renderer cannot start (no EGL/OSMesa, no OpenGL context)."""
+
+
+class ResourceError(SimError):
+    """The work would need more than the machine has (memory); the message gives the estimate."""
+
+    exit_code = EXIT_RESOURCES
+
+
+class SystemFailure(SimError):
+    """The operating system refused or failed (no space, permission, read-only, ...).
+
+    ``str()`` gives ``PATH: cause``. Built from an ``OSError`` by :func:`from_os_error`.
+    """
+
+    exit_code = EXIT_OS
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+    @classmethod
+    def from_os_error(cls, err: OSError, action: str = "") -> SystemFailure:
+        """One line from an ``OSError``: the path it names and its cause, nothing else."""
+        path = err.filename if err.filename is not None else None
+        cause = err.strerror or type(err).__name__
+        if err.filename2 is not None:
+            path = f"{err.filename} -> {err.filename2}"
+        text = f"{action}: {cause}" if action else cause
+        return cls(text, None if path is None else str(path))
