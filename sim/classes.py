@@ -61,7 +61,7 @@ def class_by_name(name: str) -> ObjectClass:
         raise KeyError(f"unknown class {name!r}; known: {', '.join(BY_NAME)}") from None
 
 
-def palette() -> "list[tuple[int, int, int]]":
+def palette() -> list[tuple[int, int, int]]:
     """256 RGB colours indexed by semantic id (unused ids black), for viewing semantic PNGs."""
     colors = [(0, 0, 0)] * 256
     for c in CLASSES:

@@ -29,7 +29,10 @@ def draw_labels(
         overlay = out.astype(np.float32)
         for obj in objects:
             m = instance == obj["id"]
-            overlay[m] = overlay[m] * (1 - mask_alpha) + np.array(_color(obj["cls"]), np.float32) * mask_alpha
+            overlay[m] = (
+                overlay[m] * (1 - mask_alpha)
+                + np.array(_color(obj["cls"]), np.float32) * mask_alpha
+            )
         out = np.clip(overlay, 0, 255).astype(np.uint8)
     scale = max(0.35, out.shape[1] / 1800)
     thick = max(1, int(round(out.shape[1] / 640)))
@@ -49,5 +52,14 @@ def draw_labels(
             (tw, th), base = cv2.getTextSize(tag, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
         ty = max(th + 2, y0 - 3)
         cv2.rectangle(out, (x0, ty - th - 2), (x0 + tw + 2, ty + base - 1), color, -1)
-        cv2.putText(out, tag, (x0 + 1, ty - 1), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick, cv2.LINE_AA)
+        cv2.putText(
+            out,
+            tag,
+            (x0 + 1, ty - 1),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            (0, 0, 0),
+            thick,
+            cv2.LINE_AA,
+        )
     return out

@@ -105,7 +105,9 @@ class Catalog:
             return hit
         info = self.info(name)
         if not 0 <= variant < len(info.variants):
-            raise AssetError(f"asset {name!r} has {len(info.variants)} variants, asked for {variant}")
+            raise AssetError(
+                f"asset {name!r} has {len(info.variants)} variants, asked for {variant}"
+            )
         var = info.variants[variant]
         files = var.pose_files
         rel = files[pose % len(files)]
@@ -129,8 +131,11 @@ class Catalog:
         if not vs:
             raise AssetError(f"{path}: asset has no geometry; {_FIX}")
         data = MeshData(
-            np.concatenate(vs), np.concatenate(fs).astype(np.int32), np.concatenate(cs),
-            np.concatenate(ps), var.size,
+            np.concatenate(vs),
+            np.concatenate(fs).astype(np.int32),
+            np.concatenate(cs),
+            np.concatenate(ps),
+            var.size,
         )
         for arr in (data.vertices, data.faces, data.face_colors, data.face_parts):
             arr.setflags(write=False)
@@ -140,7 +145,11 @@ class Catalog:
 
 def _parse(root: Path, doc) -> dict[str, AssetInfo]:
     where = root / "catalog.yaml"
-    if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("assets"), dict):
+    if (
+        not isinstance(doc, dict)
+        or doc.get("version") != 1
+        or not isinstance(doc.get("assets"), dict)
+    ):
         raise AssetError(f"{where}: expected `version: 1` and an `assets:` mapping; {_FIX}")
     infos = {}
     for name, a in doc["assets"].items():
@@ -157,8 +166,15 @@ def _parse(root: Path, doc) -> dict[str, AssetInfo]:
                     raise ValueError(f"variant {v.get('name')}: size must be 3 positive numbers")
                 wb = v.get("wheelbase")
                 pose_files = tuple(str(p) for p in v.get("pose_files") or (v["file"],))
-                variants.append(Variant(str(v["name"]), str(v["file"]), size,
-                                        None if wb is None else float(wb), pose_files))
+                variants.append(
+                    Variant(
+                        str(v["name"]),
+                        str(v["file"]),
+                        size,
+                        None if wb is None else float(wb),
+                        pose_files,
+                    )
+                )
             if not variants:
                 raise ValueError("no variants")
             paint = tuple(tuple(int(c) for c in col) for col in a.get("paint_colors") or ())

@@ -16,7 +16,19 @@ from collections.abc import Sequence
 import numpy as np
 import trimesh
 
-from sim.assets.geometry import Prim, _finish, cbox, cone, cylinder, ellipsoid, frustum, rot_x, rot_y, rot_z, torus
+from sim.assets.geometry import (
+    Prim,
+    _finish,
+    cbox,
+    cone,
+    cylinder,
+    ellipsoid,
+    frustum,
+    rot_x,
+    rot_y,
+    rot_z,
+    torus,
+)
 from sim.assets.parts import Parts
 
 
@@ -37,17 +49,28 @@ def ring_solid(center, axis, profile: Sequence[tuple[float, float]], n: int = 20
     m = len(prof)
     t = 2.0 * np.pi * np.arange(n) / n
     radial = np.outer(np.cos(t), a) + np.outer(np.sin(t), b)
-    v = (np.asarray(center, dtype=np.float64) + prof[None, :, 0, None] * radial[:, None, :]
-         + prof[None, :, 1, None] * d[None, None, :]).reshape(-1, 3)
+    v = (
+        np.asarray(center, dtype=np.float64)
+        + prof[None, :, 0, None] * radial[:, None, :]
+        + prof[None, :, 1, None] * d[None, None, :]
+    ).reshape(-1, 3)
     i, j = np.arange(n)[:, None], np.arange(m)[None, :]
     i1, j1 = (i + 1) % n, (j + 1) % m
-    a00, a10, a11, a01 = ((i * m + j).ravel(), (i1 * m + j).ravel(), (i1 * m + j1).ravel(), (i * m + j1).ravel())
-    return _finish(v, np.concatenate([np.column_stack([a00, a10, a11]), np.column_stack([a00, a11, a01])]))
+    a00, a10, a11, a01 = (
+        (i * m + j).ravel(),
+        (i1 * m + j).ravel(),
+        (i1 * m + j1).ravel(),
+        (i * m + j1).ravel(),
+    )
+    return _finish(
+        v, np.concatenate([np.column_stack([a00, a10, a11]), np.column_stack([a00, a11, a01])])
+    )
 
 
 # =========================================================================== debris
-def build_tire(*, style: str, radius: float, width: float, rim_frac: float = 0.0,
-               tyre_color=(28, 28, 30)) -> dict[str, trimesh.Trimesh]:
+def build_tire(
+    *, style: str, radius: float, width: float, rim_frac: float = 0.0, tyre_color=(28, 28, 30)
+) -> dict[str, trimesh.Trimesh]:
     """A tyre lying flat on the road ("flat": radius [m] outer, width [m] its height; with a
     steel rim when ``rim_frac`` > 0, the rim radius as a fraction of ``radius``), or a shred
     of truck tread ("shred": a curled strip ``radius`` long, ``width`` wide)."""
@@ -56,12 +79,24 @@ def build_tire(*, style: str, radius: float, width: float, rim_frac: float = 0.0
         r_in = radius * (rim_frac if rim_frac > 0 else 0.58)
         b = min(0.3 * width, 0.25 * (radius - r_in))
         h = width / 2
-        prof = [(r_in, -h), (radius - b, -h), (radius, -h + b), (radius, h - b), (radius - b, h), (r_in, h),
-                (r_in - 0.01, 0.0)]
+        prof = [
+            (r_in, -h),
+            (radius - b, -h),
+            (radius, -h + b),
+            (radius, h - b),
+            (radius - b, h),
+            (r_in, h),
+            (r_in - 0.01, 0.0),
+        ]
         p.add("tyre", ring_solid((0.0, 0.0, h), (0.0, 0.0, 1.0), prof[::-1], 24), tyre_color)
         if rim_frac > 0:
-            p.add("rim", cylinder((0.0, 0.0, 0.04 * width), (0.0, 0.0, 0.85 * width), r_in + 0.005, 16))
-            p.add("trim", cylinder((0.0, 0.0, 0.8 * width), (0.0, 0.0, 0.9 * width), 0.16 * r_in, 8))
+            p.add(
+                "rim",
+                cylinder((0.0, 0.0, 0.04 * width), (0.0, 0.0, 0.85 * width), r_in + 0.005, 16),
+            )
+            p.add(
+                "trim", cylinder((0.0, 0.0, 0.8 * width), (0.0, 0.0, 0.9 * width), 0.16 * r_in, 8)
+            )
         return p.meshes()
     # shred: segments of a strip curling up along x, overlapping so the surface has no gaps
     n, t = 9, 0.025
@@ -72,8 +107,15 @@ def build_tire(*, style: str, radius: float, width: float, rim_frac: float = 0.0
         x = s * radius
         z = t / 2 + 0.35 * width * (2 * s) ** 2
         yaw = 0.25 * math.sin(3.0 * s)
-        p.add("tyre", cbox((x, 0.05 * math.sin(5 * s), z), (seg * 1.15, width * (1 - 0.15 * abs(s)), t),
-                           rot_z(yaw) @ rot_y(-ang)), _shade(tyre_color, 1.0 + 0.08 * (k % 2)))
+        p.add(
+            "tyre",
+            cbox(
+                (x, 0.05 * math.sin(5 * s), z),
+                (seg * 1.15, width * (1 - 0.15 * abs(s)), t),
+                rot_z(yaw) @ rot_y(-ang),
+            ),
+            _shade(tyre_color, 1.0 + 0.08 * (k % 2)),
+        )
     return p.meshes()
 
 
@@ -87,8 +129,16 @@ TIRE_VARIANTS = [
 CARDBOARD = (176, 138, 92)
 
 
-def build_cardboard_box(*, length: float, width: float, height: float, color=CARDBOARD, tape=(200, 175, 120),
-                        open_flaps: bool = False, crush: float = 0.0) -> dict[str, trimesh.Trimesh]:
+def build_cardboard_box(
+    *,
+    length: float,
+    width: float,
+    height: float,
+    color=CARDBOARD,
+    tape=(200, 175, 120),
+    open_flaps: bool = False,
+    crush: float = 0.0,
+) -> dict[str, trimesh.Trimesh]:
     """A cardboard box [m] with a tape band over the lid, optionally with open flaps standing
     up, optionally crushed (``crush``: fraction of the height the top leans over)."""
     p = Parts()
@@ -101,13 +151,21 @@ def build_cardboard_box(*, length: float, width: float, height: float, color=CAR
         ft = 0.006
         for sgn in (-1, 1):
             hinge = (0.0, sgn * width / 2 + lean, height)
-            flap = cbox((0.0, sgn * width / 4, 0.0), (length * 0.98, width / 2, ft)).rotated(rot_x(sgn * 2.2))
+            flap = cbox((0.0, sgn * width / 4, 0.0), (length * 0.98, width / 2, ft)).rotated(
+                rot_x(sgn * 2.2)
+            )
             p.add("cardboard", flap.moved(hinge), _shade(color, 0.9))
     else:
         p.add("trim", cbox((0.0, lean, height + 0.002), (length + 0.004, 0.05, 0.006)), tape)
         for sgn in (-1, 1):
-            p.add("trim", cbox((sgn * (length / 2 + 0.002), lean * 0.9, height * 0.9),
-                                (0.006, 0.05, height * 0.2)), tape)
+            p.add(
+                "trim",
+                cbox(
+                    (sgn * (length / 2 + 0.002), lean * 0.9, height * 0.9),
+                    (0.006, 0.05, height * 0.2),
+                ),
+                tape,
+            )
     return p.meshes()
 
 
@@ -118,8 +176,14 @@ BOX_VARIANTS = [
 ]
 
 
-def build_pallet(*, length: float = 1.2, width: float = 0.8, color=(196, 160, 110), boards: int = 5,
-                 broken: bool = False) -> dict[str, trimesh.Trimesh]:
+def build_pallet(
+    *,
+    length: float = 1.2,
+    width: float = 0.8,
+    color=(196, 160, 110),
+    boards: int = 5,
+    broken: bool = False,
+) -> dict[str, trimesh.Trimesh]:
     """A wooden pallet (EUR 1200 x 800 x 144 mm by default): top deck boards along x, three
     stringer boards, nine blocks, three bottom boards; ``broken``: a missing top board and a
     loose one lying across."""
@@ -135,15 +199,27 @@ def build_pallet(*, length: float = 1.2, width: float = 0.8, color=(196, 160, 11
         p.add("wood", cbox((0.0, y, sb / 2), (length, 0.1 if k != 1 else 0.145, sb)), c)
         p.add("wood", cbox((0.0, y, z_s0 + sb / 2), (length, 0.1 if k != 1 else 0.145, sb)), c)
         for x in xs:
-            p.add("wood", cbox((x, y, z_b0 + bh / 2), (0.145, 0.1 if k != 1 else 0.145, bh)), _shade(color, 0.85))
+            p.add(
+                "wood",
+                cbox((x, y, z_b0 + bh / 2), (0.145, 0.1 if k != 1 else 0.145, bh)),
+                _shade(color, 0.85),
+            )
     bw = 0.1
     for k in range(boards):
         if broken and k == 1:
             continue
         y = -width / 2 + bw / 2 + k * (width - bw) / (boards - 1)
-        p.add("wood", cbox((0.0, y, z_t0 + tb / 2), (length, bw, tb)), _shade(color, 1.0 + 0.04 * ((k * 7) % 3 - 1)))
+        p.add(
+            "wood",
+            cbox((0.0, y, z_t0 + tb / 2), (length, bw, tb)),
+            _shade(color, 1.0 + 0.04 * ((k * 7) % 3 - 1)),
+        )
     if broken:
-        p.add("wood", cbox((0.1, -0.05, z_t0 + tb + tb / 2), (length * 0.9, bw, tb), rot_z(0.5)), _shade(color, 1.05))
+        p.add(
+            "wood",
+            cbox((0.1, -0.05, z_t0 + tb + tb / 2), (length * 0.9, bw, tb), rot_z(0.5)),
+            _shade(color, 1.05),
+        )
     return p.meshes()
 
 
@@ -154,7 +230,9 @@ PALLET_VARIANTS = [
 ]
 
 
-def build_ball(*, radius: float, style: str = "plain", color=(200, 40, 40)) -> dict[str, trimesh.Trimesh]:
+def build_ball(
+    *, radius: float, style: str = "plain", color=(200, 40, 40)
+) -> dict[str, trimesh.Trimesh]:
     """A ball lying on the road: "plain" (painted: the actor's colour), "football" (white
     with black patches) or "basketball" (orange with black seams). ``radius`` [m]."""
     p = Parts()
@@ -164,15 +242,24 @@ def build_ball(*, radius: float, style: str = "plain", color=(200, 40, 40)) -> d
         return p.meshes()
     p.add("trim", ellipsoid(c, (radius, radius, radius), 16, 10), color)
     if style == "football":  # 12 pentagon-like patches on the icosahedron's vertices
-        g = (1 + 5 ** 0.5) / 2
+        g = (1 + 5**0.5) / 2
         verts = [(0, s1, s2 * g) for s1 in (-1, 1) for s2 in (-1, 1)]
         verts += [(s1, s2 * g, 0) for s1 in (-1, 1) for s2 in (-1, 1)]
         verts += [(s2 * g, 0, s1) for s1 in (-1, 1) for s2 in (-1, 1)]
         for v in verts:
             d = np.asarray(v, dtype=np.float64)
             d /= np.linalg.norm(d)
-            p.add("trim", frustum(np.asarray(c) + d * radius * 0.93, np.asarray(c) + d * radius * 1.012,
-                                  radius * 0.3, radius * 0.27, 5), (25, 25, 28))
+            p.add(
+                "trim",
+                frustum(
+                    np.asarray(c) + d * radius * 0.93,
+                    np.asarray(c) + d * radius * 1.012,
+                    radius * 0.3,
+                    radius * 0.27,
+                    5,
+                ),
+                (25, 25, 28),
+            )
     else:
         for axis in ((0, 0, 1), (1, 0, 0), (0, 1, 0)):
             p.add("trim", torus(c, axis, radius * 0.995, radius * 0.025, 24, 4), (30, 25, 22))
@@ -184,7 +271,14 @@ BALL_VARIANTS = [
     dict(radius=0.11, style="football", color=(245, 245, 245)),
     dict(radius=0.12, style="basketball", color=(215, 100, 35)),
 ]
-BALL_PAINT = [(200, 30, 30), (240, 200, 30), (30, 90, 200), (40, 160, 70), (240, 120, 30), (230, 230, 230)]
+BALL_PAINT = [
+    (200, 30, 30),
+    (240, 200, 30),
+    (30, 90, 200),
+    (40, 160, 70),
+    (240, 120, 30),
+    (230, 230, 230),
+]
 
 
 # =========================================================================== animals
@@ -197,10 +291,28 @@ def _direction(alpha: float) -> np.ndarray:
     return np.array([math.sin(alpha), 0.0, -math.cos(alpha)])
 
 
-def build_quadruped(*, phase: float = 0.0, length: float, shoulder: float, girth: float, depth: float,
-                    leg: float, neck: float, neck_pitch_deg: float, head: float, snout: float,
-                    ears: str, tail: float, tail_pitch_deg: float, coat, belly=None, dark=(30, 26, 24),
-                    rump=None, antlers: float = 0.0, stride_deg: float = 22.0) -> dict[str, trimesh.Trimesh]:
+def build_quadruped(
+    *,
+    phase: float = 0.0,
+    length: float,
+    shoulder: float,
+    girth: float,
+    depth: float,
+    leg: float,
+    neck: float,
+    neck_pitch_deg: float,
+    head: float,
+    snout: float,
+    ears: str,
+    tail: float,
+    tail_pitch_deg: float,
+    coat,
+    belly=None,
+    dark=(30, 26, 24),
+    rump=None,
+    antlers: float = 0.0,
+    stride_deg: float = 22.0,
+) -> dict[str, trimesh.Trimesh]:
     """A four-legged animal walking toward +x at ``phase`` (cycles, 0..1), lowest point on
     the ground. Sizes [m]: ``length`` torso length, ``shoulder`` withers height, ``girth``
     torso half-width, ``depth`` chest depth, ``leg`` upper-leg radius, ``neck``/``head``/
@@ -212,8 +324,13 @@ def build_quadruped(*, phase: float = 0.0, length: float, shoulder: float, girth
     rz = depth / 2
     zt = shoulder - rz  # torso centre height
     p.add("fur", ellipsoid((0.0, 0.0, zt), (length / 2, girth, rz), 14, 8), coat)
-    p.add("fur", ellipsoid((0.02 * length, 0.0, zt - 0.25 * rz), (length * 0.42, girth * 0.92, rz * 0.8), 12, 6),
-          belly)
+    p.add(
+        "fur",
+        ellipsoid(
+            (0.02 * length, 0.0, zt - 0.25 * rz), (length * 0.42, girth * 0.92, rz * 0.8), 12, 6
+        ),
+        belly,
+    )
     # legs: two segments each, swinging with the walk; the lower segment folds during the swing
     hip_z = zt - 0.1 * rz
     upper, lower = 0.5 * hip_z, 0.56 * hip_z
@@ -229,10 +346,23 @@ def build_quadruped(*, phase: float = 0.0, length: float, shoulder: float, girth
         knee = top + upper * _direction(a_up)
         a_lo = swing - fold - (0.0 if front else 0.3)
         foot = knee + lower * _direction(a_lo)
-        p.add("fur", frustum(top + np.array([0, 0, 0.4 * leg]), knee, leg * (1.3 if not front else 1.15), leg * 0.6, 7),
-              coat)
+        p.add(
+            "fur",
+            frustum(
+                top + np.array([0, 0, 0.4 * leg]),
+                knee,
+                leg * (1.3 if not front else 1.15),
+                leg * 0.6,
+                7,
+            ),
+            coat,
+        )
         p.add("fur", frustum(knee, foot, leg * 0.55, leg * 0.42, 6), coat)
-        p.add("shoes", frustum(foot + np.array([0, 0, 0.07 * lower]), foot, leg * 0.45, leg * 0.5, 6), dark)
+        p.add(
+            "shoes",
+            frustum(foot + np.array([0, 0, 0.07 * lower]), foot, leg * 0.45, leg * 0.5, 6),
+            dark,
+        )
     # neck and head
     pitch = math.radians(neck_pitch_deg)
     n0 = np.array([0.38 * length, 0.0, zt + 0.2 * rz])
@@ -242,28 +372,55 @@ def build_quadruped(*, phase: float = 0.0, length: float, shoulder: float, girth
     hr = (head / 2, 0.38 * girth + 0.1 * head, 0.3 * head)
     p.add("fur", ellipsoid(hc, hr, 10, 6, rot_y(math.radians(20))), coat)
     tip = hc + np.array([head / 2 + snout * 0.8, 0.0, -0.35 * head])
-    p.add("fur", frustum(hc + np.array([0.2 * head, 0, -0.05 * head]), tip, 0.55 * hr[2], 0.3 * hr[2], 7), coat)
-    p.add("shoes", ellipsoid(tip + np.array([0.01, 0, 0.005]), (0.22 * hr[2], 0.3 * hr[2], 0.2 * hr[2]), 6, 4), dark)
+    p.add(
+        "fur",
+        frustum(hc + np.array([0.2 * head, 0, -0.05 * head]), tip, 0.55 * hr[2], 0.3 * hr[2], 7),
+        coat,
+    )
+    p.add(
+        "shoes",
+        ellipsoid(tip + np.array([0.01, 0, 0.005]), (0.22 * hr[2], 0.3 * hr[2], 0.2 * hr[2]), 6, 4),
+        dark,
+    )
     for s in (-1.0, 1.0):
         eye = hc + np.array([0.18 * head, s * hr[1] * 0.8, 0.25 * hr[2]])
         p.add("shoes", ellipsoid(eye, (0.08 * hr[1], 0.08 * hr[1], 0.08 * hr[1]), 6, 4), dark)
         base = hc + np.array([-0.25 * head, s * hr[1] * 0.55, 0.8 * hr[2]])
         if ears == "floppy":
-            ear = ellipsoid(base + np.array([0.0, s * 0.35 * hr[1], -0.6 * hr[2]]), (0.35 * hr[0], 0.08 * hr[1], 0.7 * hr[2]),
-                            8, 4, rot_x(s * 0.3))
+            ear = ellipsoid(
+                base + np.array([0.0, s * 0.35 * hr[1], -0.6 * hr[2]]),
+                (0.35 * hr[0], 0.08 * hr[1], 0.7 * hr[2]),
+                8,
+                4,
+                rot_x(s * 0.3),
+            )
             p.add("fur", ear, _shade(coat, 0.8))
         else:
             up = 0.9 * hr[2] if ears == "pointed" else 1.1 * hr[2]
             out = 0.3 if ears == "pointed" else 0.8
-            p.add("fur", cone(base, base + np.array([-0.1 * head, s * out * up, up]), 0.3 * hr[2] if ears == "pointed"
-                              else 0.35 * hr[2], 6), _shade(coat, 0.9))
+            p.add(
+                "fur",
+                cone(
+                    base,
+                    base + np.array([-0.1 * head, s * out * up, up]),
+                    0.3 * hr[2] if ears == "pointed" else 0.35 * hr[2],
+                    6,
+                ),
+                _shade(coat, 0.9),
+            )
     # tail (and rump patch)
     tp = math.radians(tail_pitch_deg)
     t0 = np.array([-0.47 * length, 0.0, zt + 0.45 * rz])
     t1 = t0 + tail * np.array([-math.cos(tp), 0.0, math.sin(tp)])
     p.add("fur", frustum(t0, t1, 0.2 * girth, 0.08 * girth, 6), coat if rump is None else rump)
     if rump is not None:
-        p.add("fur", ellipsoid((-0.45 * length, 0.0, zt + 0.05 * rz), (0.1 * length, 0.75 * girth, 0.6 * rz), 8, 5), rump)
+        p.add(
+            "fur",
+            ellipsoid(
+                (-0.45 * length, 0.0, zt + 0.05 * rz), (0.1 * length, 0.75 * girth, 0.6 * rz), 8, 5
+            ),
+            rump,
+        )
     # antlers: a main beam per side curving up and back, two tines each
     if antlers > 0:
         for s in (-1.0, 1.0):
@@ -280,21 +437,78 @@ def build_quadruped(*, phase: float = 0.0, length: float, shoulder: float, girth
     return p.meshes()
 
 
-DEER = dict(length=1.25, shoulder=0.95, girth=0.2, depth=0.46, leg=0.05, neck=0.42, neck_pitch_deg=58.0,
-            head=0.3, snout=0.08, ears="deer", tail=0.15, tail_pitch_deg=40.0, coat=(150, 105, 65),
-            belly=(200, 175, 140), rump=(235, 230, 220), stride_deg=24.0)
+DEER = dict(
+    length=1.25,
+    shoulder=0.95,
+    girth=0.2,
+    depth=0.46,
+    leg=0.05,
+    neck=0.42,
+    neck_pitch_deg=58.0,
+    head=0.3,
+    snout=0.08,
+    ears="deer",
+    tail=0.15,
+    tail_pitch_deg=40.0,
+    coat=(150, 105, 65),
+    belly=(200, 175, 140),
+    rump=(235, 230, 220),
+    stride_deg=24.0,
+)
 DEER_VARIANTS = [
     DEER,
     dict(DEER, length=1.35, shoulder=1.05, girth=0.22, depth=0.5, coat=(130, 92, 58), antlers=0.45),
     dict(DEER, length=0.95, shoulder=0.75, girth=0.16, depth=0.36, head=0.24, coat=(165, 118, 72)),
 ]
-DOG = dict(length=0.8, shoulder=0.56, girth=0.17, depth=0.34, leg=0.045, neck=0.18, neck_pitch_deg=38.0, head=0.25,
-           snout=0.11, ears="floppy", tail=0.32, tail_pitch_deg=25.0, coat=(200, 150, 80), belly=(220, 185, 125),
-           dark=(40, 30, 25), stride_deg=26.0)
+DOG = dict(
+    length=0.8,
+    shoulder=0.56,
+    girth=0.17,
+    depth=0.34,
+    leg=0.045,
+    neck=0.18,
+    neck_pitch_deg=38.0,
+    head=0.25,
+    snout=0.11,
+    ears="floppy",
+    tail=0.32,
+    tail_pitch_deg=25.0,
+    coat=(200, 150, 80),
+    belly=(220, 185, 125),
+    dark=(40, 30, 25),
+    stride_deg=26.0,
+)
 DOG_VARIANTS = [
     DOG,
-    dict(DOG, length=0.9, shoulder=0.62, girth=0.17, depth=0.36, coat=(45, 38, 32), belly=(150, 110, 70),
-         ears="pointed", tail=0.38, tail_pitch_deg=-20.0, head=0.27, snout=0.14, neck_pitch_deg=45.0),
-    dict(DOG, length=0.45, shoulder=0.3, girth=0.1, depth=0.19, leg=0.026, neck=0.1, head=0.16, snout=0.05,
-         ears="pointed", tail=0.15, tail_pitch_deg=60.0, coat=(235, 230, 220), belly=(240, 236, 228)),
+    dict(
+        DOG,
+        length=0.9,
+        shoulder=0.62,
+        girth=0.17,
+        depth=0.36,
+        coat=(45, 38, 32),
+        belly=(150, 110, 70),
+        ears="pointed",
+        tail=0.38,
+        tail_pitch_deg=-20.0,
+        head=0.27,
+        snout=0.14,
+        neck_pitch_deg=45.0,
+    ),
+    dict(
+        DOG,
+        length=0.45,
+        shoulder=0.3,
+        girth=0.1,
+        depth=0.19,
+        leg=0.026,
+        neck=0.1,
+        head=0.16,
+        snout=0.05,
+        ears="pointed",
+        tail=0.15,
+        tail_pitch_deg=60.0,
+        coat=(235, 230, 220),
+        belly=(240, 236, 228),
+    ),
 ]

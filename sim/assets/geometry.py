@@ -148,7 +148,11 @@ def ear_clip(p: np.ndarray) -> np.ndarray:
                 if j in (i0, i1, i2):
                     continue
                 q = p[j]
-                if cross(a, b, q) >= -1e-12 and cross(b, c, q) >= -1e-12 and cross(c, a, q) >= -1e-12:
+                if (
+                    cross(a, b, q) >= -1e-12
+                    and cross(b, c, q) >= -1e-12
+                    and cross(c, a, q) >= -1e-12
+                ):
                     inside = True
                     break
             if not inside:
@@ -254,15 +258,23 @@ def _basis(axis: np.ndarray, ref: Sequence[float] | None = None) -> tuple[np.nda
     return a, b
 
 
-def ring(center, axis, ra: float, rb: float | None = None, n: int = 8, ref=None, phase: float = 0.0):
+def ring(
+    center, axis, ra: float, rb: float | None = None, n: int = 8, ref=None, phase: float = 0.0
+):
     """(n, 3) points of an ellipse around ``center`` in the plane normal to ``axis``."""
     a, b = _basis(np.asarray(axis, dtype=np.float64), ref)
     rb = ra if rb is None else rb
     t = phase + 2.0 * np.pi * np.arange(n) / n
-    return np.asarray(center, dtype=np.float64) + np.outer(ra * np.cos(t), a) + np.outer(rb * np.sin(t), b)
+    return (
+        np.asarray(center, dtype=np.float64)
+        + np.outer(ra * np.cos(t), a)
+        + np.outer(rb * np.sin(t), b)
+    )
 
 
-def frustum(p0, p1, r0: float, r1: float, n: int = 8, ref=None, squash: float = 1.0, phase: float = 0.0) -> Prim:
+def frustum(
+    p0, p1, r0: float, r1: float, n: int = 8, ref=None, squash: float = 1.0, phase: float = 0.0
+) -> Prim:
     """Tapered cylinder from ``p0`` (radius r0) to ``p1`` (radius r1); ``squash`` scales the
     radius along the second ring axis (elliptic sections)."""
     p0 = np.asarray(p0, dtype=np.float64)
@@ -283,7 +295,9 @@ def cone(base, tip, r: float, n: int = 10) -> Prim:
     return loft([ring(base, tip - base, r, r, n)], apex1=tip)
 
 
-def ellipsoid(center, radii, n_lon: int = 10, n_lat: int = 6, rot: np.ndarray | None = None) -> Prim:
+def ellipsoid(
+    center, radii, n_lon: int = 10, n_lat: int = 6, rot: np.ndarray | None = None
+) -> Prim:
     """UV ellipsoid with semi-axes ``radii`` (x, y, z) rotated by ``rot`` about ``center``."""
     rx, ry, rz = radii
     rings = []
@@ -292,7 +306,9 @@ def ellipsoid(center, radii, n_lon: int = 10, n_lat: int = 6, rot: np.ndarray | 
         z = np.cos(th)
         s = np.sin(th)
         t = 2.0 * np.pi * np.arange(n_lon) / n_lon
-        rings.append(np.column_stack([rx * s * np.cos(t), ry * s * np.sin(t), np.full(n_lon, rz * z)]))
+        rings.append(
+            np.column_stack([rx * s * np.cos(t), ry * s * np.sin(t), np.full(n_lon, rz * z)])
+        )
     rings = rings[::-1]  # bottom to top
     prim = loft(rings, apex0=(0.0, 0.0, -rz), apex1=(0.0, 0.0, rz))
     if rot is not None:
@@ -333,12 +349,18 @@ def cbox(center, extents, rot: np.ndarray | None = None) -> Prim:
 
 _HEXA_FACES = np.array(
     [
-        [0, 2, 1], [0, 3, 2],  # bottom (0..3)
-        [4, 5, 6], [4, 6, 7],  # top (4..7)
-        [0, 1, 5], [0, 5, 4],
-        [1, 2, 6], [1, 6, 5],
-        [2, 3, 7], [2, 7, 6],
-        [3, 0, 4], [3, 4, 7],
+        [0, 2, 1],
+        [0, 3, 2],  # bottom (0..3)
+        [4, 5, 6],
+        [4, 6, 7],  # top (4..7)
+        [0, 1, 5],
+        [0, 5, 4],
+        [1, 2, 6],
+        [1, 6, 5],
+        [2, 3, 7],
+        [2, 7, 6],
+        [3, 0, 4],
+        [3, 4, 7],
     ],
     dtype=np.int64,
 )

@@ -31,7 +31,9 @@ _DTYPES = {_FLOAT: np.float32, _UBYTE: np.uint8, _USHORT: np.uint16, _UINT: np.u
 _NCOMP = {"SCALAR": 1, "VEC3": 3, "VEC4": 4}
 
 
-def vertex_colors_from_faces(faces: np.ndarray, face_colors: np.ndarray, n_vertices: int) -> np.ndarray:
+def vertex_colors_from_faces(
+    faces: np.ndarray, face_colors: np.ndarray, n_vertices: int
+) -> np.ndarray:
     """(V, 4) uint8 colours such that every face's three vertices carry that face's colour.
 
     Raises ValueError when two faces sharing a vertex have different colours.
@@ -45,7 +47,9 @@ def vertex_colors_from_faces(faces: np.ndarray, face_colors: np.ndarray, n_verti
     return vc
 
 
-def encode_glb(parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], generator: str) -> bytes:
+def encode_glb(
+    parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], generator: str
+) -> bytes:
     """GLB bytes for ``parts``: a list of (name, vertices (V,3), faces (F,3), face_colors (F,4) uint8)."""
     blob = bytearray()
     accessors: list[dict] = []
@@ -63,8 +67,9 @@ def encode_glb(parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], gene
     for name, vertices, faces, face_colors in parts:
         # snapped to the micrometre (and -0 to +0) first: math libraries differ in the last
         # bits of values like cos(pi / 2), which would otherwise change the file's bytes
-        v32 = np.ascontiguousarray(np.round(np.asarray(vertices, dtype=np.float64), 6) + 0.0,
-                                   dtype=np.float32)
+        v32 = np.ascontiguousarray(
+            np.round(np.asarray(vertices, dtype=np.float64), 6) + 0.0, dtype=np.float32
+        )
         f = np.asarray(faces, dtype=np.int64)
         fc = np.asarray(face_colors, dtype=np.uint8)
         vc = vertex_colors_from_faces(f, fc, len(v32))
@@ -72,7 +77,12 @@ def encode_glb(parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], gene
         idx = np.ascontiguousarray(f.reshape(-1), dtype=_DTYPES[idx_type])
         a_idx = len(accessors)
         accessors.append(
-            {"bufferView": add_view(idx.tobytes()), "componentType": idx_type, "count": int(idx.size), "type": "SCALAR"}
+            {
+                "bufferView": add_view(idx.tobytes()),
+                "componentType": idx_type,
+                "count": int(idx.size),
+                "type": "SCALAR",
+            }
         )
         accessors.append(
             {
@@ -97,7 +107,11 @@ def encode_glb(parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], gene
             {
                 "name": name,
                 "primitives": [
-                    {"attributes": {"POSITION": a_idx + 1, "COLOR_0": a_idx + 2}, "indices": a_idx, "mode": 4}
+                    {
+                        "attributes": {"POSITION": a_idx + 1, "COLOR_0": a_idx + 2},
+                        "indices": a_idx,
+                        "mode": 4,
+                    }
                 ],
             }
         )
@@ -123,7 +137,9 @@ def encode_glb(parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], gene
     return bytes(out)
 
 
-def write_glb(path: Path, parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], generator: str) -> int:
+def write_glb(
+    path: Path, parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], generator: str
+) -> int:
     data = encode_glb(parts, generator)
     Path(path).write_bytes(data)
     return len(data)

@@ -150,7 +150,13 @@ def _trunk(body: Body, pelvis, pitch: float) -> tuple[np.ndarray, np.ndarray]:
 def _upper_joints(body: Body, pelvis, up, fwd, head_pitch: float = 0.0) -> Joints:
     lat = np.array([0.0, 1.0, 0.0])
     top = pelvis + up * body.torso
-    j = Joints(pelvis=np.asarray(pelvis, dtype=np.float64), up=up, fwd=fwd, head_up=UP, head_fwd=np.array([1.0, 0, 0]))
+    j = Joints(
+        pelvis=np.asarray(pelvis, dtype=np.float64),
+        up=up,
+        fwd=fwd,
+        head_up=UP,
+        head_fwd=np.array([1.0, 0, 0]),
+    )
     hu = np.array([math.sin(head_pitch), 0.0, math.cos(head_pitch)])
     j.head_up = hu
     j.head_fwd = np.array([math.cos(head_pitch), 0.0, -math.sin(head_pitch)])
@@ -205,16 +211,31 @@ def walk_joints(body: Body, phase: float, stride: float = 1.0) -> Joints:
         beta = math.radians(7.0)
         sign = 1.0 if other == "l" else -1.0
         sh = j.shoulder[other]
-        d1 = np.array([math.sin(ta) * math.cos(beta), sign * math.sin(beta), -math.cos(ta) * math.cos(beta)])
+        d1 = np.array(
+            [math.sin(ta) * math.cos(beta), sign * math.sin(beta), -math.cos(ta) * math.cos(beta)]
+        )
         elbow = sh + body.upper_arm * d1
         tf = ta + a["elbow"]
-        d2 = np.array([math.sin(tf) * math.cos(beta * 0.5), sign * math.sin(beta * 0.5), -math.cos(tf) * math.cos(beta * 0.5)])
+        d2 = np.array(
+            [
+                math.sin(tf) * math.cos(beta * 0.5),
+                sign * math.sin(beta * 0.5),
+                -math.cos(tf) * math.cos(beta * 0.5),
+            ]
+        )
         j.elbow[other], j.wrist[other] = elbow, elbow + body.forearm * d2
     return j
 
 
-def rider_joints(body: Body, seat, pitch: float, grips: dict, feet: dict, foot_pitch: float = 0.0,
-                 head_pitch: float | None = None) -> Joints:
+def rider_joints(
+    body: Body,
+    seat,
+    pitch: float,
+    grips: dict,
+    feet: dict,
+    foot_pitch: float = 0.0,
+    head_pitch: float | None = None,
+) -> Joints:
     """Joints of a seated rider: pelvis at ``seat``, trunk leaning forward by ``pitch`` [rad],
     hands on ``grips`` and feet (balls of the feet) on ``feet`` (dicts side -> point)."""
     pelvis = np.asarray(seat, dtype=np.float64)
@@ -224,11 +245,17 @@ def rider_joints(body: Body, seat, pitch: float, grips: dict, feet: dict, foot_p
     for s, sign in (("l", 1.0), ("r", -1.0)):
         target = np.asarray(feet[s], dtype=np.float64)
         toe_dir = np.array([math.cos(foot_pitch), 0.0, -math.sin(foot_pitch)])
-        ankle_target = target - toe_dir * body.foot * 0.45 + np.array([0.0, 0.0, 0.03 * body.height])
-        knee, ankle = two_bone(j.hip[s], ankle_target, body.thigh, body.shin, (0.7, sign * 0.15, 0.7))
+        ankle_target = (
+            target - toe_dir * body.foot * 0.45 + np.array([0.0, 0.0, 0.03 * body.height])
+        )
+        knee, ankle = two_bone(
+            j.hip[s], ankle_target, body.thigh, body.shin, (0.7, sign * 0.15, 0.7)
+        )
         j.knee[s], j.ankle[s] = knee, ankle
         j.toe[s] = ankle + toe_dir * body.foot * 0.78
-        elbow, wrist = two_bone(j.shoulder[s], grips[s], body.upper_arm, body.forearm, (-0.4, sign * 0.8, -0.5))
+        elbow, wrist = two_bone(
+            j.shoulder[s], grips[s], body.upper_arm, body.forearm, (-0.4, sign * 0.8, -0.5)
+        )
         j.elbow[s], j.wrist[s] = elbow, wrist
     return j
 
@@ -239,7 +266,9 @@ def _ring_frame(center, up, fwd, rx: float, ry: float, n: int = 10) -> np.ndarra
     return center + np.outer(rx * np.cos(t), fwd) + np.outer(ry * np.sin(t), lat)
 
 
-def add_person(p: Parts, body: Body, j: Joints, helmet: tuple | None = None, visor: bool = True) -> None:
+def add_person(
+    p: Parts, body: Body, j: Joints, helmet: tuple | None = None, visor: bool = True
+) -> None:
     """Add the primitives of ``body`` posed at ``j``. ``helmet``: RGB of a helmet (``trim``,
     replaces the hair); ``visor``: full-face visor (``glass``) for motorcyclists."""
     h = body.height
@@ -251,16 +280,31 @@ def add_person(p: Parts, body: Body, j: Joints, helmet: tuple | None = None, vis
     pel = [
         _ring_frame(P - up * 0.045 * h, up, fwd, 0.05 * h * g, 0.07 * h * (0.7 + 0.3 * g)),
         _ring_frame(P + up * 0.01 * h, up, fwd, 0.062 * h * g, 0.098 * h * (0.65 + 0.35 * g)),
-        _ring_frame(P + up * 0.095 * h, up, fwd, 0.058 * h * g * body.belly, 0.086 * h * (0.6 + 0.4 * g)),
+        _ring_frame(
+            P + up * 0.095 * h, up, fwd, 0.058 * h * g * body.belly, 0.086 * h * (0.6 + 0.4 * g)
+        ),
     ]
     p.add("clothing_bottom", loft(pel), bot_col)
     T = body.torso
     sw = body.shoulder_w
     tor = [
-        _ring_frame(P + up * 0.08 * h, up, fwd, 0.06 * h * g * body.belly, 0.088 * h * (0.6 + 0.4 * g)),
-        _ring_frame(P + up * 0.16 * h + fwd * 0.004 * h * (body.belly - 1) * 10, up, fwd,
-                    0.062 * h * g * body.belly, 0.092 * h * (0.6 + 0.4 * g)),
-        _ring_frame(P + up * (T - 0.1 * h), up, fwd, 0.066 * h * g, max(0.1 * h * (0.65 + 0.35 * g), sw * 0.52)),
+        _ring_frame(
+            P + up * 0.08 * h, up, fwd, 0.06 * h * g * body.belly, 0.088 * h * (0.6 + 0.4 * g)
+        ),
+        _ring_frame(
+            P + up * 0.16 * h + fwd * 0.004 * h * (body.belly - 1) * 10,
+            up,
+            fwd,
+            0.062 * h * g * body.belly,
+            0.092 * h * (0.6 + 0.4 * g),
+        ),
+        _ring_frame(
+            P + up * (T - 0.1 * h),
+            up,
+            fwd,
+            0.066 * h * g,
+            max(0.1 * h * (0.65 + 0.35 * g), sw * 0.52),
+        ),
         _ring_frame(P + up * (T - 0.035 * h), up, fwd, 0.055 * h * g, sw / 2 + 0.012 * h),
         _ring_frame(P + up * T, up, fwd, 0.04 * h * g, sw / 2 - 0.02 * h),
     ]
@@ -270,18 +314,36 @@ def add_person(p: Parts, body: Body, j: Joints, helmet: tuple | None = None, vis
         corners = []
         for dz in (-0.1 * h, 0.1 * h):
             for dx, dy in ((-0.05, -0.09), (0.05, -0.09), (0.05, 0.09), (-0.05, 0.09)):
-                corners.append(bp_c + up * dz + fwd * dx * h * 0.6 + np.array([0.0, 1.0, 0.0]) * dy * h * 0.9)
+                corners.append(
+                    bp_c + up * dz + fwd * dx * h * 0.6 + np.array([0.0, 1.0, 0.0]) * dy * h * 0.9
+                )
         p.add("clothing_top", hexa(np.array(corners)), body.backpack)
     # --- neck and head
     neck0 = P + up * (T - 0.02 * h)
     hu, hf = j.head_up, j.head_fwd
     hr = body.head_h
     head_c = neck0 + up * 0.01 * h + hu * (body.neck_len + hr * 0.45)
-    p.add("skin", frustum(neck0, head_c - hu * hr * 0.15, 0.028 * h * (0.8 + 0.2 * g), 0.025 * h * (0.8 + 0.2 * g), 8), body.skin)
+    p.add(
+        "skin",
+        frustum(
+            neck0,
+            head_c - hu * hr * 0.15,
+            0.028 * h * (0.8 + 0.2 * g),
+            0.025 * h * (0.8 + 0.2 * g),
+            8,
+        ),
+        body.skin,
+    )
     rx, ry, rz = hr * 0.44, hr * 0.36, hr * 0.5
     hrot = np.column_stack([hf, np.cross(hu, hf), hu])
     p.add("skin", ellipsoid(head_c, (rx, ry, rz), 10, 6, hrot), body.skin)
-    p.add("skin", ellipsoid(head_c + hf * rx * 0.95 - hu * rz * 0.05, (rx * 0.14, ry * 0.12, rz * 0.2), 6, 4, hrot), body.skin)
+    p.add(
+        "skin",
+        ellipsoid(
+            head_c + hf * rx * 0.95 - hu * rz * 0.05, (rx * 0.14, ry * 0.12, rz * 0.2), 6, 4, hrot
+        ),
+        body.skin,
+    )
     if helmet is not None:
         hc = head_c + hu * rz * 0.12 - hf * rx * 0.05
         if visor:
@@ -293,13 +355,21 @@ def add_person(p: Parts, body: Body, j: Joints, helmet: tuple | None = None, vis
             p.add("trim", ellipsoid(hc, (rx * 1.18, ry * 1.22, rz * 0.78), 10, 5, hrot), helmet)
     elif body.hair != "bald":
         hc = head_c + hu * rz * 0.12 - hf * rx * 0.18
-        p.add("hair", ellipsoid(hc, (rx * 0.98, ry * 1.07, rz * 0.93), 10, 6, hrot), body.hair_color)
+        p.add(
+            "hair", ellipsoid(hc, (rx * 0.98, ry * 1.07, rz * 0.93), 10, 6, hrot), body.hair_color
+        )
         if body.hair == "long":
             lc = head_c - hf * rx * 0.55 - hu * rz * 0.55
-            p.add("hair", ellipsoid(lc, (rx * 0.55, ry * 0.95, rz * 0.85), 8, 5, hrot), body.hair_color)
+            p.add(
+                "hair",
+                ellipsoid(lc, (rx * 0.55, ry * 0.95, rz * 0.85), 8, 5, hrot),
+                body.hair_color,
+            )
         elif body.hair == "bun":
             bc = head_c - hf * rx * 0.95 + hu * rz * 0.45
-            p.add("hair", ellipsoid(bc, (rx * 0.4, ry * 0.45, rz * 0.35), 6, 4, hrot), body.hair_color)
+            p.add(
+                "hair", ellipsoid(bc, (rx * 0.4, ry * 0.45, rz * 0.35), 6, 4, hrot), body.hair_color
+            )
     # --- arms
     for s in ("l", "r"):
         sh, el, wr = j.shoulder[s], j.elbow[s], j.wrist[s]
@@ -315,14 +385,20 @@ def add_person(p: Parts, body: Body, j: Joints, helmet: tuple | None = None, vis
         else:
             mid = sh + (el - sh) * 0.5
             p.add("clothing_top", frustum(sh, mid, r_sh * 1.08, r_el * 1.15, 8), top_col)
-            p.add("skin", frustum(mid - d_up * 0.02, el + d_up * r_el * 0.5, r_el * 1.02, r_el * 0.92, 8), body.skin)
+            p.add(
+                "skin",
+                frustum(mid - d_up * 0.02, el + d_up * r_el * 0.5, r_el * 1.02, r_el * 0.92, 8),
+                body.skin,
+            )
             p.add("skin", ellipsoid(el, (r_el * 0.92, r_el * 0.92, r_el * 0.92), 6, 4), body.skin)
             p.add("skin", frustum(el, wr, r_el * 0.88, r_wr, 8), body.skin)
         d_fa = _unit(wr - el)
         hand_c = wr + d_fa * 0.035 * h
         ha, hb = _basis(d_fa, fwd)
         hrot2 = np.column_stack([ha, hb, d_fa])
-        p.add("skin", ellipsoid(hand_c, (r_wr * 1.25, r_wr * 0.7, 0.05 * h), 6, 4, hrot2), body.skin)
+        p.add(
+            "skin", ellipsoid(hand_c, (r_wr * 1.25, r_wr * 0.7, 0.05 * h), 6, 4, hrot2), body.skin
+        )
     # --- legs
     trousers = body.lower == "trousers"
     for s in ("l", "r"):
@@ -342,7 +418,9 @@ def add_person(p: Parts, body: Body, j: Joints, helmet: tuple | None = None, vis
             p.add("clothing_bottom", frustum(leg_top, kn, r_hp, r_kn, 8), bot_col)
         knee_col, knee_part = (bot_col, "clothing_bottom") if trousers else (body.skin, "skin")
         p.add(knee_part, ellipsoid(kn, (r_kn, r_kn, r_kn), 6, 4), knee_col)
-        p.add(knee_part, frustum(kn, an, r_kn * 0.95, r_an * (1.2 if trousers else 1.0), 8), knee_col)
+        p.add(
+            knee_part, frustum(kn, an, r_kn * 0.95, r_an * (1.2 if trousers else 1.0), 8), knee_col
+        )
         # shoe: heel at the ankle's back, toe at ``to``
         fd = to - an
         fdir = _unit(fd)
@@ -352,11 +430,30 @@ def add_person(p: Parts, body: Body, j: Joints, helmet: tuple | None = None, vis
         toe = to - nrm * 0.035 * h * 0.7
         wh, wt = 0.028 * h, 0.034 * h
         hh, ht = 0.06 * h, 0.035 * h
-        c = [heel - side * wh, toe - side * wt, toe + side * wt, heel + side * wh,
-             heel - side * wh + nrm * hh, toe - side * wt + nrm * ht, toe + side * wt + nrm * ht, heel + side * wh + nrm * hh]
+        c = [
+            heel - side * wh,
+            toe - side * wt,
+            toe + side * wt,
+            heel + side * wh,
+            heel - side * wh + nrm * hh,
+            toe - side * wt + nrm * ht,
+            toe + side * wt + nrm * ht,
+            heel + side * wh + nrm * hh,
+        ]
         p.add("shoes", hexa(np.array(c)), body.shoes)
     if body.lower == "skirt":
         waist = P + up * 0.09 * h
         hem = P - up * (0.55 * body.thigh)
-        p.add("clothing_bottom", frustum(waist, hem, 0.095 * h * (0.6 + 0.4 * g), 0.13 * h * (0.6 + 0.4 * g), 10,
-                                          ref=(0.0, 1.0, 0.0), squash=0.72), bot_col)
+        p.add(
+            "clothing_bottom",
+            frustum(
+                waist,
+                hem,
+                0.095 * h * (0.6 + 0.4 * g),
+                0.13 * h * (0.6 + 0.4 * g),
+                10,
+                ref=(0.0, 1.0, 0.0),
+                squash=0.72,
+            ),
+            bot_col,
+        )

@@ -106,7 +106,9 @@ class Parts:
         why = check_closed(prim.v, prim.f)
         if why is not None:
             raise ValueError(f"bad primitive for part {part!r}: {why}")
-        self._items.setdefault(part, []).append((prim, rgba(COLORS[part] if color is None else color)))
+        self._items.setdefault(part, []).append(
+            (prim, rgba(COLORS[part] if color is None else color))
+        )
 
     def add_mirrored(self, part: str, prim: Prim, color=None) -> None:
         """Add ``prim`` and its mirror image across the x-z plane (left and right sides)."""
@@ -143,7 +145,9 @@ class Parts:
                 fs.append(prim.f + off)
                 cs.append(np.tile(np.array(col, dtype=np.uint8), (len(prim.f), 1)))
                 off += len(prim.v)
-            m = trimesh.Trimesh(np.concatenate(vs), np.concatenate(fs), process=False, validate=False)
+            m = trimesh.Trimesh(
+                np.concatenate(vs), np.concatenate(fs), process=False, validate=False
+            )
             m.visual.face_colors = np.concatenate(cs)
             out[part] = m
         return out

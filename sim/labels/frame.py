@@ -126,7 +126,12 @@ def label_frame(
             ObjectLabel(
                 id=obj.id,
                 cls=obj.cls,
-                box2d=(int(xmin[obj.id]), int(ymin[obj.id]), int(xmax[obj.id]) + 1, int(ymax[obj.id]) + 1),
+                box2d=(
+                    int(xmin[obj.id]),
+                    int(ymin[obj.id]),
+                    int(xmax[obj.id]) + 1,
+                    int(ymax[obj.id]) + 1,
+                ),
                 box2d_amodal=amodal_box,
                 center_cam=tuple(float(v) for v in center),
                 size=tuple(float(v) for v in obj.size),

@@ -33,7 +33,9 @@ def transform(T: np.ndarray, points: np.ndarray) -> np.ndarray:
     return points @ T[:3, :3].T + T[:3, 3]
 
 
-def projected_extent(corners_cam: np.ndarray, camera: CameraModel) -> tuple[float, float, float, float] | None:
+def projected_extent(
+    corners_cam: np.ndarray, camera: CameraModel
+) -> tuple[float, float, float, float] | None:
     """Pixel-edge extent (x0, y0, x1, y1) of a box given by its 8 camera-frame corners, clipped
     at the near plane but not to the image; None if the box is entirely behind the near plane.
 
@@ -51,7 +53,12 @@ def projected_extent(corners_cam: np.ndarray, camera: CameraModel) -> tuple[floa
         t = (znear - a[:, 2]) / (b[:, 2] - a[:, 2])
         points.append(a + t[:, None] * (b - a))
     uv = camera.project(np.concatenate(points)) + 0.5
-    return float(uv[:, 0].min()), float(uv[:, 1].min()), float(uv[:, 0].max()), float(uv[:, 1].max())
+    return (
+        float(uv[:, 0].min()),
+        float(uv[:, 1].min()),
+        float(uv[:, 0].max()),
+        float(uv[:, 1].max()),
+    )
 
 
 def clip_extent(extent, width: int, height: int) -> tuple[float, float, float, float] | None:

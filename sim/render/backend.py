@@ -29,7 +29,6 @@ except ImportError as err:  # PyOpenGL cannot load the platform's library (e.g. 
     ) from None
 from sim.render.camera import CameraModel, gl_pose  # noqa: E402
 
-
 GLOW = 0.8
 """Emission of glowing parts; pyrender adds GLOW**2 times the vertex colour to the lit colour."""
 
@@ -56,10 +55,15 @@ def _primitive(vertices, faces, face_colors, emissive: bool = False) -> pyrender
     normals = np.repeat(_face_normals(tris), 3, axis=0).astype(np.float32)
     colors = np.repeat(np.asarray(face_colors, dtype=np.float32) / 255.0, 3, axis=0)
     material = pyrender.MetallicRoughnessMaterial(
-        baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=0.85,
-        alphaMode="OPAQUE", emissiveFactor=[GLOW] * 3 if emissive else None,
+        baseColorFactor=[1.0, 1.0, 1.0, 1.0],
+        metallicFactor=0.0,
+        roughnessFactor=0.85,
+        alphaMode="OPAQUE",
+        emissiveFactor=[GLOW] * 3 if emissive else None,
     )
-    return pyrender.Primitive(positions=positions, normals=normals, color_0=colors, material=material, mode=4)
+    return pyrender.Primitive(
+        positions=positions, normals=normals, color_0=colors, material=material, mode=4
+    )
 
 
 _SHARED: dict = {"renderer": None, "pid": None, "gl": ""}
@@ -84,8 +88,11 @@ def _shared_offscreen(width: int, height: int) -> pyrender.OffscreenRenderer:
         from OpenGL import GL
 
         first = _SHARED["renderer"] is None
-        _SHARED.update(renderer=renderer, pid=os.getpid(),
-                       gl=GL.glGetString(GL.GL_RENDERER).decode("ascii", "replace"))
+        _SHARED.update(
+            renderer=renderer,
+            pid=os.getpid(),
+            gl=GL.glGetString(GL.GL_RENDERER).decode("ascii", "replace"),
+        )
         if first:
             atexit.register(_close_shared)
     elif (renderer.viewport_width, renderer.viewport_height) != (width, height):
@@ -182,7 +189,9 @@ class ColorRenderer:
     def add_static(self, vertices, faces, face_colors) -> None:
         self._add_mesh(make_mesh(vertices, faces, face_colors))
 
-    def add_switchable(self, key: object, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]) -> None:
+    def add_switchable(
+        self, key: object, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]
+    ) -> None:
         """A static mesh shown only when :meth:`show_switchable` names ``key`` (hidden until
         then): one primitive per (vertices, faces, face_colors, emissive) part. Switching is
         a flag on the mesh; nothing is uploaded again."""

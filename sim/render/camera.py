@@ -41,7 +41,9 @@ def rotation_zyx(yaw: float, pitch: float, roll: float) -> np.ndarray:
     return rz @ ry @ rx
 
 
-def mount_transform(x: float, y: float, z: float, yaw: float, pitch: float, roll: float) -> np.ndarray:
+def mount_transform(
+    x: float, y: float, z: float, yaw: float, pitch: float, roll: float
+) -> np.ndarray:
     """``T_ego_cam`` (4x4) of a camera mounted at (x, y, z) [m] with yaw/pitch/roll [rad].
 
     With all angles zero the camera looks along the ego's +x axis, image right = ego -y.
@@ -114,7 +116,9 @@ class CameraModel:
             raise ValueError(f"camera {name!r}: horizontal field of view must be in (0, pi)")
         # rounded so that e.g. 90 deg at 1280 px gives exactly 640 px, not 640.0000000000001
         f = round((width / 2.0) / math.tan(hfov / 2.0), 9)
-        return cls(name, width, height, f, f, (width - 1) / 2.0, (height - 1) / 2.0, T_ego_cam, **kwargs)
+        return cls(
+            name, width, height, f, f, (width - 1) / 2.0, (height - 1) / 2.0, T_ego_cam, **kwargs
+        )
 
     @property
     def K(self) -> np.ndarray:

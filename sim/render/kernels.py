@@ -33,8 +33,25 @@ def _owns_edge(au, av, bu, bv):
 
 
 @numba.njit(cache=True)
-def _emit(out_u, out_v, out_iz, out_face, count, face, u0, v0, iz0, u1, v1, iz1, u2, v2, iz2,
-          width, height):
+def _emit(
+    out_u,
+    out_v,
+    out_iz,
+    out_face,
+    count,
+    face,
+    u0,
+    v0,
+    iz0,
+    u1,
+    v1,
+    iz1,
+    u2,
+    v2,
+    iz2,
+    width,
+    height,
+):
     """Store one projected triangle if it faces the camera and touches the image."""
     area = (u1 - u0) * (v2 - v0) - (u2 - u0) * (v1 - v0)
     # Faces wound counter-clockwise seen from outside have negative area in (u right,
@@ -107,9 +124,25 @@ def _setup_triangles(verts_cam, faces, fx, fy, cx, cy, znear, width, height):
             v1 = fy * py[k] / pz[k] + cy
             u2 = fx * px[k + 1] / pz[k + 1] + cx
             v2 = fy * py[k + 1] / pz[k + 1] + cy
-            count = _emit(out_u, out_v, out_iz, out_face, count, f,
-                          u0, v0, 1.0 / pz[0], u1, v1, 1.0 / pz[k], u2, v2, 1.0 / pz[k + 1],
-                          width, height)
+            count = _emit(
+                out_u,
+                out_v,
+                out_iz,
+                out_face,
+                count,
+                f,
+                u0,
+                v0,
+                1.0 / pz[0],
+                u1,
+                v1,
+                1.0 / pz[k],
+                u2,
+                v2,
+                1.0 / pz[k + 1],
+                width,
+                height,
+            )
     return out_u[:count], out_v[:count], out_iz[:count], out_face[:count]
 
 
@@ -124,8 +157,9 @@ def _edge_setup(au, av, bu, bv, out, k):
 
 
 @numba.njit(cache=True)
-def _raster_rows(tri_u, tri_v, tri_iz, tri_inst, tri_sem, row0, row1, width,
-                 depth, inst, sem, stamp, amodal):
+def _raster_rows(
+    tri_u, tri_v, tri_iz, tri_inst, tri_sem, row0, row1, width, depth, inst, sem, stamp, amodal
+):
     """Rasterize every triangle into rows [row0, row1) of the buffers (one band).
 
     Triangles of one instance must be contiguous so that ``stamp`` counts each pixel of
@@ -203,8 +237,9 @@ def _raster_rows(tri_u, tri_v, tri_iz, tri_inst, tri_sem, row0, row1, width,
 
 
 @numba.njit(cache=True, parallel=True)
-def _raster_bands(tri_u, tri_v, tri_iz, tri_inst, tri_sem, width, height, n_bands,
-                  depth, inst, sem, amodal_bands):
+def _raster_bands(
+    tri_u, tri_v, tri_iz, tri_inst, tri_sem, width, height, n_bands, depth, inst, sem, amodal_bands
+):
     """Rasterize in horizontal bands, one band per parallel task; amodal counts per band."""
     stamp = np.zeros((height, width), dtype=np.int32)
     rows_per_band = (height + n_bands - 1) // n_bands
@@ -212,8 +247,21 @@ def _raster_bands(tri_u, tri_v, tri_iz, tri_inst, tri_sem, width, height, n_band
         row0 = b * rows_per_band
         row1 = min(height, row0 + rows_per_band)
         if row0 < row1:
-            _raster_rows(tri_u, tri_v, tri_iz, tri_inst, tri_sem, row0, row1, width,
-                         depth, inst, sem, stamp, amodal_bands[b])
+            _raster_rows(
+                tri_u,
+                tri_v,
+                tri_iz,
+                tri_inst,
+                tri_sem,
+                row0,
+                row1,
+                width,
+                depth,
+                inst,
+                sem,
+                stamp,
+                amodal_bands[b],
+            )
 
 
 @numba.njit(cache=True, parallel=True)

@@ -83,8 +83,18 @@ def rasterize(
     semantic = np.zeros((H, W), dtype=np.uint8)
     amodal_bands = np.zeros((n_bands, max_id + 1), dtype=np.int64)
     _raster_bands(
-        tri_u, tri_v, tri_iz, face_instance[tri_face], face_semantic[tri_face],
-        W, H, n_bands, depth, instance, semantic, amodal_bands,
+        tri_u,
+        tri_v,
+        tri_iz,
+        face_instance[tri_face],
+        face_semantic[tri_face],
+        W,
+        H,
+        n_bands,
+        depth,
+        instance,
+        semantic,
+        amodal_bands,
     )
     depth[~np.isfinite(depth)] = 0.0
     return LabelBuffers(

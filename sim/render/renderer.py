@@ -66,8 +66,12 @@ class FrameRenderer:
     part); per frame only which pre-built lamp mesh is visible in the colour render changes.
     """
 
-    def __init__(self, static_parts: tuple[MeshArrays, ...], lighting: Lighting,
-                 signals: SignalLamps | None = None) -> None:
+    def __init__(
+        self,
+        static_parts: tuple[MeshArrays, ...],
+        lighting: Lighting,
+        signals: SignalLamps | None = None,
+    ) -> None:
         from sim.render.backend import ColorRenderer  # the only pyrender import
 
         self.color = ColorRenderer(ambient=lighting.ambient)
@@ -75,10 +79,14 @@ class FrameRenderer:
             self.color.add_static(part.vertices, part.faces, part.face_colors)
         self.signals = signals
         if signals is not None:
-            self.color.add_static(signals.housing.vertices, signals.housing.faces, signals.housing.face_colors)
+            self.color.add_static(
+                signals.housing.vertices, signals.housing.faces, signals.housing.face_colors
+            )
             self._add_lamps(signals)
             static_parts = (*static_parts, signals.housing, signals.lamps)
-        self.color.set_sun(np.asarray(lighting.sun_direction), lighting.sun_color, lighting.sun_intensity)
+        self.color.set_sun(
+            np.asarray(lighting.sun_direction), lighting.sun_color, lighting.sun_intensity
+        )
         self.static = MeshArrays.concat(list(static_parts))
         self.lighting = lighting
         self._sky: dict[tuple, np.ndarray] = {}
@@ -94,11 +102,16 @@ class FrameRenderer:
             for a, aspect in enumerate((*ASPECTS, None)):
                 lit = mine & (signals.lamp_aspect == a)
                 off = mine & ~lit
-                glow = np.tile(np.array([*LAMP_LIT.get(aspect, (0, 0, 0)), 255], np.uint8), (int(lit.sum()), 1))
-                self.color.add_switchable((group, aspect), [
-                    (lamps.vertices, lamps.faces[lit], glow, True),
-                    (lamps.vertices, lamps.faces[off], dark[off], False),
-                ])
+                glow = np.tile(
+                    np.array([*LAMP_LIT.get(aspect, (0, 0, 0)), 255], np.uint8), (int(lit.sum()), 1)
+                )
+                self.color.add_switchable(
+                    (group, aspect),
+                    [
+                        (lamps.vertices, lamps.faces[lit], glow, True),
+                        (lamps.vertices, lamps.faces[off], dark[off], False),
+                    ],
+                )
 
     def set_signals(self, signal_state) -> None:
         """Light each group's lamp of ``signal_state`` ({group: 'red' | 'amber' | 'green'});
@@ -107,7 +120,8 @@ class FrameRenderer:
             return
         state = signal_state or {}
         self.color.show_switchable(
-            [(g, state.get(g) if state.get(g) in ASPECTS else None) for g in self.signals.groups])
+            [(g, state.get(g) if state.get(g) in ASPECTS else None) for g in self.signals.groups]
+        )
 
     def close(self) -> None:
         self.color.close()
@@ -125,7 +139,9 @@ class FrameRenderer:
             self._sky[key] = np.clip(sky * 255.0 + 0.5, 0, 255).astype(np.uint8)
         return self._sky[key]
 
-    def visible_agents(self, camera: CameraModel, T_cam_world: np.ndarray, agents: list[AgentView]) -> list[AgentView]:
+    def visible_agents(
+        self, camera: CameraModel, T_cam_world: np.ndarray, agents: list[AgentView]
+    ) -> list[AgentView]:
         """Agents whose bounding sphere can reach the image (cheap frustum test)."""
         out = []
         half_w = math.atan2(max(camera.cx + 0.5, camera.width - camera.cx - 0.5), camera.fx)
@@ -136,15 +152,25 @@ class FrameRenderer:
             if z < camera.znear - r or z > camera.zfar + r:
                 continue
             # distance of the centre outside each side plane of the frustum
-            if x * math.cos(half_w) - z * math.sin(half_w) > r or -x * math.cos(half_w) - z * math.sin(half_w) > r:
+            if (
+                x * math.cos(half_w) - z * math.sin(half_w) > r
+                or -x * math.cos(half_w) - z * math.sin(half_w) > r
+            ):
                 continue
-            if y * math.cos(half_h) - z * math.sin(half_h) > r or -y * math.cos(half_h) - z * math.sin(half_h) > r:
+            if (
+                y * math.cos(half_h) - z * math.sin(half_h) > r
+                or -y * math.cos(half_h) - z * math.sin(half_h) > r
+            ):
                 continue
             out.append(a)
         return out
 
     def render(
-        self, camera: CameraModel, T_world_ego: np.ndarray, agents: list[AgentView], want_rgb: bool = True,
+        self,
+        camera: CameraModel,
+        T_world_ego: np.ndarray,
+        agents: list[AgentView],
+        want_rgb: bool = True,
         signal_state: dict[str, str] | None = None,
     ) -> tuple[np.ndarray | None, LabelBuffers]:
         """rgb (H, W, 3) uint8 (None if not wanted) and the label buffers of one camera.
@@ -158,7 +184,9 @@ class FrameRenderer:
         if want_rgb:
             for a in shown:
                 if not self.color.has_agent_mesh(a.mesh_key):
-                    self.color.add_agent_mesh(a.mesh_key, a.mesh.vertices, a.mesh.faces, a.mesh.face_colors)
+                    self.color.add_agent_mesh(
+                        a.mesh_key, a.mesh.vertices, a.mesh.faces, a.mesh.face_colors
+                    )
             self.color.set_agents([(a.id, a.mesh_key, a.T_world_obj) for a in shown])
             self.set_signals(signal_state)
             rgba = self.color.render_rgba(camera, T_world_cam)

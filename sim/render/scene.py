@@ -62,12 +62,23 @@ class MeshArrays:
         )
 
 
-def _ribbon(road: Road, d0: float, d1: float, s0: float, s1: float, z: float,
-            color, cls: str, step: float = ROAD_SAMPLE) -> MeshArrays:
+def _ribbon(
+    road: Road,
+    d0: float,
+    d1: float,
+    s0: float,
+    s1: float,
+    z: float,
+    color,
+    cls: str,
+    step: float = ROAD_SAMPLE,
+) -> MeshArrays:
     """Upward-facing strip between offsets d0 < d1 over s in [s0, s1]."""
     n = max(1, int(math.ceil((s1 - s0) / step)))
     s = np.linspace(s0, s1, n + 1)
-    return _band(road, s, np.full_like(s, d0), np.full_like(s, d1), np.ones(n, dtype=bool), z, color, cls)[0]
+    return _band(
+        road, s, np.full_like(s, d0), np.full_like(s, d1), np.ones(n, dtype=bool), z, color, cls
+    )[0]
 
 
 def _colored(verts, faces, color, cls: str) -> MeshArrays:
@@ -117,7 +128,11 @@ def _span_breaks(road: Road) -> list[float]:
     out = []
     for span in road.spans:
         for a, b in ((span.start - span.taper, span.start), (span.end - span.taper, span.end)):
-            if math.isfinite(a) and math.isfinite(b) and (span.ramp_offset > 0 or a > 0.0 or b < road.length):
+            if (
+                math.isfinite(a)
+                and math.isfinite(b)
+                and (span.ramp_offset > 0 or a > 0.0 or b < road.length)
+            ):
                 out += list(np.arange(a, b, TAPER_SAMPLE)) + [b]
     return out
 
@@ -205,27 +220,31 @@ def _band(road: Road, s, d0, d1, keep, z: float, color, cls: str) -> list[MeshAr
     """Upward strips between per-sample offsets d0 <= d1 over the kept intervals [s_i, s_i+1]."""
     out = []
     for i0, i1 in _runs(keep):
-        ss = s[i0:i1 + 1]
+        ss = s[i0 : i1 + 1]
         zz = np.full(len(ss), z)
-        xr, yr, _ = road.to_world(ss, d0[i0:i1 + 1])
-        xl, yl, _ = road.to_world(ss, d1[i0:i1 + 1])
+        xr, yr, _ = road.to_world(ss, d0[i0 : i1 + 1])
+        xl, yl, _ = road.to_world(ss, d1[i0 : i1 + 1])
         out.append(_ladder(np.stack((xr, yr, zz), 1), np.stack((xl, yl, zz), 1), False, color, cls))
     return out
 
 
-def _wall_band(road: Road, s, d, keep, z0: float, z1: float, facing: int, color, cls: str) -> list[MeshArrays]:
+def _wall_band(
+    road: Road, s, d, keep, z0: float, z1: float, facing: int, color, cls: str
+) -> list[MeshArrays]:
     """Vertical strips along per-sample offsets d, facing +d (facing=+1) or -d, over kept intervals."""
     out = []
     for i0, i1 in _runs(keep):
-        ss = s[i0:i1 + 1]
-        x, y, _ = road.to_world(ss, d[i0:i1 + 1])
+        ss = s[i0 : i1 + 1]
+        x, y, _ = road.to_world(ss, d[i0 : i1 + 1])
         low = np.stack((x, y, np.full(len(ss), z0)), 1)
         high = np.stack((x, y, np.full(len(ss), z1)), 1)
         out.append(_ladder(low, high, facing > 0, color, cls))
     return out
 
 
-def _cap(road: Road, s: float, d0: float, d1: float, z0: float, z1: float, facing: int, color, cls: str) -> MeshArrays:
+def _cap(
+    road: Road, s: float, d0: float, d1: float, z0: float, z1: float, facing: int, color, cls: str
+) -> MeshArrays:
     """Vertical quad across the road at ``s`` between offsets d0..d1, facing +s (facing=+1) or -s."""
     x, y, h = road.to_world([s, s], [d0, d1])
     verts = np.array([[x[0], y[0], z0], [x[1], y[1], z0], [x[1], y[1], z1], [x[0], y[0], z1]])
@@ -271,7 +290,16 @@ def _road_surface(lay: _Layout, cuts: _Cuts) -> tuple[list[MeshArrays], list[Mes
         gap = np.nanmin(lay.lo_m[1:], axis=0) - lay.hi_m[0]
         paved = lay.sep & (gap < GORE_NOSE)
         surface += _band(road, s, lay.hi[0], main_right, k_car & paved, 0.0, ASPHALT, "road")
-        ground += _band(road, s, lay.hi[0], main_right, k_car & lay.sep & ~paved, -GROUND_BELOW, GRASS, "terrain")
+        ground += _band(
+            road,
+            s,
+            lay.hi[0],
+            main_right,
+            k_car & lay.sep & ~paved,
+            -GROUND_BELOW,
+            GRASS,
+            "terrain",
+        )
     k_sh = any_live & _keep(mid, cuts.shoulder)
     if sh > 0:
         surface += _band(road, s, right - sh, right, k_sh, 0.0, SHOULDER, "road")
@@ -279,11 +307,18 @@ def _road_surface(lay: _Layout, cuts: _Cuts) -> tuple[list[MeshArrays], list[Mes
     k_out = any_live & _keep(mid, cuts.outer)
     k_sw = any_live & _keep(mid, cuts.sidewalk)
     if sw > 0:
-        for inner, outer, facing in ((right - sh, right - sh - sw, 1), (left + sh, left + sh + sw, -1)):
+        for inner, outer, facing in (
+            (right - sh, right - sh - sw, 1),
+            (left + sh, left + sh + sw, -1),
+        ):
             lo, hi = (outer, inner) if facing > 0 else (inner, outer)
             surface += _band(road, s, lo, hi, k_sw, KERB_HEIGHT, SIDEWALK, "sidewalk")
-            surface += _wall_band(road, s, inner, k_sw, 0.0, KERB_HEIGHT, facing, KERB, "sidewalk")  # kerb
-            surface += _wall_band(road, s, outer, k_out, -GROUND_BELOW, KERB_HEIGHT, -facing, KERB, "sidewalk")
+            surface += _wall_band(
+                road, s, inner, k_sw, 0.0, KERB_HEIGHT, facing, KERB, "sidewalk"
+            )  # kerb
+            surface += _wall_band(
+                road, s, outer, k_out, -GROUND_BELOW, KERB_HEIGHT, -facing, KERB, "sidewalk"
+            )
         for s_cap, facing in cuts.caps:
             i = int(np.argmin(np.abs(s - s_cap)))
             for a, b in ((right[i] - sh - sw, right[i] - sh), (left[i] + sh, left[i] + sh + sw)):
@@ -296,8 +331,26 @@ def _road_surface(lay: _Layout, cuts: _Cuts) -> tuple[list[MeshArrays], list[Mes
             a, b, d_r, d_l = cuts.corridor
             k_cor = ~_keep(mid, [(a, b)])
             full = np.ones_like(s)
-            ground += _band(road, s, r_in - GROUND_WIDTH, np.minimum(d_r * full, r_in), k_cor, -GROUND_BELOW, GRASS, "terrain")
-            ground += _band(road, s, np.maximum(d_l * full, l_in), l_in + GROUND_WIDTH, k_cor, -GROUND_BELOW, GRASS, "terrain")
+            ground += _band(
+                road,
+                s,
+                r_in - GROUND_WIDTH,
+                np.minimum(d_r * full, r_in),
+                k_cor,
+                -GROUND_BELOW,
+                GRASS,
+                "terrain",
+            )
+            ground += _band(
+                road,
+                s,
+                np.maximum(d_l * full, l_in),
+                l_in + GROUND_WIDTH,
+                k_cor,
+                -GROUND_BELOW,
+                GRASS,
+                "terrain",
+            )
     return surface, ground
 
 
@@ -318,8 +371,17 @@ def _dashes(road: Road, s, d, keep) -> list[MeshArrays]:
             lo, hi = max(start, a), min(start + DASH_LENGTH, b)
             if hi - lo > 0.5:
                 ss = np.array([lo, hi])
-                dd = np.interp(ss, s[i0:i1 + 1], d[i0:i1 + 1])
-                out += _band(road, ss, dd - half, dd + half, np.ones(1, bool), MARKING_LIFT, PAINT, "lane_marking")
+                dd = np.interp(ss, s[i0 : i1 + 1], d[i0 : i1 + 1])
+                out += _band(
+                    road,
+                    ss,
+                    dd - half,
+                    dd + half,
+                    np.ones(1, bool),
+                    MARKING_LIFT,
+                    PAINT,
+                    "lane_marking",
+                )
             start += period
     return out
 
@@ -364,7 +426,19 @@ def _zebra(road: Road, s_c: float) -> list[MeshArrays]:
     d = ZEBRA_BAR / 2
     s0, s1 = s_c - ZEBRA_LENGTH / 2, s_c + ZEBRA_LENGTH / 2
     while d + ZEBRA_BAR <= road.width:
-        bars.append(_ribbon(road, d, d + ZEBRA_BAR, s0, s1, MARKING_LIFT, PAINT, "lane_marking", step=ZEBRA_LENGTH))
+        bars.append(
+            _ribbon(
+                road,
+                d,
+                d + ZEBRA_BAR,
+                s0,
+                s1,
+                MARKING_LIFT,
+                PAINT,
+                "lane_marking",
+                step=ZEBRA_LENGTH,
+            )
+        )
         d += 2 * ZEBRA_BAR
     return bars
 
@@ -402,7 +476,14 @@ def _junction_cuts(network: Network) -> tuple[_Cuts, _Cuts]:
 
 def _cut_breaks(cuts: _Cuts) -> list[float]:
     out = []
-    for spans in (cuts.carriageway, cuts.shoulder, cuts.sidewalk, cuts.outer, cuts.edge, cuts.divider):
+    for spans in (
+        cuts.carriageway,
+        cuts.shoulder,
+        cuts.sidewalk,
+        cuts.outer,
+        cuts.edge,
+        cuts.divider,
+    ):
         for a, b in spans:
             out += [a, b]
     if cuts.corridor is not None:
@@ -420,17 +501,40 @@ def _junction_markings(network: Network) -> list[MeshArrays]:
             continue  # no lights: the main road has priority and does not stop
         road = network.roads[sl.road]
         w = road.lane_width
-        s0, s1 = (sl.s, sl.s + STOP_LINE_WIDTH) if sl.direction > 0 else (sl.s - STOP_LINE_WIDTH, sl.s)
-        marks.append(_ribbon(road, sl.lane * w, (sl.lane + 1) * w, s0, s1, MARKING_LIFT, PAINT, "lane_marking",
-                             step=STOP_LINE_WIDTH))
+        s0, s1 = (
+            (sl.s, sl.s + STOP_LINE_WIDTH) if sl.direction > 0 else (sl.s - STOP_LINE_WIDTH, sl.s)
+        )
+        marks.append(
+            _ribbon(
+                road,
+                sl.lane * w,
+                (sl.lane + 1) * w,
+                s0,
+                s1,
+                MARKING_LIFT,
+                PAINT,
+                "lane_marking",
+                step=STOP_LINE_WIDTH,
+            )
+        )
     for road, (b0, b1) in ((network.main, network.box_main), (network.cross, network.box_cross)):
         if road.sidewalk_width > 0:
             marks += _zebra(road, b0 - STOP_BACK / 2) + _zebra(road, b1 + STOP_BACK / 2)
     return marks
 
 
-def _road_parts(road: Road, cuts: _Cuts) -> tuple[list[MeshArrays], list[MeshArrays], list[MeshArrays]]:
-    lay = _layout(road, _cut_breaks(cuts) + [b for c in road.crossings for b in (c - ZEBRA_LENGTH / 2 - 1.0, c + ZEBRA_LENGTH / 2 + 1.0)])
+def _road_parts(
+    road: Road, cuts: _Cuts
+) -> tuple[list[MeshArrays], list[MeshArrays], list[MeshArrays]]:
+    lay = _layout(
+        road,
+        _cut_breaks(cuts)
+        + [
+            b
+            for c in road.crossings
+            for b in (c - ZEBRA_LENGTH / 2 - 1.0, c + ZEBRA_LENGTH / 2 + 1.0)
+        ],
+    )
     surface, ground = _road_surface(lay, cuts)
     return surface, _road_markings(lay, cuts), ground
 
@@ -463,14 +567,26 @@ def build_static(scene: Road | Network, rng: np.random.Generator) -> tuple[MeshA
     shade = rng.uniform(0.85, 1.12, size=(len(terrain.faces), 1))
     colors = terrain.face_colors.astype(np.float64)
     colors[:, :3] = np.clip(colors[:, :3] * shade, 0, 255)
-    terrain = MeshArrays(terrain.vertices, terrain.faces, colors.astype(np.uint8), terrain.face_semantic)
+    terrain = MeshArrays(
+        terrain.vertices, terrain.faces, colors.astype(np.uint8), terrain.face_semantic
+    )
     return MeshArrays.concat(surface), MeshArrays.concat(marks), terrain
 
 
 def _far_plane(road: Road) -> MeshArrays:
     """A large square below the scene, tiled so triangles stay moderate in size."""
-    xs = np.concatenate([road.ref_x, [_extend_line(road, -ROAD_MARGIN)[0], _extend_line(road, road.length + ROAD_MARGIN)[0]]])
-    ys = np.concatenate([road.ref_y, [_extend_line(road, -ROAD_MARGIN)[1], _extend_line(road, road.length + ROAD_MARGIN)[1]]])
+    xs = np.concatenate(
+        [
+            road.ref_x,
+            [_extend_line(road, -ROAD_MARGIN)[0], _extend_line(road, road.length + ROAD_MARGIN)[0]],
+        ]
+    )
+    ys = np.concatenate(
+        [
+            road.ref_y,
+            [_extend_line(road, -ROAD_MARGIN)[1], _extend_line(road, road.length + ROAD_MARGIN)[1]],
+        ]
+    )
     pad = GROUND_WIDTH + ROAD_MARGIN
     x0, x1 = xs.min() - pad, xs.max() + pad
     y0, y1 = ys.min() - pad, ys.max() + pad
@@ -489,7 +605,9 @@ def sky_image(camera, R_world_cam: np.ndarray, top, horizon) -> np.ndarray:
     """(H, W, 3) float32 sky in [0, 1]: ``horizon`` colour at elevation 0 blending to ``top``."""
     H, W = camera.height, camera.width
     u, v = np.meshgrid(np.arange(W, dtype=np.float64), np.arange(H, dtype=np.float64))
-    rays = np.stack(((u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy, np.ones_like(u)), axis=-1)
+    rays = np.stack(
+        ((u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy, np.ones_like(u)), axis=-1
+    )
     world = rays @ R_world_cam.T
     elevation = world[..., 2] / np.linalg.norm(world, axis=-1)
     t = np.clip(elevation / 0.5, 0.0, 1.0)[..., None] ** 0.7
@@ -579,7 +697,9 @@ def _keep_out(network: Network):
     return prep(area)
 
 
-def build_roadside(scene: Road | Network, catalog, rng: np.random.Generator, density: float = 1.0) -> MeshArrays | None:
+def build_roadside(
+    scene: Road | Network, catalog, rng: np.random.Generator, density: float = 1.0
+) -> MeshArrays | None:
     """Trees, street lamps and buildings along both sides of the road (stuff classes:
     semantic ids only, no instance), from the asset library, placed with ``rng``.
 
@@ -597,7 +717,9 @@ def build_roadside(scene: Road | Network, catalog, rng: np.random.Generator, den
     sh = road.shoulder_width + road.sidewalk_width
     parts: list[MeshArrays] = []
 
-    def place(asset: str, s: float, side: int, back: float, yaw_extra: float, at_base: bool = False) -> None:
+    def place(
+        asset: str, s: float, side: int, back: float, yaw_extra: float, at_base: bool = False
+    ) -> None:
         """Put a random variant of ``asset`` ``back`` metres beyond the clearance on ``side``
         (+1 left, -1 right of the road); ``at_base``: measure to the foot (a lamp's pole)
         rather than to the far side of the bounding box."""
@@ -624,12 +746,25 @@ def build_roadside(scene: Road | Network, catalog, rng: np.random.Generator, den
 
     s = 10.0
     while s < road.length:  # street lamps just off the right shoulder, arms over the road
-        place("street_lamp", s, -1, -ROADSIDE_CLEARANCE - min(road.sidewalk_width, 1.6) + 0.8, math.pi, at_base=True)
+        place(
+            "street_lamp",
+            s,
+            -1,
+            -ROADSIDE_CLEARANCE - min(road.sidewalk_width, 1.6) + 0.8,
+            math.pi,
+            at_base=True,
+        )
         s += 40.0 / density
     for side in (-1, 1):
         s = float(rng.uniform(0.0, 20.0))
         while s < road.length:
-            place("tree", s, side, float(rng.uniform(1.0, 25.0)), float(rng.uniform(-math.pi, math.pi)))
+            place(
+                "tree",
+                s,
+                side,
+                float(rng.uniform(1.0, 25.0)),
+                float(rng.uniform(-math.pi, math.pi)),
+            )
             s += float(rng.uniform(12.0, 40.0)) / density
         s = float(rng.uniform(20.0, 80.0))
         while s < road.length:
@@ -692,8 +827,17 @@ def build_signals(scene: Road | Network, catalog) -> SignalLamps | None:
             used = np.unique(posed.faces[sel])
             remap = np.full(len(posed.vertices), -1, dtype=np.int32)
             remap[used] = np.arange(len(used), dtype=np.int32)
-            out.append(MeshArrays(posed.vertices[used], remap[posed.faces[sel]], posed.face_colors[sel], sem[sel]))
+            out.append(
+                MeshArrays(
+                    posed.vertices[used], remap[posed.faces[sel]], posed.face_colors[sel], sem[sel]
+                )
+            )
         lamp_group.append(np.full(int(is_lamp.sum()), groups.index(head.group), dtype=np.int8))
         lamp_aspect.append(aspect[is_lamp].astype(np.int8))
-    return SignalLamps(MeshArrays.concat(housing), MeshArrays.concat(lamps), np.concatenate(lamp_group),
-                       np.concatenate(lamp_aspect), groups)
+    return SignalLamps(
+        MeshArrays.concat(housing),
+        MeshArrays.concat(lamps),
+        np.concatenate(lamp_group),
+        np.concatenate(lamp_aspect),
+        groups,
+    )

@@ -107,7 +107,9 @@ def _world_to_lane_one(ref_x, ref_y, ref_h, ds, x, y, s_hint, window):
 @numba.njit(cache=True)
 def _world_to_lane(ref_x, ref_y, ref_h, ds, x, y, s_hint, window, out_s, out_d):
     for i in range(x.shape[0]):
-        out_s[i], out_d[i] = _world_to_lane_one(ref_x, ref_y, ref_h, ds, x[i], y[i], s_hint[i], window)
+        out_s[i], out_d[i] = _world_to_lane_one(
+            ref_x, ref_y, ref_h, ds, x[i], y[i], s_hint[i], window
+        )
 
 
 # --- fast path of the traffic step: closed-form geometry per segment ------------------------

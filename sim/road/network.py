@@ -125,11 +125,15 @@ class Network:
         wm = main.width
         lo, hi = j.s - wc / 2 - STOP_BACK - 10.0, j.s + wc / 2 + STOP_BACK + 10.0
         if lo < 0 or hi > main.length:
-            raise ValueError(f"junction at s={j.s:g} m: the main road must run {wc / 2 + STOP_BACK + 10:g} m past it on both sides")
+            raise ValueError(
+                f"junction at s={j.s:g} m: the main road must run {wc / 2 + STOP_BACK + 10:g} m past it on both sides"
+            )
         s0 = 0.0
         for seg in main.segments:
             if s0 < hi and lo < s0 + seg.length and seg.curvature != 0.0:
-                raise ValueError(f"junction at s={j.s:g} m: the main road must be straight from {lo:g} to {hi:g} m")
+                raise ValueError(
+                    f"junction at s={j.s:g} m: the main road must be straight from {lo:g} to {hi:g} m"
+                )
             s0 += seg.length
         if j.arm_length < wm / 2 + STOP_BACK + 20.0:
             raise ValueError("junction arm_length too short for the main road's width")
@@ -140,14 +144,21 @@ class Network:
         ox = px - j.arm_length * ux - (wc / 2) * nx
         oy = py - j.arm_length * uy - (wc / 2) * ny
         self.cross = Road(
-            lanes=j.lanes, oncoming_lanes=j.lanes, lane_width=j.lane_width,
-            segments=(Segment(2 * j.arm_length),), shoulder_width=min(main.shoulder_width, 1.0),
-            speed_limit=main.speed_limit, sidewalk_width=main.sidewalk_width, origin=(ox, oy, hc),
+            lanes=j.lanes,
+            oncoming_lanes=j.lanes,
+            lane_width=j.lane_width,
+            segments=(Segment(2 * j.arm_length),),
+            shoulder_width=min(main.shoulder_width, 1.0),
+            speed_limit=main.speed_limit,
+            sidewalk_width=main.sidewalk_width,
+            origin=(ox, oy, hc),
         )
         self.box_main = (j.s - wc / 2, j.s + wc / 2)  # s range of the box on the main road
         self.box_cross = (j.arm_length - wm / 2, j.arm_length + wm / 2)
-        for road_id, road, (b0, b1), group in ((0, main, self.box_main, "main"),
-                                              (1, self.cross, self.box_cross, "cross")):
+        for road_id, road, (b0, b1), group in (
+            (0, main, self.box_main, "main"),
+            (1, self.cross, self.box_cross, "cross"),
+        ):
             for lane in range(road.total_lanes):
                 direction = road.lane_direction(lane)
                 s = b0 - STOP_BACK if direction > 0 else b1 + STOP_BACK
@@ -157,7 +168,11 @@ class Network:
             for direction in (1, -1):
                 s = b0 - STOP_BACK if direction > 0 else b1 + STOP_BACK
                 # right of the approaching traffic, just beyond the shoulder
-                d = -road.shoulder_width - 0.8 if direction > 0 else road.width + road.shoulder_width + 0.8
+                d = (
+                    -road.shoulder_width - 0.8
+                    if direction > 0
+                    else road.width + road.shoulder_width + 0.8
+                )
                 x, y, hr = (float(v[0]) for v in road.to_world([s], [d]))
                 yaw = hr + math.pi if direction > 0 else hr  # faces the oncoming drivers
                 self.signal_heads.append(SignalHead(x, y, yaw, group))
@@ -232,13 +247,17 @@ class Network:
         if to_lane is None:
             to_lane = inner_first[0] if turn == "left" else inner_first[-1]
         elif to_lane not in lanes:
-            raise ValueError(f"lane {to_lane} of the exit road does not run in the turn's direction (lanes {lanes})")
+            raise ValueError(
+                f"lane {to_lane} of the exit road does not run in the turn's direction (lanes {lanes})"
+            )
         # exit lane centre line in the approach's local frame: x = X
         ex, ey, _ = (float(v[0]) for v in dst.to_world([0.0], [dst.lane_center(to_lane)]))
         c, sn = math.cos(h), math.sin(h)
         radius = (ex - ax) * c + (ey - ay) * sn  # centre-line radius
         if radius < 3.0:
-            raise ValueError(f"turn from lane {lane}: exit lane {to_lane} lies behind the stop line")
+            raise ValueError(
+                f"turn from lane {lane}: exit lane {to_lane} lies behind the stop line"
+            )
         lw = src.lane_width
         r_ref = radius + side * lw / 2  # the reference line is the lane's right edge
         nx, ny = -sn, c
@@ -252,7 +271,10 @@ class Network:
         s_exit = box[1] + EXIT_RUN if want_dir > 0 else box[0] - EXIT_RUN
         run = max(want_dir * (s_exit - s_arc_end), 1.0)
         path = Road(
-            lanes=1, lane_width=lw, shoulder_width=0.0, speed_limit=src.speed_limit,
+            lanes=1,
+            lane_width=lw,
+            shoulder_width=0.0,
+            speed_limit=src.speed_limit,
             segments=(Segment(r_ref * math.pi / 2, side / r_ref), Segment(run)),
             origin=(ax + (lw / 2) * sn, ay - (lw / 2) * c, h),
         )

@@ -98,7 +98,9 @@ class Road:
         table[:, 2] = math.inf
         for span in self.spans:
             if not 0 <= span.lane < self.lanes or span.lane not in (0, self.lanes - 1):
-                raise ValueError(f"lane {span.lane}: only the outer forward lanes (0 or {self.lanes - 1}) may start or end")
+                raise ValueError(
+                    f"lane {span.lane}: only the outer forward lanes (0 or {self.lanes - 1}) may start or end"
+                )
             if span.ramp_offset and span.lane != 0:
                 raise ValueError("only lane 0 (rightmost) can be an on-ramp")
             if not span.end > span.start or span.taper <= 0:
@@ -137,7 +139,9 @@ class Road:
 
     def lane_of(self, d: float | np.ndarray) -> np.ndarray:
         """Lane index containing offset ``d`` (clamped to existing lanes)."""
-        return np.clip(np.floor(np.asarray(d) / self.lane_width), 0, self.total_lanes - 1).astype(np.int32)
+        return np.clip(np.floor(np.asarray(d) / self.lane_width), 0, self.total_lanes - 1).astype(
+            np.int32
+        )
 
     def lane_shift(self, lane: int, s: float) -> float:
         """Lateral offset [m] of ``lane``'s centre from its nominal place at ``s``: negative
@@ -176,7 +180,9 @@ class Road:
         _lane_to_world(self.ref_x, self.ref_y, self.ref_heading, self.ds, s, d, *out)
         return out
 
-    def to_lane(self, x, y, s_hint=None, window: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def to_lane(
+        self, x, y, s_hint=None, window: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) -> (s, d). Without a hint the whole line is searched (slow for long roads)."""
         x = np.atleast_1d(np.asarray(x, dtype=np.float64))
         y = np.atleast_1d(np.asarray(y, dtype=np.float64))
@@ -185,7 +191,18 @@ class Road:
             window = len(self.ref_x)
         s_hint = np.broadcast_to(np.asarray(s_hint, dtype=np.float64), x.shape).copy()
         out_s, out_d = np.empty_like(x), np.empty_like(x)
-        _world_to_lane(self.ref_x, self.ref_y, self.ref_heading, self.ds, x, y, s_hint, window or 40, out_s, out_d)
+        _world_to_lane(
+            self.ref_x,
+            self.ref_y,
+            self.ref_heading,
+            self.ds,
+            x,
+            y,
+            s_hint,
+            window or 40,
+            out_s,
+            out_d,
+        )
         return out_s, out_d
 
 
@@ -201,8 +218,10 @@ def _segment_table(segments, origin) -> np.ndarray:
         if abs(k) < 1e-12:
             x0, y0 = x0 + u * math.cos(h0), y0 + u * math.sin(h0)
         else:
-            x0, y0 = (x0 + (math.sin(h0 + k * u) - math.sin(h0)) / k,
-                      y0 - (math.cos(h0 + k * u) - math.cos(h0)) / k)
+            x0, y0 = (
+                x0 + (math.sin(h0 + k * u) - math.sin(h0)) / k,
+                y0 - (math.cos(h0 + k * u) - math.cos(h0)) / k,
+            )
             h0 = h0 + k * u
         s0 += u
     return np.array(rows, dtype=np.float64)
