@@ -1,0 +1,2 @@
+"""Datasets: the episode runner, the writers (native, COCO, KITTI, YOLO), dataset generation
+over local processes or Ray, and the dataset check and report."""
