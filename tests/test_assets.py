@@ -1,7 +1,9 @@
-"""The asset library: committed files equal a fresh build, and every mesh keeps the frame contract."""
+"""The asset library: committed files equal a fresh build, every mesh keeps the frame
+contract, and the run-time package never imports the build-time one."""
 
 from __future__ import annotations
 
+import ast
 import filecmp
 import subprocess
 import sys
@@ -11,8 +13,8 @@ import numpy as np
 import pytest
 import trimesh
 
+from sim.assetgen.geometry import check_closed, signed_volume
 from sim.assets import default_assets_dir, load_catalog
-from sim.assets.geometry import check_closed, signed_volume
 from sim.assets.parts import PART_INDEX
 from sim.classes import BY_NAME
 from sim.errors import AssetError
@@ -27,14 +29,20 @@ def catalog():
 
 def test_committed_assets_equal_a_fresh_build(tmp_path):
     out = tmp_path / "assets"
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "make_assets.py"), "--out", str(out)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make_assets.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "assets" in proc.stdout
     committed = default_assets_dir()
     fresh = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     have = sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
     assert fresh == have
-    match, mismatch, errors = filecmp.cmpfiles(committed, out, [str(p) for p in fresh], shallow=False)
+    match, mismatch, errors = filecmp.cmpfiles(
+        committed, out, [str(p) for p in fresh], shallow=False
+    )
     assert not mismatch and not errors, "assets/ is stale: run python tools/make_assets.py"
 
 
@@ -51,7 +59,7 @@ def test_every_mesh_is_closed_outward_and_fills_its_box(catalog):
     for name in catalog.names():
         info = catalog.info(name)
         for k, var in enumerate(info.variants):
-            l, w, h = var.size
+            length, w, h = var.size
             los, his = [], []
             for pose in range(len(var.pose_files)):
                 m = catalog.mesh(name, k, pose=pose)
@@ -62,8 +70,12 @@ def test_every_mesh_is_closed_outward_and_fills_its_box(catalog):
                 assert signed_volume(m.vertices, m.faces) > 0, var.name
             # origin at the bottom centre, extents exactly the catalog size (for a walk cycle:
             # the union of its poses, so the box does not breathe from frame to frame)
-            np.testing.assert_allclose(np.min(los, axis=0), [-l / 2, -w / 2, 0.0], atol=1e-5, err_msg=var.name)
-            np.testing.assert_allclose(np.max(his, axis=0), [l / 2, w / 2, h], atol=1e-5, err_msg=var.name)
+            np.testing.assert_allclose(
+                np.min(los, axis=0), [-length / 2, -w / 2, 0.0], atol=1e-5, err_msg=var.name
+            )
+            np.testing.assert_allclose(
+                np.max(his, axis=0), [length / 2, w / 2, h], atol=1e-5, err_msg=var.name
+            )
 
 
 def test_parts_are_closed_components(catalog):
@@ -75,7 +87,7 @@ def test_parts_are_closed_components(catalog):
 
 def test_vehicle_has_wheels_glass_and_lights_where_they_belong(catalog):
     m = catalog.mesh("sedan", 0)
-    l, w, h = m.size
+    length, w, h = m.size
     centers = m.vertices[m.faces].mean(axis=1)
 
     def part(name):
@@ -86,7 +98,8 @@ def test_vehicle_has_wheels_glass_and_lights_where_they_belong(catalog):
     assert (tyres[:, 0] > 0).any() and (tyres[:, 0] < 0).any()  # front and rear axles
     assert (tyres[:, 1] > 0).any() and (tyres[:, 1] < 0).any()  # left and right
     assert part("glass")[:, 2].mean() > 0.55 * h  # windows above the belt line
-    assert part("light_front")[:, 0].min() > 0.3 * l and part("light_rear")[:, 0].max() < -0.3 * l
+    assert part("light_front")[:, 0].min() > 0.3 * length
+    assert part("light_rear")[:, 0].max() < -0.3 * length
 
 
 def test_paint_recolours_only_paint_faces(catalog):
@@ -117,8 +130,10 @@ def test_pedestrians_have_a_walk_cycle(catalog):
 def test_missing_library_says_how_to_build_it(tmp_path):
     with pytest.raises(AssetError, match="make_assets.py"):
         load_catalog(tmp_path)
-    (tmp_path / "catalog.yaml").write_text("version: 1\nassets:\n  x: {class: car, kind: vehicle, variants: "
-                                           "[{name: x_0, file: x/x_0.glb, size: [4, 2, 1.5]}]}\n")
+    (tmp_path / "catalog.yaml").write_text(
+        "version: 1\nassets:\n  x: {class: car, kind: vehicle, variants: "
+        "[{name: x_0, file: x/x_0.glb, size: [4, 2, 1.5]}]}\n"
+    )
     cat = load_catalog(tmp_path)
     with pytest.raises(AssetError, match="asset file missing.*make_assets.py"):
         cat.mesh("x", 0)
@@ -136,11 +151,35 @@ def test_edge_case_assets_debris_and_animals(catalog):
         assert (info.cls, info.kind) == ("animal", "pedestrian")
         for var in info.variants:
             assert len(var.pose_files) == 8
-            assert shoulder[0] < var.size[2] < shoulder[1] and var.size[0] > var.size[1]  # long, narrow
+            # long, narrow
+            assert shoulder[0] < var.size[2] < shoulder[1] and var.size[0] > var.size[1]
         # the legs move through the walk cycle
         a, b = catalog.mesh(name, 0, pose=0), catalog.mesh(name, 0, pose=2)
         assert not np.allclose(a.vertices, b.vertices)
     assert catalog.info("ball").paint_colors  # the plain ball takes the actor's colour
-    sizes = [f.stat().st_size for n in ("tire", "cardboard_box", "pallet", "ball", "deer", "dog")
-             for f in (default_assets_dir() / n).glob("*.glb")]
+    sizes = [
+        f.stat().st_size
+        for n in ("tire", "cardboard_box", "pallet", "ball", "deer", "dog")
+        for f in (default_assets_dir() / n).glob("*.glb")
+    ]
     assert max(sizes) < 40_000  # small files
+
+
+def test_run_time_code_never_imports_the_build_time_package():
+    """sim.assetgen (procedural families, trimesh, shapely) is for tools/make_assets.py only."""
+    offenders = []
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        if "assetgen" in path.relative_to(ROOT / "sim").parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [
+                f"{path.relative_to(ROOT)}:{node.lineno}"
+                for n in names
+                if n == "sim.assetgen" or n.startswith("sim.assetgen.")
+            ]
+    assert not offenders

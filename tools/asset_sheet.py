@@ -3,8 +3,8 @@
 
 Renders every variant of every asset (pose 0, catalog paint colour k for variant k) from a
 front-left three-quarter view with the same pyrender backend the episodes use, one tile per
-variant, the name and size under each. Use it to look at assets after editing
-``sim/assets/procedural.py``.
+variant, the name and size under each. Use it to look at assets after editing the builders
+in ``sim/assetgen/`` (and running ``tools/make_assets.py``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ _KEYS = itertools.count()
 
 
 def tile(renderer: ColorRenderer, mesh, size, px: int) -> np.ndarray:
-    l, w, h = size
+    _, _, h = size
     radius = 0.5 * float(np.linalg.norm(size))
     target = np.array([0.0, 0.0, h / 2])
     direction = np.array([1.0, 0.8, 0.45])
@@ -77,17 +77,27 @@ def main(argv: list[str] | None = None) -> int:
                 paint = info.paint_colors[k % len(info.paint_colors)] if info.paint_colors else None
                 img = tile(renderer, catalog.mesh(name, k, paint=paint), var.size, args.tile)
                 label = f"{var.name} {var.size[0]:.1f}x{var.size[1]:.1f}x{var.size[2]:.1f}"
-                cv2.putText(img, label, (4, args.tile - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (0, 0, 0), 1,
-                            cv2.LINE_AA)
+                cv2.putText(
+                    img,
+                    label,
+                    (4, args.tile - 6),
+                    cv2.FONT_HERSHEY_SIMPLEX,
+                    0.38,
+                    (0, 0, 0),
+                    1,
+                    cv2.LINE_AA,
+                )
                 tiles.append(img)
     cols = args.columns
     while len(tiles) % cols:
         tiles.append(np.full_like(tiles[0], 255))
-    rows = [np.concatenate(tiles[i:i + cols], axis=1) for i in range(0, len(tiles), cols)]
+    rows = [np.concatenate(tiles[i : i + cols], axis=1) for i in range(0, len(tiles), cols)]
     sheet = np.concatenate(rows, axis=0)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(args.out), sheet[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])
-    print(f"wrote {args.out}: {sum(len(catalog.info(n).variants) for n in catalog.names())} variants")
+    print(
+        f"wrote {args.out}: {sum(len(catalog.info(n).variants) for n in catalog.names())} variants"
+    )
     return 0
 
 

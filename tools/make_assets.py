@@ -17,12 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim.assets.build import write_assets  # noqa: E402
+from sim.assetgen.build import write_assets  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "assets", help="output folder (default: <repo>/assets)")
+    ap.add_argument(
+        "--out", type=Path, default=ROOT / "assets", help="output folder (default: <repo>/assets)"
+    )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     s = write_assets(args.out)

@@ -1,9 +1,13 @@
 """The asset library at run time: read ``assets/catalog.yaml`` and the GLB files it names.
 
-Assets are made offline by ``python tools/make_assets.py`` (see docs/assets.md) and never
-downloaded. Every mesh is in the asset frame: x forward, y left, z up, metres, origin at the
-bottom centre of its axis-aligned bounding box, whose extents are exactly the catalog's
-``size``; faces are counter-clockwise seen from outside.
+Assets are made offline by ``python tools/make_assets.py`` from the build-time package
+:mod:`sim.assetgen` (which nothing here imports; see docs/assets.md), never downloaded.
+Every mesh is in the asset frame: x forward, y left, z up, metres, origin at the bottom
+centre of its axis-aligned bounding box, whose extents are exactly the catalog's ``size``;
+faces are counter-clockwise seen from outside.
+
+This package is the run-time side: the catalog (here), GLB reading (and writing, one format
+in one module: :mod:`sim.assets.glb`) and the part names (:mod:`sim.assets.parts`).
 
     catalog = load_catalog()                  # <repo>/assets, or $SIM_ASSETS
     catalog.names()                           # ('sedan', 'hatchback', ...)
@@ -88,7 +92,7 @@ class Catalog:
             raise AssetError(f"unknown asset {name!r}; known: {', '.join(self._infos)}") from None
 
     def mesh(self, name: str, variant: int = 0, paint=None, pose: int = 0) -> MeshData:
-        """Variant ``variant`` of ``name`` with its ``paint`` faces recoloured to ``paint`` (RGB)."""
+        """Variant ``variant`` of ``name``, its ``paint`` faces recoloured to ``paint`` (RGB)."""
         base = self._base_mesh(name, variant, pose)
         if paint is None:
             return base

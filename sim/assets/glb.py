@@ -50,7 +50,8 @@ def vertex_colors_from_faces(
 def encode_glb(
     parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], generator: str
 ) -> bytes:
-    """GLB bytes for ``parts``: a list of (name, vertices (V,3), faces (F,3), face_colors (F,4) uint8)."""
+    """GLB bytes for ``parts``: a list of (name, vertices (V, 3), faces (F, 3), face_colors
+    (F, 4) uint8)."""
     blob = bytearray()
     accessors: list[dict] = []
     views: list[dict] = []
@@ -146,7 +147,8 @@ def write_glb(
 
 
 def decode_glb(data: bytes) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
-    """Parts of a GLB written by :func:`encode_glb`: (name, vertices float64, faces int32, face_colors uint8).
+    """Parts of a GLB written by :func:`encode_glb`: (name, vertices float64, faces int32,
+    face_colors uint8).
 
     Raises ValueError if the file is not such a GLB.
     """

@@ -5,7 +5,7 @@ set of joint positions (:class:`Joints`, metres, asset frame: x forward, y left,
 Joints come either from the walk cycle (:func:`walk_joints`, forward kinematics from joint
 angles at a phase of the cycle) or from targets (:func:`rider_joints`: hips on a seat,
 hands on grips, feet on pegs/pedals, solved by two-bone inverse kinematics).
-:func:`add_person` turns joints into primitives in a :class:`sim.assets.parts.Parts`.
+:func:`add_person` turns joints into primitives in a :class:`sim.assetgen.parts.Parts`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.assets.geometry import _basis, ellipsoid, frustum, hexa, loft
-from sim.assets.parts import Parts
+from sim.assetgen.geometry import ellipsoid, frustum, hexa, loft, perpendicular_basis
+from sim.assetgen.parts import Parts
 
 UP = np.array([0.0, 0.0, 1.0])
 
@@ -190,7 +190,6 @@ def walk_angles(phase: float, stride: float = 1.0) -> dict[str, float]:
 def walk_joints(body: Body, phase: float, stride: float = 1.0) -> Joints:
     """Joints of a person walking towards +x at ``phase`` (0..1) of the cycle, pelvis above
     the origin (feet not yet on the ground: :func:`add_person` callers ground the result)."""
-    h = body.height
     pelvis = np.array([0.0, 0.0, body.hip_h])
     up, fwd = _trunk(body, pelvis, math.radians(3.0))
     j = _upper_joints(body, pelvis, up, fwd)
@@ -394,7 +393,7 @@ def add_person(
             p.add("skin", frustum(el, wr, r_el * 0.88, r_wr, 8), body.skin)
         d_fa = _unit(wr - el)
         hand_c = wr + d_fa * 0.035 * h
-        ha, hb = _basis(d_fa, fwd)
+        ha, hb = perpendicular_basis(d_fa, fwd)
         hrot2 = np.column_stack([ha, hb, d_fa])
         p.add(
             "skin", ellipsoid(hand_c, (r_wr * 1.25, r_wr * 0.7, 0.05 * h), 6, 4, hrot2), body.skin

@@ -1,9 +1,10 @@
 """Builders of edge-case assets: road debris (tyres, cardboard boxes, pallets, balls) and
 animals (deer, dogs) with a walk cycle.
 
-Same conventions as :mod:`sim.assets.procedural` (metres, x forward, y left, z up, closed
-outward primitives in a :class:`sim.assets.parts.Parts`, nothing random without a fixed
-seed); :func:`sim.assets.procedural.finalize` puts each variant into the asset frame.
+Same conventions as the other families of :mod:`sim.assetgen` (metres, x forward, y left,
+z up, closed outward primitives in a :class:`sim.assetgen.parts.Parts`, nothing random
+without a fixed seed); :func:`sim.assetgen.registry.finalize` puts each variant into the
+asset frame.
 Animals are built like pedestrians: one mesh per walk-cycle phase, so the catalogue lists
 them with kind ``pedestrian`` (walkers in the traffic engine).
 """
@@ -12,24 +13,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import trimesh
 
-from sim.assets.geometry import (
+from sim.assetgen.geometry import (
     Prim,
-    _finish,
     cbox,
     cone,
     cylinder,
     ellipsoid,
     frustum,
+    outward,
     rot_x,
     rot_y,
     rot_z,
     torus,
 )
-from sim.assets.parts import Parts
+from sim.assetgen.parts import Parts
 
 
 def _shade(c, k: float) -> tuple[int, int, int, int]:
@@ -62,7 +64,7 @@ def ring_solid(center, axis, profile: Sequence[tuple[float, float]], n: int = 20
         (i1 * m + j1).ravel(),
         (i * m + j1).ravel(),
     )
-    return _finish(
+    return outward(
         v, np.concatenate([np.column_stack([a00, a10, a11]), np.column_stack([a00, a11, a01])])
     )
 
@@ -291,43 +293,55 @@ def _direction(alpha: float) -> np.ndarray:
     return np.array([math.sin(alpha), 0.0, -math.cos(alpha)])
 
 
-def build_quadruped(
-    *,
-    phase: float = 0.0,
-    length: float,
-    shoulder: float,
-    girth: float,
-    depth: float,
-    leg: float,
-    neck: float,
-    neck_pitch_deg: float,
-    head: float,
-    snout: float,
-    ears: str,
-    tail: float,
-    tail_pitch_deg: float,
-    coat,
-    belly=None,
-    dark=(30, 26, 24),
-    rump=None,
-    antlers: float = 0.0,
-    stride_deg: float = 22.0,
-) -> dict[str, trimesh.Trimesh]:
-    """A four-legged animal walking toward +x at ``phase`` (cycles, 0..1), lowest point on
-    the ground. Sizes [m]: ``length`` torso length, ``shoulder`` withers height, ``girth``
-    torso half-width, ``depth`` chest depth, ``leg`` upper-leg radius, ``neck``/``head``/
-    ``snout``/``tail`` lengths, ``antlers`` antler height (0: none). ``ears``: "pointed",
-    "floppy" or "deer". Colours: ``coat``, ``belly`` (under side), ``rump`` (rump patch and
-    tail), ``dark`` (hooves or paws, nose, eyes)."""
+@dataclass(frozen=True, kw_only=True)
+class Quadruped:
+    """The build of a four-legged animal: one variant of :func:`build_quadruped`.
+
+    Sizes [m]: ``length`` torso length, ``shoulder`` withers height, ``girth`` torso
+    half-width, ``depth`` chest depth, ``leg`` upper-leg radius, ``neck``/``head``/``snout``/
+    ``tail`` lengths, ``antlers`` antler height (0: none); ``neck_pitch_deg``,
+    ``tail_pitch_deg``, ``stride_deg`` [deg]. ``ears``: "pointed", "floppy" or "deer".
+    Colours: ``coat``, ``belly`` (under side; None: the coat), ``rump`` (rump patch and tail),
+    ``dark`` (hooves or paws, nose, eyes).
+    """
+
+    length: float
+    shoulder: float
+    girth: float
+    depth: float
+    leg: float
+    neck: float
+    neck_pitch_deg: float
+    head: float
+    snout: float
+    ears: str
+    tail: float
+    tail_pitch_deg: float
+    coat: tuple[int, int, int]
+    belly: tuple[int, int, int] | None = None
+    dark: tuple[int, int, int] = (30, 26, 24)
+    rump: tuple[int, int, int] | None = None
+    antlers: float = 0.0
+    stride_deg: float = 22.0
+
+
+def build_quadruped(animal: Quadruped, phase: float = 0.0) -> dict[str, trimesh.Trimesh]:
+    """A four-legged animal (see :class:`Quadruped`) walking toward +x at ``phase`` (cycles,
+    0..1), lowest point on the ground."""
     p = Parts()
-    belly = coat if belly is None else belly
-    rz = depth / 2
-    zt = shoulder - rz  # torso centre height
-    p.add("fur", ellipsoid((0.0, 0.0, zt), (length / 2, girth, rz), 14, 8), coat)
+    belly = animal.coat if animal.belly is None else animal.belly
+    rz = animal.depth / 2
+    zt = animal.shoulder - rz  # torso centre height
+    p.add(
+        "fur", ellipsoid((0.0, 0.0, zt), (animal.length / 2, animal.girth, rz), 14, 8), animal.coat
+    )
     p.add(
         "fur",
         ellipsoid(
-            (0.02 * length, 0.0, zt - 0.25 * rz), (length * 0.42, girth * 0.92, rz * 0.8), 12, 6
+            (0.02 * animal.length, 0.0, zt - 0.25 * rz),
+            (animal.length * 0.42, animal.girth * 0.92, rz * 0.8),
+            12,
+            6,
         ),
         belly,
     )
@@ -338,10 +352,10 @@ def build_quadruped(
         front = name[1] == "f"
         side = 1.0 if name[0] == "l" else -1.0
         cyc = 2 * math.pi * (phase + off)
-        swing = math.radians(stride_deg) * math.sin(cyc)
+        swing = math.radians(animal.stride_deg) * math.sin(cyc)
         fold = math.radians(40.0) * max(0.0, math.cos(cyc))  # lifted while swinging forward
-        x0 = (0.36 if front else -0.34) * length
-        top = np.array([x0, side * 0.62 * girth, hip_z])
+        x0 = (0.36 if front else -0.34) * animal.length
+        top = np.array([x0, side * 0.62 * animal.girth, hip_z])
         a_up = swing + (0.0 if front else 0.25)
         knee = top + upper * _direction(a_up)
         a_lo = swing - fold - (0.0 if front else 0.3)
@@ -349,44 +363,54 @@ def build_quadruped(
         p.add(
             "fur",
             frustum(
-                top + np.array([0, 0, 0.4 * leg]),
+                top + np.array([0, 0, 0.4 * animal.leg]),
                 knee,
-                leg * (1.3 if not front else 1.15),
-                leg * 0.6,
+                animal.leg * (1.3 if not front else 1.15),
+                animal.leg * 0.6,
                 7,
             ),
-            coat,
+            animal.coat,
         )
-        p.add("fur", frustum(knee, foot, leg * 0.55, leg * 0.42, 6), coat)
+        p.add("fur", frustum(knee, foot, animal.leg * 0.55, animal.leg * 0.42, 6), animal.coat)
         p.add(
             "shoes",
-            frustum(foot + np.array([0, 0, 0.07 * lower]), foot, leg * 0.45, leg * 0.5, 6),
-            dark,
+            frustum(
+                foot + np.array([0, 0, 0.07 * lower]), foot, animal.leg * 0.45, animal.leg * 0.5, 6
+            ),
+            animal.dark,
         )
     # neck and head
-    pitch = math.radians(neck_pitch_deg)
-    n0 = np.array([0.38 * length, 0.0, zt + 0.2 * rz])
-    n1 = n0 + neck * np.array([math.cos(pitch), 0.0, math.sin(pitch)])
-    p.add("fur", frustum(n0, n1, 0.75 * girth, 0.45 * girth, 8), coat)
-    hc = n1 + np.array([0.25 * head, 0.0, 0.05 * head])
-    hr = (head / 2, 0.38 * girth + 0.1 * head, 0.3 * head)
-    p.add("fur", ellipsoid(hc, hr, 10, 6, rot_y(math.radians(20))), coat)
-    tip = hc + np.array([head / 2 + snout * 0.8, 0.0, -0.35 * head])
+    pitch = math.radians(animal.neck_pitch_deg)
+    n0 = np.array([0.38 * animal.length, 0.0, zt + 0.2 * rz])
+    n1 = n0 + animal.neck * np.array([math.cos(pitch), 0.0, math.sin(pitch)])
+    p.add("fur", frustum(n0, n1, 0.75 * animal.girth, 0.45 * animal.girth, 8), animal.coat)
+    hc = n1 + np.array([0.25 * animal.head, 0.0, 0.05 * animal.head])
+    hr = (animal.head / 2, 0.38 * animal.girth + 0.1 * animal.head, 0.3 * animal.head)
+    p.add("fur", ellipsoid(hc, hr, 10, 6, rot_y(math.radians(20))), animal.coat)
+    tip = hc + np.array([animal.head / 2 + animal.snout * 0.8, 0.0, -0.35 * animal.head])
     p.add(
         "fur",
-        frustum(hc + np.array([0.2 * head, 0, -0.05 * head]), tip, 0.55 * hr[2], 0.3 * hr[2], 7),
-        coat,
+        frustum(
+            hc + np.array([0.2 * animal.head, 0, -0.05 * animal.head]),
+            tip,
+            0.55 * hr[2],
+            0.3 * hr[2],
+            7,
+        ),
+        animal.coat,
     )
     p.add(
         "shoes",
         ellipsoid(tip + np.array([0.01, 0, 0.005]), (0.22 * hr[2], 0.3 * hr[2], 0.2 * hr[2]), 6, 4),
-        dark,
+        animal.dark,
     )
     for s in (-1.0, 1.0):
-        eye = hc + np.array([0.18 * head, s * hr[1] * 0.8, 0.25 * hr[2]])
-        p.add("shoes", ellipsoid(eye, (0.08 * hr[1], 0.08 * hr[1], 0.08 * hr[1]), 6, 4), dark)
-        base = hc + np.array([-0.25 * head, s * hr[1] * 0.55, 0.8 * hr[2]])
-        if ears == "floppy":
+        eye = hc + np.array([0.18 * animal.head, s * hr[1] * 0.8, 0.25 * hr[2]])
+        p.add(
+            "shoes", ellipsoid(eye, (0.08 * hr[1], 0.08 * hr[1], 0.08 * hr[1]), 6, 4), animal.dark
+        )
+        base = hc + np.array([-0.25 * animal.head, s * hr[1] * 0.55, 0.8 * hr[2]])
+        if animal.ears == "floppy":
             ear = ellipsoid(
                 base + np.array([0.0, s * 0.35 * hr[1], -0.6 * hr[2]]),
                 (0.35 * hr[0], 0.08 * hr[1], 0.7 * hr[2]),
@@ -394,50 +418,57 @@ def build_quadruped(
                 4,
                 rot_x(s * 0.3),
             )
-            p.add("fur", ear, _shade(coat, 0.8))
+            p.add("fur", ear, _shade(animal.coat, 0.8))
         else:
-            up = 0.9 * hr[2] if ears == "pointed" else 1.1 * hr[2]
-            out = 0.3 if ears == "pointed" else 0.8
+            up = 0.9 * hr[2] if animal.ears == "pointed" else 1.1 * hr[2]
+            out = 0.3 if animal.ears == "pointed" else 0.8
             p.add(
                 "fur",
                 cone(
                     base,
-                    base + np.array([-0.1 * head, s * out * up, up]),
-                    0.3 * hr[2] if ears == "pointed" else 0.35 * hr[2],
+                    base + np.array([-0.1 * animal.head, s * out * up, up]),
+                    0.3 * hr[2] if animal.ears == "pointed" else 0.35 * hr[2],
                     6,
                 ),
-                _shade(coat, 0.9),
+                _shade(animal.coat, 0.9),
             )
     # tail (and rump patch)
-    tp = math.radians(tail_pitch_deg)
-    t0 = np.array([-0.47 * length, 0.0, zt + 0.45 * rz])
-    t1 = t0 + tail * np.array([-math.cos(tp), 0.0, math.sin(tp)])
-    p.add("fur", frustum(t0, t1, 0.2 * girth, 0.08 * girth, 6), coat if rump is None else rump)
-    if rump is not None:
+    tp = math.radians(animal.tail_pitch_deg)
+    t0 = np.array([-0.47 * animal.length, 0.0, zt + 0.45 * rz])
+    t1 = t0 + animal.tail * np.array([-math.cos(tp), 0.0, math.sin(tp)])
+    p.add(
+        "fur",
+        frustum(t0, t1, 0.2 * animal.girth, 0.08 * animal.girth, 6),
+        animal.coat if animal.rump is None else animal.rump,
+    )
+    if animal.rump is not None:
         p.add(
             "fur",
             ellipsoid(
-                (-0.45 * length, 0.0, zt + 0.05 * rz), (0.1 * length, 0.75 * girth, 0.6 * rz), 8, 5
+                (-0.45 * animal.length, 0.0, zt + 0.05 * rz),
+                (0.1 * animal.length, 0.75 * animal.girth, 0.6 * rz),
+                8,
+                5,
             ),
-            rump,
+            animal.rump,
         )
     # antlers: a main beam per side curving up and back, two tines each
-    if antlers > 0:
+    if animal.antlers > 0:
         for s in (-1.0, 1.0):
-            b0 = hc + np.array([-0.15 * head, s * 0.4 * hr[1], 0.8 * hr[2]])
-            b1 = b0 + antlers * np.array([-0.15, s * 0.35, 0.55])
-            b2 = b1 + antlers * np.array([0.15, s * 0.1, 0.45])
+            b0 = hc + np.array([-0.15 * animal.head, s * 0.4 * hr[1], 0.8 * hr[2]])
+            b1 = b0 + animal.antlers * np.array([-0.15, s * 0.35, 0.55])
+            b2 = b1 + animal.antlers * np.array([0.15, s * 0.1, 0.45])
             p.add("bark", frustum(b0, b1, 0.018, 0.014, 5), (120, 95, 70))
             p.add("bark", frustum(b1, b2, 0.014, 0.008, 5), (120, 95, 70))
             for f, d in ((0.5, (0.3, 0.0, 0.35)), (1.0, (0.25, s * 0.05, 0.4))):
                 q = b0 + f * (b1 - b0) if f < 1 else b1
-                p.add("bark", cone(q, q + antlers * np.asarray(d), 0.011, 5), (120, 95, 70))
+                p.add("bark", cone(q, q + animal.antlers * np.asarray(d), 0.011, 5), (120, 95, 70))
     lo = p.bounds()[0]
     p.translate((0.0, 0.0, -lo[2]))
     return p.meshes()
 
 
-DEER = dict(
+DEER = Quadruped(
     length=1.25,
     shoulder=0.95,
     girth=0.2,
@@ -457,10 +488,14 @@ DEER = dict(
 )
 DEER_VARIANTS = [
     DEER,
-    dict(DEER, length=1.35, shoulder=1.05, girth=0.22, depth=0.5, coat=(130, 92, 58), antlers=0.45),
-    dict(DEER, length=0.95, shoulder=0.75, girth=0.16, depth=0.36, head=0.24, coat=(165, 118, 72)),
+    replace(
+        DEER, length=1.35, shoulder=1.05, girth=0.22, depth=0.5, coat=(130, 92, 58), antlers=0.45
+    ),
+    replace(
+        DEER, length=0.95, shoulder=0.75, girth=0.16, depth=0.36, head=0.24, coat=(165, 118, 72)
+    ),
 ]
-DOG = dict(
+DOG = Quadruped(
     length=0.8,
     shoulder=0.56,
     girth=0.17,
@@ -480,7 +515,7 @@ DOG = dict(
 )
 DOG_VARIANTS = [
     DOG,
-    dict(
+    replace(
         DOG,
         length=0.9,
         shoulder=0.62,
@@ -495,7 +530,7 @@ DOG_VARIANTS = [
         snout=0.14,
         neck_pitch_deg=45.0,
     ),
-    dict(
+    replace(
         DOG,
         length=0.45,
         shoulder=0.3,

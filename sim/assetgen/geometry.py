@@ -1,4 +1,4 @@
-"""Small closed-mesh primitives for the procedural asset builders (numpy only).
+"""Small closed-mesh primitives for the procedural asset builders (build time, numpy only).
 
 Every function returns a :class:`Prim`: one closed, watertight component whose triangles
 are wound counter-clockwise seen from outside (outward normals, positive volume). Units are
@@ -17,6 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 _EPS = 1e-12
+
+Y = (0.0, 1.0, 0.0)
+"""The +y axis (left): the axle direction of wheels and the normal of x-z profiles."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def check_closed(v: np.ndarray, f: np.ndarray, min_area: float = 1e-9) -> str | 
     return None
 
 
-def _finish(v: np.ndarray, f: np.ndarray) -> Prim:
+def outward(v: np.ndarray, f: np.ndarray) -> Prim:
     """Orient a consistently wound closed mesh outward (flip all faces if volume < 0)."""
     v = np.asarray(v, dtype=np.float64)
     f = np.asarray(f, dtype=np.int64)
@@ -197,7 +200,7 @@ def prism(poly: np.ndarray, w0: float, w1: float, plane: str = "xz") -> Prim:
     v = uvw @ m.T
     if np.linalg.det(m) < 0:
         f = f[:, ::-1]
-    return _finish(v, f)
+    return outward(v, f)
 
 
 # --------------------------------------------------------------------------- lofts
@@ -240,11 +243,13 @@ def loft(
         faces.append(np.column_stack([np.full(n, c), last + i, last + j]))
     if extra:
         v = np.concatenate([v, np.array(extra)])
-    return _finish(v, np.concatenate(faces))
+    return outward(v, np.concatenate(faces))
 
 
-def _basis(axis: np.ndarray, ref: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Two unit vectors (a, b) perpendicular to ``axis``; ``a`` is as close to ``ref`` as possible."""
+def perpendicular_basis(
+    axis: np.ndarray, ref: Sequence[float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit vectors (a, b) perpendicular to ``axis``; ``a`` as close to ``ref`` as possible."""
     d = axis / np.linalg.norm(axis)
     if ref is None:
         ref = (0.0, 0.0, 1.0) if abs(d[2]) < 0.9 else (1.0, 0.0, 0.0)
@@ -262,7 +267,7 @@ def ring(
     center, axis, ra: float, rb: float | None = None, n: int = 8, ref=None, phase: float = 0.0
 ):
     """(n, 3) points of an ellipse around ``center`` in the plane normal to ``axis``."""
-    a, b = _basis(np.asarray(axis, dtype=np.float64), ref)
+    a, b = perpendicular_basis(np.asarray(axis, dtype=np.float64), ref)
     rb = ra if rb is None else rb
     t = phase + 2.0 * np.pi * np.arange(n) / n
     return (
@@ -369,7 +374,7 @@ _HEXA_FACES = np.array(
 def hexa(c: np.ndarray) -> Prim:
     """Hexahedron from 8 corners: 0-3 one face (counter-clockwise seen from 4-7), 4-7 the
     opposite face in the same order. Works for either handedness."""
-    return _finish(np.asarray(c, dtype=np.float64), _HEXA_FACES)
+    return outward(np.asarray(c, dtype=np.float64), _HEXA_FACES)
 
 
 def quad_slab(quad: np.ndarray, normal, out: float, inward: float) -> Prim:
@@ -383,7 +388,7 @@ def quad_slab(quad: np.ndarray, normal, out: float, inward: float) -> Prim:
 
 def torus(center, axis, major: float, minor: float, n_major: int = 16, n_minor: int = 6) -> Prim:
     """Ring torus around ``axis`` through ``center``."""
-    a, b = _basis(np.asarray(axis, dtype=np.float64))
+    a, b = perpendicular_basis(np.asarray(axis, dtype=np.float64))
     d = np.asarray(axis, dtype=np.float64)
     d = d / np.linalg.norm(d)
     c = np.asarray(center, dtype=np.float64)
@@ -404,14 +409,7 @@ def torus(center, axis, major: float, minor: float, n_major: int = 16, n_minor: 
     a11 = (i1 * n_minor + j1).ravel()
     a01 = (i * n_minor + j1).ravel()
     f = np.concatenate([np.column_stack([a00, a10, a11]), np.column_stack([a00, a11, a01])])
-    return _finish(v, f)
-
-
-def revolve(profile: np.ndarray, n: int = 12, center=(0.0, 0.0, 0.0)) -> Prim:
-    """Solid of revolution about the z axis of a profile (r, z) listed bottom to top, r > 0."""
-    prof = np.asarray(profile, dtype=np.float64)
-    rings = [ring((0.0, 0.0, z), (0.0, 0.0, 1.0), r, r, n) for r, z in prof]
-    return loft(rings).moved(center)
+    return outward(v, f)
 
 
 # --------------------------------------------------------------------------- rotations
