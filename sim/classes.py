@@ -54,13 +54,6 @@ YOLO_CLASS_INDEX: dict[str, int] = {c.name: i for i, c in enumerate(THING_CLASSE
 """YOLO class index of each thing class, 0-based."""
 
 
-def class_by_name(name: str) -> ObjectClass:
-    try:
-        return BY_NAME[name]
-    except KeyError:
-        raise KeyError(f"unknown class {name!r}; known: {', '.join(BY_NAME)}") from None
-
-
 def palette() -> list[tuple[int, int, int]]:
     """256 RGB colours indexed by semantic id (unused ids black), for viewing semantic PNGs."""
     colors = [(0, 0, 0)] * 256

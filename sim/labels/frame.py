@@ -114,7 +114,7 @@ def label_frame(
         corners = transform(T_cam_obj, box_corners(obj.size))
         extent = projected_extent(corners, camera)
         amodal_box = clip_extent(extent, camera.width, camera.height) if extent else None
-        if amodal_box is None:  # cannot happen for a visible object inside its own box
+        if extent is None or amodal_box is None:  # cannot happen: a visible object is in its box
             raise RuntimeError(f"object {obj.id} has visible pixels but no projected box")
         full = (extent[2] - extent[0]) * (extent[3] - extent[1])
         inside = (amodal_box[2] - amodal_box[0]) * (amodal_box[3] - amodal_box[1])
@@ -122,6 +122,8 @@ def label_frame(
         unoccluded = max(int(amodal[obj.id]), pixels)
         visible_fraction = pixels / unoccluded
         center = T_cam_obj[:3, 3] + T_cam_obj[:3, 2] * (obj.size[2] / 2.0)
+        cx, cy, cz = (float(v) for v in center)
+        length, width, height = (float(v) for v in obj.size)
         labels.append(
             ObjectLabel(
                 id=obj.id,
@@ -133,8 +135,8 @@ def label_frame(
                     int(ymax[obj.id]) + 1,
                 ),
                 box2d_amodal=amodal_box,
-                center_cam=tuple(float(v) for v in center),
-                size=tuple(float(v) for v in obj.size),
+                center_cam=(cx, cy, cz),
+                size=(length, width, height),
                 rotation_y=kitti_rotation_y(T_cam_obj[:3, :3]),
                 quaternion_cam=quaternion_wxyz(T_cam_obj[:3, :3]),
                 visible_fraction=visible_fraction,

@@ -20,10 +20,14 @@ _EDGES = np.array(
 
 def box_corners(size: tuple[float, float, float]) -> np.ndarray:
     """(8, 3) corners in the object frame; corner k has x, y, z sign bits (k>>2, k>>1, k)&1."""
-    l, w, h = size
+    length, w, h = size
     k = np.arange(8)
     return np.stack(
-        (np.where(k & 4, l / 2, -l / 2), np.where(k & 2, w / 2, -w / 2), np.where(k & 1, h, 0.0)),
+        (
+            np.where(k & 4, length / 2, -length / 2),
+            np.where(k & 2, w / 2, -w / 2),
+            np.where(k & 1, h, 0.0),
+        ),
         axis=1,
     )
 
@@ -97,8 +101,9 @@ def quaternion_wxyz(R: np.ndarray) -> tuple[float, float, float, float]:
     else:
         s = math.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1]) * 2
         q = ((m[1, 0] - m[0, 1]) / s, (m[0, 2] + m[2, 0]) / s, (m[1, 2] + m[2, 1]) / s, 0.25 * s)
-    q = np.asarray(q)
-    q = q / np.linalg.norm(q)
-    if q[0] < 0:
-        q = -q
-    return tuple(float(x) for x in q)
+    unit = np.asarray(q)
+    unit = unit / np.linalg.norm(unit)
+    if unit[0] < 0:
+        unit = -unit
+    qw, qx, qy, qz = (float(x) for x in unit)
+    return qw, qx, qy, qz

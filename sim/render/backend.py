@@ -24,8 +24,9 @@ try:
 except ImportError as err:  # PyOpenGL cannot load the platform's library (e.g. no libOSMesa)
     _platform = os.environ.get("PYOPENGL_PLATFORM", "")
     raise RenderError(
-        f"cannot load OpenGL for PYOPENGL_PLATFORM={_platform or '(unset)'} ({err}). For EGL install "
-        "libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri; for osmesa install libosmesa6 (see docs/rendering.md)"
+        f"cannot load OpenGL for PYOPENGL_PLATFORM={_platform or '(unset)'} ({err}). "
+        "For EGL install libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri; "
+        "for osmesa install libosmesa6 (see docs/rendering.md)"
     ) from None
 from sim.render.camera import CameraModel, gl_pose  # noqa: E402
 

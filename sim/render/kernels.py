@@ -33,26 +33,17 @@ def _owns_edge(au, av, bu, bv):
 
 
 @numba.njit(cache=True)
-def _emit(
-    out_u,
-    out_v,
-    out_iz,
-    out_face,
-    count,
-    face,
-    u0,
-    v0,
-    iz0,
-    u1,
-    v1,
-    iz1,
-    u2,
-    v2,
-    iz2,
-    width,
-    height,
-):
-    """Store one projected triangle if it faces the camera and touches the image."""
+def _emit(out, count, face, p0, p1, p2, width, height):
+    """Store one projected triangle if it faces the camera and touches the image.
+
+    out : (u, v, inv_z, face) output arrays, (M, 3) float64 x 3 and (M,) int32;
+    p0, p1, p2 : (u [px], v [px], 1/z [1/m]) of the triangle's vertices.
+    Returns the new count.
+    """
+    out_u, out_v, out_iz, out_face = out
+    u0, v0, iz0 = p0
+    u1, v1, iz1 = p1
+    u2, v2, iz2 = p2
     area = (u1 - u0) * (v2 - v0) - (u2 - u0) * (v1 - v0)
     # Faces wound counter-clockwise seen from outside have negative area in (u right,
     # v down) pixel coordinates; keep those and re-order them to positive area.
@@ -88,6 +79,7 @@ def _setup_triangles(verts_cam, faces, fx, fy, cx, cy, znear, width, height):
     out_v = np.zeros((2 * n_faces, 3))
     out_iz = np.zeros((2 * n_faces, 3))
     out_face = np.zeros(2 * n_faces, dtype=np.int32)
+    out = (out_u, out_v, out_iz, out_face)
     count = 0
     px = np.zeros(4)
     py = np.zeros(4)
@@ -125,21 +117,12 @@ def _setup_triangles(verts_cam, faces, fx, fy, cx, cy, znear, width, height):
             u2 = fx * px[k + 1] / pz[k + 1] + cx
             v2 = fy * py[k + 1] / pz[k + 1] + cy
             count = _emit(
-                out_u,
-                out_v,
-                out_iz,
-                out_face,
+                out,
                 count,
                 f,
-                u0,
-                v0,
-                1.0 / pz[0],
-                u1,
-                v1,
-                1.0 / pz[k],
-                u2,
-                v2,
-                1.0 / pz[k + 1],
+                (u0, v0, 1.0 / pz[0]),
+                (u1, v1, 1.0 / pz[k]),
+                (u2, v2, 1.0 / pz[k + 1]),
                 width,
                 height,
             )
@@ -157,10 +140,11 @@ def _edge_setup(au, av, bu, bv, out, k):
 
 
 @numba.njit(cache=True)
-def _raster_rows(
-    tri_u, tri_v, tri_iz, tri_inst, tri_sem, row0, row1, width, depth, inst, sem, stamp, amodal
-):
+def _raster_rows(tris, row0, row1, width, bufs, stamp, amodal):
     """Rasterize every triangle into rows [row0, row1) of the buffers (one band).
+
+    tris : (u, v, inv_z, instance, semantic) of the screen triangles, (M, 3) float64 x 3,
+    (M,) int32 and (M,) uint8; bufs : (depth, instance, semantic) (H, W) buffers.
 
     Triangles of one instance must be contiguous so that ``stamp`` counts each pixel of
     an instance's own silhouette once into ``amodal[id]``.
@@ -170,6 +154,8 @@ def _raster_rows(
     only columns near the row's analytic span are tested (a margin of one pixel absorbs
     rounding; the exact test decides).
     """
+    tri_u, tri_v, tri_iz, tri_inst, tri_sem = tris
+    depth, inst, sem = bufs
     edges = np.zeros((3, 5))
     rowterm = np.zeros(3)
     for t in range(tri_u.shape[0]):
@@ -203,7 +189,8 @@ def _raster_rows(
                 rowterm[k] = edges[k, 2] * (pv - edges[k, 1])
                 slope = edges[k, 3] * edges[k, 4]  # w decreases by slope per unit of pu
                 if slope != 0.0:
-                    # w = sign * rowterm - slope * (pu - cu) >= 0  <=>  pu vs cu + sign * rowterm / slope
+                    # w = sign * rowterm - slope * (pu - cu) >= 0
+                    #   <=>  pu vs cu + sign * rowterm / slope
                     root = edges[k, 0] + edges[k, 4] * rowterm[k] / slope
                     if slope > 0.0:
                         hi = min(hi, root + 1.0)
@@ -242,26 +229,14 @@ def _raster_bands(
 ):
     """Rasterize in horizontal bands, one band per parallel task; amodal counts per band."""
     stamp = np.zeros((height, width), dtype=np.int32)
+    tris = (tri_u, tri_v, tri_iz, tri_inst, tri_sem)
+    bufs = (depth, inst, sem)
     rows_per_band = (height + n_bands - 1) // n_bands
     for b in numba.prange(n_bands):
         row0 = b * rows_per_band
         row1 = min(height, row0 + rows_per_band)
         if row0 < row1:
-            _raster_rows(
-                tri_u,
-                tri_v,
-                tri_iz,
-                tri_inst,
-                tri_sem,
-                row0,
-                row1,
-                width,
-                depth,
-                inst,
-                sem,
-                stamp,
-                amodal_bands[b],
-            )
+            _raster_rows(tris, row0, row1, width, bufs, stamp, amodal_bands[b])
 
 
 @numba.njit(cache=True, parallel=True)

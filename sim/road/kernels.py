@@ -131,12 +131,6 @@ def _segment_of_rows(seg, r0, r1, s):
     return k
 
 
-@numba.njit(cache=True)
-def _segment_of(seg, s):
-    """Index of the segment holding arc length s (the first/last one beyond the ends)."""
-    return _segment_of_rows(seg, 0, seg.shape[0], s)
-
-
 @numba.njit(cache=True, inline="always")
 def _segment_point(seg, k, u, d):
     """(x, y, cos h, sin h) at distance u along segment k (extended past its ends), offset d."""

@@ -126,13 +126,15 @@ class Network:
         lo, hi = j.s - wc / 2 - STOP_BACK - 10.0, j.s + wc / 2 + STOP_BACK + 10.0
         if lo < 0 or hi > main.length:
             raise ValueError(
-                f"junction at s={j.s:g} m: the main road must run {wc / 2 + STOP_BACK + 10:g} m past it on both sides"
+                f"junction at s={j.s:g} m: the main road must run "
+                f"{wc / 2 + STOP_BACK + 10:g} m past it on both sides"
             )
         s0 = 0.0
         for seg in main.segments:
             if s0 < hi and lo < s0 + seg.length and seg.curvature != 0.0:
                 raise ValueError(
-                    f"junction at s={j.s:g} m: the main road must be straight from {lo:g} to {hi:g} m"
+                    f"junction at s={j.s:g} m: the main road must be straight "
+                    f"from {lo:g} to {hi:g} m"
                 )
             s0 += seg.length
         if j.arm_length < wm / 2 + STOP_BACK + 20.0:
@@ -183,9 +185,9 @@ class Network:
 
     def signal_state(self, t: float) -> dict[str, str]:
         """{'main': state, 'cross': state} at time t; every approach green without lights."""
-        if not self.signalised:
+        plan = self.junction.signals if self.junction is not None else None
+        if plan is None:
             return {"main": GREEN, "cross": GREEN}
-        plan = self.junction.signals
         return {"main": plan.state(t, "main"), "cross": plan.state(t, "cross")}
 
     def box_polygon(self) -> Polygon | None:
@@ -248,7 +250,8 @@ class Network:
             to_lane = inner_first[0] if turn == "left" else inner_first[-1]
         elif to_lane not in lanes:
             raise ValueError(
-                f"lane {to_lane} of the exit road does not run in the turn's direction (lanes {lanes})"
+                f"lane {to_lane} of the exit road does not run in the turn's direction "
+                f"(lanes {lanes})"
             )
         # exit lane centre line in the approach's local frame: x = X
         ex, ey, _ = (float(v[0]) for v in dst.to_world([0.0], [dst.lane_center(to_lane)]))
@@ -266,8 +269,8 @@ class Network:
         # run on along the exit lane to EXIT_RUN past the box
         # exit lane coordinate s of the arc's end, then the far side of the box
         arc_end_x, arc_end_y = ax + radius * c + end_y * nx, ay + radius * sn + end_y * ny
-        s_arc_end, _ = dst.to_lane([arc_end_x], [arc_end_y])
-        s_arc_end = float(s_arc_end[0])
+        s_arc, _ = dst.to_lane([arc_end_x], [arc_end_y])
+        s_arc_end = float(s_arc[0])
         s_exit = box[1] + EXIT_RUN if want_dir > 0 else box[0] - EXIT_RUN
         run = max(want_dir * (s_exit - s_arc_end), 1.0)
         path = Road(

@@ -99,7 +99,8 @@ class Road:
         for span in self.spans:
             if not 0 <= span.lane < self.lanes or span.lane not in (0, self.lanes - 1):
                 raise ValueError(
-                    f"lane {span.lane}: only the outer forward lanes (0 or {self.lanes - 1}) may start or end"
+                    f"lane {span.lane}: only the outer forward lanes "
+                    f"(0 or {self.lanes - 1}) may start or end"
                 )
             if span.ramp_offset and span.lane != 0:
                 raise ValueError("only lane 0 (rightmost) can be an on-ramp")

@@ -29,7 +29,11 @@ _SUPERCATEGORY = {
 
 def categories() -> list[dict]:
     return [
-        {"id": COCO_CATEGORY_ID[c.name], "name": c.name, "supercategory": _SUPERCATEGORY.get(c.name, "vehicle")}
+        {
+            "id": COCO_CATEGORY_ID[c.name],
+            "name": c.name,
+            "supercategory": _SUPERCATEGORY.get(c.name, "vehicle"),
+        }
         for c in THING_CLASSES
     ]
 
@@ -50,7 +54,10 @@ def frame_annotations(frame: FrameData) -> list[dict]:
         out.append(
             {
                 "category_id": COCO_CATEGORY_ID[label.cls],
-                "segmentation": {"size": [int(s) for s in rle["size"]], "counts": rle["counts"].decode("ascii")},
+                "segmentation": {
+                    "size": [int(s) for s in rle["size"]],
+                    "counts": rle["counts"].decode("ascii"),
+                },
                 "area": area,
                 "bbox": bbox,
                 "iscrowd": 0,
@@ -58,7 +65,12 @@ def frame_annotations(frame: FrameData) -> list[dict]:
                 "visible_fraction": round(label.visible_fraction, 6),
                 "truncation": round(label.truncation, 6),
                 "occlusion": label.occlusion,
-                "bbox_amodal": [round(ax0, 3), round(ay0, 3), round(ax1 - ax0, 3), round(ay1 - ay0, 3)],
+                "bbox_amodal": [
+                    round(ax0, 3),
+                    round(ay0, 3),
+                    round(ax1 - ax0, 3),
+                    round(ay1 - ay0, 3),
+                ],
             }
         )
     return out

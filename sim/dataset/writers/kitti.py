@@ -23,20 +23,21 @@ from sim.render.camera import CameraModel, invert_rigid
 
 def _fields(label) -> tuple[str, float, float, tuple[float, ...], tuple[float, ...], float]:
     """(type, alpha, truncation, box2d, (h, w, l, x, y, z), rotation_y) of one label."""
-    l, w, h = label.size
+    length, w, h = label.size
     # bottom centre = box centre moved down its own up axis by h/2 (camera +y for
     # an upright camera, as KITTI assumes)
     x, y, z = np.asarray(label.center_cam) - _up_axis(label.quaternion_cam) * (h / 2.0)
     alpha = wrap_angle(label.rotation_y - math.atan2(x, z))
     kitti_type = BY_NAME[label.cls].kitti or "Misc"
-    return kitti_type, alpha, label.truncation, label.box2d, (h, w, l, x, y, z), label.rotation_y
+    box3d = (h, w, length, x, y, z)
+    return kitti_type, alpha, label.truncation, label.box2d, box3d, label.rotation_y
 
 
 def _tail(alpha, box, box3d, rotation_y) -> str:
     x0, y0, x1, y1 = box
-    h, w, l, x, y, z = box3d
+    h, w, length, x, y, z = box3d
     return (
-        f"{alpha:.2f} {x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f} {h:.2f} {w:.2f} {l:.2f} "
+        f"{alpha:.2f} {x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f} {h:.2f} {w:.2f} {length:.2f} "
         f"{x:.2f} {y:.2f} {z:.2f} {rotation_y:.2f}"
     )
 
@@ -86,14 +87,16 @@ def calib_text(camera: CameraModel) -> str:
     return "\n".join(rows) + "\n"
 
 
-
 class KittiWriter:
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def write(self, frame: FrameData) -> None:
         base = self.root / "kitti" / frame.camera.name
-        write_bytes_atomic(base / "label_2" / f"{frame.stem}.txt", "".join(f"{ln}\n" for ln in label_lines(frame)).encode())
+        write_bytes_atomic(
+            base / "label_2" / f"{frame.stem}.txt",
+            "".join(f"{ln}\n" for ln in label_lines(frame)).encode(),
+        )
         write_bytes_atomic(base / "calib" / f"{frame.stem}.txt", calib_text(frame.camera).encode())
         link_or_copy(self.root / frame.rgb_path, base / "image_2" / f"{frame.stem}.png")
 
@@ -122,5 +125,8 @@ class KittiTrackingWriter:
     def finish(self) -> None:
         for name, camera in self.cameras.items():
             base = self.root / "kitti_tracking" / name
-            write_bytes_atomic(base / "label_02" / "0000.txt", "".join(f"{ln}\n" for ln in self.lines[name]).encode())
+            write_bytes_atomic(
+                base / "label_02" / "0000.txt",
+                "".join(f"{ln}\n" for ln in self.lines[name]).encode(),
+            )
             write_bytes_atomic(base / "calib" / "0000.txt", calib_text(camera).encode())

@@ -53,7 +53,9 @@ def mask_polygon(mask: np.ndarray) -> np.ndarray:
     walked out and back (zero area). Parts too small for a polygon (fewer than 3 contour
     points) fall back to their pixel squares' corners.
     """
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(
+        mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
     parts = []
     for c in contours:
         pts = c[:, 0, :].astype(np.float64)
@@ -102,7 +104,6 @@ def data_yaml() -> str:
     return f"path: .\ntrain: images\nval: images\nnc: {len(THING_CLASSES)}\nnames:\n{names}\n"
 
 
-
 class YoloWriter:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -111,11 +112,19 @@ class YoloWriter:
         """Labels and image links of one frame; call after the native writer wrote the RGB."""
         base = self.root / "yolo" / frame.camera.name
         src = self.root / frame.rgb_path
-        for task, lines in (("detect", detection_lines(frame)), ("segment", segmentation_lines(frame))):
-            write_bytes_atomic(base / task / "labels" / f"{frame.stem}.txt", "".join(f"{ln}\n" for ln in lines).encode())
+        for task, lines in (
+            ("detect", detection_lines(frame)),
+            ("segment", segmentation_lines(frame)),
+        ):
+            write_bytes_atomic(
+                base / task / "labels" / f"{frame.stem}.txt",
+                "".join(f"{ln}\n" for ln in lines).encode(),
+            )
             link_or_copy(src, base / task / "images" / f"{frame.stem}.png")
 
     def finish(self, cameras: list[str]) -> None:
         for cam in cameras:
             for task in TASKS:
-                write_bytes_atomic(self.root / "yolo" / cam / task / "data.yaml", data_yaml().encode())
+                write_bytes_atomic(
+                    self.root / "yolo" / cam / task / "data.yaml", data_yaml().encode()
+                )
