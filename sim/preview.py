@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from sim.dataset.io import read_png, write_png
+from sim.dataset.io import read_png, staged_dir, write_png
 from sim.errors import OutputError
 from sim.viz import draw_labels
 
@@ -90,10 +90,13 @@ def write_preview(
     sheet_frames: int = SHEET_FRAMES,
     columns: int = SHEET_COLUMNS,
     tile_width: int = SHEET_TILE_WIDTH,
+    overwrite: bool = False,
 ) -> list[PreviewFiles]:
     """Write ``<out_dir>/<camera>.mp4`` and ``<out_dir>/<camera>_sheet.png`` for each camera.
 
-    fps defaults to the camera's rate, so the video plays in real time.
+    fps defaults to the camera's rate, so the video plays in real time. The folder is
+    written whole or not at all; an earlier preview is replaced only with ``overwrite``,
+    and only if sim wrote it (its ``.sim-output.json`` marker lists every file).
     """
     episode = Path(episode)
     meta = _load_meta(episode)
@@ -104,43 +107,49 @@ def write_preview(
             raise OutputError(f"{episode}: no camera {name!r}; cameras: {', '.join(known)}")
     if sheet_frames < 1 or columns < 1 or tile_width < 16:
         raise ValueError("sheet_frames and columns must be >= 1, tile_width >= 16")
-    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(episode)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in names:
-        cam = known[name]
-        n = int(cam["frames"])
-        if n == 0:
-            raise OutputError(f"{episode}: camera {name!r} has no frames")
-        rate = float(fps if fps is not None else cam.get("rate", 10.0))
-        if rate <= 0:
-            raise ValueError("fps must be positive")
-        chosen = set(sheet_indices(n, sheet_frames))
-        tiles: dict[int, np.ndarray] = {}
-        video = out_dir / f"{name}.mp4"
-        # VideoWriter picks the container from the extension: keep .mp4 on the temporary name
-        tmp = out_dir / f".{name}.tmp-{os.getpid()}.mp4"
-        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*VIDEO_CODEC), rate, (cam["width"], cam["height"]))
-        if not writer.isOpened():
-            raise OutputError(f"cannot open a {VIDEO_CODEC} video writer for {video}")
-        try:
-            for k in range(n):
-                frame = annotated_frame(episode, name, k)
-                _caption(frame, f"{name} {k:06d}")
-                writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-                if k in chosen:
-                    h = max(1, round(frame.shape[0] * tile_width / frame.shape[1]))
-                    tiles[k] = cv2.resize(frame, (tile_width, h), interpolation=cv2.INTER_AREA)
-        except BaseException:
-            writer.release()
-            tmp.unlink(missing_ok=True)
-            raise
+    final = Path(out_dir) if out_dir is not None else default_out_dir(episode)
+    with staged_dir(final, overwrite, "preview") as partial:
+        written = [_camera_preview(episode, partial, name, known[name], fps, sheet_frames, columns,
+                                   tile_width) for name in names]
+    return [PreviewFiles(f.camera, final / f.video.name, final / f.sheet.name, f.frames)
+            for f in written]
+
+
+def _camera_preview(episode: Path, out_dir: Path, name: str, cam: dict, fps: float | None,
+                    sheet_frames: int, columns: int, tile_width: int) -> PreviewFiles:
+    """One camera's video and contact sheet, written into ``out_dir``."""
+    n = int(cam["frames"])
+    if n == 0:
+        raise OutputError(f"{episode}: camera {name!r} has no frames")
+    rate = float(fps if fps is not None else cam.get("rate", 10.0))
+    if rate <= 0:
+        raise ValueError("fps must be positive")
+    chosen = set(sheet_indices(n, sheet_frames))
+    tiles: dict[int, np.ndarray] = {}
+    video = out_dir / f"{name}.mp4"
+    # VideoWriter picks the container from the extension: keep .mp4 on the temporary name
+    tmp = out_dir / f".{name}.tmp-{os.getpid()}.mp4"
+    size = (cam["width"], cam["height"])
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*VIDEO_CODEC), rate, size)
+    if not writer.isOpened():
+        raise OutputError(f"cannot open a {VIDEO_CODEC} video writer for {video}")
+    try:
+        for k in range(n):
+            frame = annotated_frame(episode, name, k)
+            _caption(frame, f"{name} {k:06d}")
+            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+            if k in chosen:
+                h = max(1, round(frame.shape[0] * tile_width / frame.shape[1]))
+                tiles[k] = cv2.resize(frame, (tile_width, h), interpolation=cv2.INTER_AREA)
+    except BaseException:
         writer.release()
-        os.replace(tmp, video)
-        sheet = out_dir / f"{name}_sheet.png"
-        write_png(sheet, contact_sheet([tiles[k] for k in sorted(tiles)], columns))
-        written.append(PreviewFiles(name, video, sheet, n))
-    return written
+        tmp.unlink(missing_ok=True)
+        raise
+    writer.release()
+    os.replace(tmp, video)
+    sheet = out_dir / f"{name}_sheet.png"
+    write_png(sheet, contact_sheet([tiles[k] for k in sorted(tiles)], columns))
+    return PreviewFiles(name, video, sheet, n)
 
 
 def contact_sheet(tiles: list[np.ndarray], columns: int, gap: int = 4) -> np.ndarray:

@@ -43,7 +43,7 @@ def cmd_edge_cases(args: argparse.Namespace) -> int:
         if name not in CATALOG:
             raise SimError(f"unknown case {name!r}{suggest(name, CATALOG)} (known: {', '.join(CATALOG)})")
     out = args.out
-    with staged_dir(out, args.overwrite) as partial:
+    with staged_dir(out, args.overwrite, "edge-cases") as partial:
         catalog = load_catalog()
         results = []
         for name in tqdm(cases, unit="case", disable=args.quiet, desc="edge cases", leave=False):

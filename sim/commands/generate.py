@@ -22,6 +22,9 @@ def register(sub) -> dict:
     p.add_argument("--backend", choices=("local", "ray"), default="local",
                    help="local processes (default) or Ray tasks")
     p.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a dataset sim wrote in --out (even of another config) instead of "
+                   "resuming it; a folder holding anything else is refused")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("check", help="verify a dataset: hashes, labels against masks, readability, counts")
@@ -32,6 +35,7 @@ def register(sub) -> dict:
     p.add_argument("dataset", type=Path)
     p.add_argument("--out", type=Path, help="report folder (default: DATASET/report)")
     p.add_argument("--samples", type=int, default=12, help="frames on the contact sheet (default 12)")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out")
     return {"generate": cmd_generate, "check": cmd_check, "report": cmd_report}
 
 
@@ -42,8 +46,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     loaded = load_config(args.config)
     out = args.out or Path(loaded.config.out or Path("datasets") / loaded.config.name)
     try:
-        result = generate(loaded, out, workers=args.workers, backend=args.backend, address=args.address,
-                          progress=not args.quiet)
+        result = generate(loaded, out, workers=args.workers, backend=args.backend,
+                          address=args.address, progress=not args.quiet, overwrite=args.overwrite)
     except KeyboardInterrupt:
         print(f"interrupted; complete episodes are kept: run the same command again to resume ({out})",
               file=sys.stderr)
@@ -65,6 +69,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.dataset.report import write_report
 
-    path = write_report(args.dataset, args.out, samples=args.samples)
+    path = write_report(args.dataset, args.out, samples=args.samples, overwrite=args.overwrite)
     print(f"report -> {path}")
     return 0

@@ -22,6 +22,8 @@ def register(sub) -> dict:
     p.add_argument("--fps", type=positive_float_arg, help="video frame rate (default: the camera's rate)")
     p.add_argument("--sheet-frames", type=positive_int_arg, default=None,
                    help="frames on the contact sheet (default 12)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier preview in --out (only one sim wrote)")
     return {"preview": cmd_preview}
 
 
@@ -31,7 +33,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     files = write_preview(
         args.episode, args.out, args.cameras, args.fps,
-        sheet_frames=args.sheet_frames or SHEET_FRAMES,
+        sheet_frames=args.sheet_frames or SHEET_FRAMES, overwrite=args.overwrite,
     )
     for f in files:
         print(f"{f.camera}: {f.frames} frames -> {f.video}, {f.sheet}")

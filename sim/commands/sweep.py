@@ -52,7 +52,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     S.check_varied(args.scenario, args.overrides, varied, args.search == "cem")
     requested = S.requested_perturbations(args.scenario, args.overrides)
     out = args.out or Path("runs") / f"sweep-{spec.name}-{args.seed}"
-    with staged_dir(out, args.overwrite) as partial:
+    with staged_dir(out, args.overwrite, "sweep") as partial:
         evaluate = S.Evaluator(args.scenario, args.overrides)
         phases = ["random"] + (["cem"] if args.search == "cem" else [])
         results = []

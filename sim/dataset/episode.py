@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-import shutil
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,8 +28,8 @@ from sim.dataset.writers.coco import CocoWriter, frame_annotations
 from sim.dataset.writers.kitti import KittiTrackingWriter, KittiWriter
 from sim.dataset.writers.native import NativeWriter
 from sim.dataset.writers.yolo import YoloWriter
-from sim.errors import OutputError
 from sim.labels import SceneObject, label_frame
+from sim.outdir import EPISODE, check_target, staged
 from sim.perturb.apply import applied_list
 from sim.perturb.effects import SensorEffects
 from sim.render.camera import CameraModel, mount_transform, pose_matrix
@@ -79,15 +77,9 @@ def camera_model(spec: CameraSpec) -> CameraModel:
 
 
 def check_output_dir(out_dir: Path, overwrite: bool) -> None:
-    """Refuse an existing non-empty folder unless ``overwrite``; refuse files."""
-    if out_dir.exists():
-        if not out_dir.is_dir():
-            raise OutputError(f"{out_dir} exists and is not a folder")
-        if any(out_dir.iterdir()) and not overwrite:
-            raise OutputError(f"{out_dir} exists and is not empty; pass --overwrite or choose another --out")
-    parent = out_dir.resolve().parent
-    if parent.exists() and not os.access(parent, os.W_OK):
-        raise OutputError(f"cannot write into {parent}")
+    """Refuse ``out_dir`` unless it is missing, empty, or (with ``overwrite``) an earlier
+    episode sim wrote (:func:`sim.outdir.check_target`); raises OutputError."""
+    check_target(out_dir, overwrite, (EPISODE,))
 
 
 def _agent_mesh(catalog: Catalog, info: AgentInfo) -> MeshArrays:
@@ -133,24 +125,19 @@ def run_episode(
     overwrite: bool = False,
     progress: bool = True,
 ) -> EpisodeSummary:
-    """Simulate, render, label and write one episode into ``out_dir``."""
+    """Simulate, render, label and write one episode into ``out_dir``.
+
+    ``out_dir`` must be missing or empty, or with ``overwrite`` an earlier episode (every
+    file listed in its manifest); anything else is refused before any work (OutputError).
+    An operating-system failure (no space, file too large, read-only, ...) removes the
+    partial folder and comes out as one-line SystemFailure (exit 3).
+    """
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    check_output_dir(out_dir, overwrite)
-    partial = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
-    if partial.exists():
-        shutil.rmtree(partial)
-    try:
-        partial.mkdir(parents=True)
+    with staged(out_dir, overwrite, (EPISODE,)) as partial:
         summary = _write_episode(loaded, resolved, catalog, partial, progress)
-        check_output_dir(out_dir, overwrite)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(partial, out_dir)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return EpisodeSummary(out_dir, summary[0], summary[1], summary[2], time.perf_counter() - started, summary[3])
+    seconds = time.perf_counter() - started
+    return EpisodeSummary(out_dir, summary[0], summary[1], summary[2], seconds, summary[3])
 
 
 def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path, progress: bool):
@@ -205,30 +192,40 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
     bar = tqdm(total=total_frames, unit="frame", disable=not progress, desc=resolved.name, leave=False)
     try:
         with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
-            for step, due in ticks:
-                T_world_ego = pose_matrix(traj.x[step, 0], traj.y[step, 0], 0.0, traj.yaw[step, 0])
-                views, objects = _scene_at(traj, step, agents, meshes)
-                for ci in due:
-                    cam = cameras[ci]
-                    rgb, buffers = renderer.render(cam, T_world_ego, views,
-                                                   signal_state=world.network.signal_state(float(traj.t[step])))
-                    T_cam_world = np.linalg.inv(T_world_ego @ cam.T_ego_cam)
-                    labels = label_frame(buffers, objects, cam, T_cam_world, int(resolved.outputs.min_pixels))
-                    frame = FrameData(cam, counters[ci], step, float(traj.t[step]), rgb, buffers, labels, T_world_ego)
-                    bar.update(1)
-                    if effects:  # fog, rain, ...: the image changes, the labels do not; a faulty camera
-                        frame = effects.apply(frame)  # drops a frame (None) or repeats the previous one
-                        if frame is None:
-                            continue
-                    counters[ci] += 1
-                    pending.append((frame, pool.submit(write_frame, frame)))
-                    labelled += len(frame.labels)
-                    _count_occlusion(occlusion, frame, int(resolved.outputs.min_pixels))
-                    frames_written += 1
-                    while len(pending) > MAX_PENDING_FRAMES:
-                        collect(pending.popleft())
-            while pending:
-                collect(pending.popleft())
+            try:
+                for step, due in ticks:
+                    T_world_ego = pose_matrix(traj.x[step, 0], traj.y[step, 0], 0.0,
+                                              traj.yaw[step, 0])
+                    views, objects = _scene_at(traj, step, agents, meshes)
+                    for ci in due:
+                        cam = cameras[ci]
+                        signals = world.network.signal_state(float(traj.t[step]))
+                        rgb, buffers = renderer.render(cam, T_world_ego, views,
+                                                       signal_state=signals)
+                        T_cam_world = np.linalg.inv(T_world_ego @ cam.T_ego_cam)
+                        labels = label_frame(buffers, objects, cam, T_cam_world,
+                                             int(resolved.outputs.min_pixels))
+                        frame = FrameData(cam, counters[ci], step, float(traj.t[step]), rgb,
+                                          buffers, labels, T_world_ego)
+                        bar.update(1)
+                        # fog, rain, ...: the image changes, the labels do not; a faulty camera
+                        # drops a frame (None) or repeats the previous one
+                        if effects:
+                            frame = effects.apply(frame)
+                            if frame is None:
+                                continue
+                        counters[ci] += 1
+                        pending.append((frame, pool.submit(write_frame, frame)))
+                        labelled += len(frame.labels)
+                        _count_occlusion(occlusion, frame, int(resolved.outputs.min_pixels))
+                        frames_written += 1
+                        while len(pending) > MAX_PENDING_FRAMES:
+                            collect(pending.popleft())
+                while pending:
+                    collect(pending.popleft())
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)  # a writer failed: queue no more
+                raise
     finally:
         bar.close()
         renderer.close()

@@ -7,6 +7,14 @@ run, keeps every episode folder that has its manifest, and makes the rest. ``pla
 pins the plan: running a different config into the same folder is refused. Only one
 generator may write into a folder at a time (``DIR/.lock``). A log of every run is
 appended to ``DIR/generate.log``.
+
+Everything that can be refused is checked before anything is created (Ray importable, the
+scenarios, the folder: missing, empty, this plan's dataset, or with ``overwrite`` any
+dataset sim wrote), so a refused run leaves the folder as it found it. An operating-system
+failure, in this process or in a worker (a full disk fails every episode alike), stops the
+whole run with one line and exit 3; the partial episode folders are removed and the
+complete ones kept for the next run, and a folder that held nothing before is left as it
+was.
 """
 
 from __future__ import annotations
@@ -16,7 +24,6 @@ import fcntl
 import json
 import logging
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +36,18 @@ from sim.dataset.io import json_bytes, write_bytes_atomic
 from sim.dataset.merge import finalize, plan_json
 from sim.dataset.pool import TaskEvent, run_local
 from sim.dataset.worker import is_complete
-from sim.errors import OutputError
+from sim.errors import OutputError, SystemFailure
+from sim.outdir import (
+    DATASET,
+    PARTIAL,
+    check_replaceable,
+    discard_partial,
+    is_dataset,
+    missing_parents,
+    remove_empty,
+    remove_tree,
+    resolve_target,
+)
 
 TASK_FUNCTION = "sim.dataset.worker:run_task"
 BACKENDS = ("local", "ray")
@@ -71,6 +89,42 @@ def output_lock(root: Path) -> Iterator[None]:
         fh.close()
 
 
+RUN_FILES = (".lock", "generate.log")
+"""What a generator run adds to a folder before its plan: a folder holding only these is new."""
+
+
+def _check_root(out: Path, plan: dict, overwrite: bool) -> tuple[Path, bool, bool]:
+    """(resolved folder, whether it holds nothing of a dataset yet, whether to replace the
+    dataset there) -- or OutputError, before anything is created."""
+    root = resolve_target(out)
+    if not root.exists():
+        return root, True, False
+    if not root.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder")
+    names = sorted(os.listdir(root))
+    if all(n in RUN_FILES for n in names):
+        return root, True, False
+    if overwrite:
+        check_replaceable(root, (DATASET,), shown=Path(out))  # what is there, if not ours
+        return root, False, True
+    if not is_dataset(root):
+        raise OutputError(f"{out}: is not empty and holds no dataset ({_listing(root, names)}); "
+                          "choose another --out")
+    path = root / "plan.json"
+    if not path.is_file() or path.read_bytes() != json_bytes(plan):
+        raise OutputError(
+            f"{out}: holds a dataset made from a different config (plan.json differs); "
+            "choose another --out, or pass --overwrite to replace it"
+        )
+    return root, False, False
+
+
+def _listing(root: Path, names: list[str], shown: int = 3) -> str:
+    marked = [n + ("/" if (root / n).is_dir() else "") for n in names if n not in RUN_FILES]
+    more = f", ... ({len(marked)} in all)" if len(marked) > shown else ""
+    return ", ".join(marked[:shown]) + more
+
+
 def _check_plan(root: Path, plan: dict) -> None:
     data = json_bytes(plan)
     path = root / "plan.json"
@@ -86,17 +140,47 @@ def _check_plan(root: Path, plan: dict) -> None:
     write_bytes_atomic(path, data)
 
 
-def _clean_partials(root: Path, log: logging.Logger) -> None:
+def _clean_partials(root: Path, log: logging.Logger | None = None) -> None:
+    """Remove the staging folders of episodes that were not finished (a killed run, or
+    workers stopped by a failure), through the guarded deletion."""
     for stale in sorted(root.glob("shard_*/.*.partial-*")):
-        log.info("removing partial folder %s", stale.relative_to(root))
-        shutil.rmtree(stale, ignore_errors=True)
+        if log is not None:
+            log.info("removing partial folder %s", stale.relative_to(root))
+        if log is None:
+            discard_partial(stale)
+        else:
+            remove_tree(stale, PARTIAL)
+
+
+def _undo(root: Path, fresh: bool, made: list[Path]) -> None:
+    """After a failed run: no partial episode is left, and a folder that held no dataset
+    before (``fresh``) gets back to that if no episode was completed."""
+    _clean_partials(root)
+    if not fresh or any(root.glob("shard_*/ep_*/manifest.json")):
+        return
+    for name in ("manifest.json", "plan.json", *RUN_FILES):
+        try:
+            (root / name).unlink(missing_ok=True)
+        except OSError:
+            pass
+    for shard in sorted(root.glob("shard_*")):
+        remove_empty([shard])
+    remove_empty(made)
+
+
+class _LogFile(logging.FileHandler):
+    """``generate.log``, best effort: on a full disk a failed log line must not print
+    logging's traceback; the write that matters fails too and says so in one line."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
 
 
 def _logger(root: Path) -> tuple[logging.Logger, logging.Handler]:
     log = logging.getLogger(f"sim.generate.{root.resolve()}")
     log.setLevel(logging.INFO)
     log.propagate = False
-    handler = logging.FileHandler(root / "generate.log", encoding="utf-8")
+    handler = _LogFile(root / "generate.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     return log, handler
@@ -119,43 +203,67 @@ def generate(
     backend: str = "local",
     address: str | None = None,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> GenerateResult:
-    """Make (or finish) the dataset of ``loaded`` in ``out``."""
+    """Make (or finish) the dataset of ``loaded`` in ``out``.
+
+    ``overwrite``: replace a dataset sim wrote there (even one of another config) instead
+    of resuming it; a folder holding anything else is refused all the same.
+    """
     from sim.assets import load_catalog
 
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}")
+    if backend == "ray":
+        from sim.dataset.ray_backend import check_ray
+
+        check_ray()  # before any file: a refused run leaves the folder as it was
     started = time.perf_counter()
     config = loaded.config
     workers = workers or config.workers or os.cpu_count() or 1
     tasks = make_plan(loaded)
     validate_scenarios(loaded, load_catalog())
-    root = Path(out)
-    if root.exists() and not root.is_dir():
-        raise OutputError(f"{root} exists and is not a folder")
-    with output_lock(root):
-        log, handler = _logger(root)
-        try:
-            _check_plan(root, plan_json(loaded, tasks))
-            _clean_partials(root, log)
-            todo = [t for t in tasks if not is_complete(root / t.rel_dir)]
-            result = GenerateResult(root, len(tasks), len(tasks) - len(todo))
-            log.info("generate %s: %d episodes planned, %d complete, %d to make; backend %s, %d workers",
-                     loaded.path, len(tasks), result.already, len(todo), backend, workers)
-            if todo:
-                (root / "manifest.json").unlink(missing_ok=True)  # no manifest: not finished
-                _run(todo, root, workers, config, backend, address, progress, result, log)
-            manifest = finalize(root, loaded, tasks, result.failed)
-            result.seconds = time.perf_counter() - started
-            log.info("%s; dataset: %d episodes, %d frames, %d objects, %d files",
-                     result.line(), manifest["counts"]["episodes"], manifest["counts"]["frames"],
-                     manifest["counts"]["objects"], manifest["counts"]["files"])
-        except BaseException as err:
-            log.error("stopped: %s: %s", type(err).__name__, err)
-            raise
-        finally:
-            log.removeHandler(handler)
-            handler.close()
+    plan = plan_json(loaded, tasks)
+    root, fresh, replace = _check_root(Path(out), plan, overwrite)
+    made = missing_parents(root) + ([] if root.exists() else [root])
+    locked = False
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with output_lock(root):
+            locked = True
+            log, handler = _logger(root)
+            try:
+                if replace:
+                    remove_tree(root, DATASET, keep=RUN_FILES)
+                    log.info("--overwrite: removed the earlier dataset in %s", root)
+                _check_plan(root, plan)
+                _clean_partials(root, log)
+                todo = [t for t in tasks if not is_complete(root / t.rel_dir)]
+                result = GenerateResult(Path(out), len(tasks), len(tasks) - len(todo))
+                log.info("generate %s: %d episodes planned, %d complete, %d to make; backend %s, "
+                         "%d workers", loaded.path, len(tasks), result.already, len(todo), backend,
+                         workers)
+                if todo:
+                    (root / "manifest.json").unlink(missing_ok=True)  # no manifest: not finished
+                    _run(todo, root, workers, config, backend, address, progress, result, log)
+                manifest = finalize(root, loaded, tasks, result.failed)
+                result.seconds = time.perf_counter() - started
+                log.info("%s; dataset: %d episodes, %d frames, %d objects, %d files",
+                         result.line(), manifest["counts"]["episodes"],
+                         manifest["counts"]["frames"], manifest["counts"]["objects"],
+                         manifest["counts"]["files"])
+            except BaseException as err:
+                log.error("stopped: %s: %s", type(err).__name__, err)
+                raise
+            finally:
+                log.removeHandler(handler)
+                handler.close()
+    except BaseException:
+        if locked:
+            _undo(root, fresh and not replace, made)
+        else:
+            remove_empty(made)
+        raise
     return result
 
 
@@ -164,14 +272,21 @@ def _run(todo, root, workers, config, backend, address, progress, result: Genera
                disable=not progress, dynamic_ncols=True)
     t0 = time.perf_counter()
     by_index = {t.index: t for t in todo}
+    events = _events(backend, todo, root, workers, config, address)
     try:
-        for event in _events(backend, todo, root, workers, config, address):
+        for event in events:
+            if event.kind == "system":  # the machine failed: every other episode would too
+                log.error("episode %d (%s): the operating system failed: %s; stopping",
+                          event.index, by_index[event.index].rel_dir, event.error)
+                raise SystemFailure(_first_line(event.error))
             _record(event, by_index, result, log)
             if event.kind != "retry":
                 bar.update(1)
             rate = result.frames / max(time.perf_counter() - t0, 1e-9)
-            bar.set_postfix_str(f"{rate:.1f} frames/s" + (f", {len(result.failed)} failed" if result.failed else ""))
+            failed = f", {len(result.failed)} failed" if result.failed else ""
+            bar.set_postfix_str(f"{rate:.1f} frames/s{failed}")
     finally:
+        events.close()  # stops the workers before their partial folders are cleaned
         bar.close()
 
 

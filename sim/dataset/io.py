@@ -20,9 +20,19 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary name in the same folder, then rename over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException as err:  # a full disk must not leave the temporary name behind
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(err, OSError) and err.filename in (None, str(tmp)):
+            # write() errors name no file (ENOSPC, EFBIG): say which one, by its real name
+            raise OSError(err.errno, err.strerror, str(path)) from err
+        raise
 
 
 def json_bytes(obj) -> bytes:
@@ -85,25 +95,15 @@ def link_or_copy(src: Path, dst: Path) -> None:
 
 
 @contextmanager
-def staged_dir(out: Path, overwrite: bool) -> Iterator[Path]:
-    """Write a whole output folder or nothing: yields a hidden ``.<name>.partial-<pid>``
-    sibling to fill; on success it replaces ``out``, on any error it is removed.
+def staged_dir(out: Path, overwrite: bool, kind: str) -> Iterator[Path]:
+    """Write a whole output folder or nothing (:func:`sim.outdir.staged`): yields a hidden
+    ``.<name>.partial-<pid>`` sibling to fill; on success it gets the marker of ``kind``
+    (``sweep``, ``edge-cases``, ...) and replaces ``out``, on any error it is removed.
 
-    Raises OutputError up front if ``out`` holds files and ``overwrite`` is not set.
+    Raises OutputError up front, before anything is created, if ``out`` holds files and
+    ``overwrite`` is not set, or holds files that an earlier sim output did not write.
     """
-    from sim.errors import OutputError
+    from sim.outdir import MARKED, staged
 
-    out = Path(out)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise OutputError(f"{out} exists and is not empty; pass --overwrite or choose another --out")
-    partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    try:
+    with staged(out, overwrite, (MARKED,), marker=kind) as partial:
         yield partial
-        if out.exists():
-            shutil.rmtree(out)
-        partial.rename(out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise

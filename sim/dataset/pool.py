@@ -7,6 +7,14 @@ its own pipe, the parent waits on pipes and process sentinels together, and a wo
 dies or runs past ``timeout`` is killed and replaced; its task goes back in the queue
 until it has had ``max_tries`` tries.
 
+Only transient failures are tried again (docs/dataset-generation.md: retries). What a task
+raised is sorted by :func:`failure_kind`: bad input (a ``SimError`` with exit code 2, e.g.
+a scenario that cannot be placed with this seed) fails the same way every time, so it is
+reported failed at once; an operating-system failure of the machine (no space, file too
+large, read-only, permission) would fail every other task too, so it is reported as a
+``system`` event and the caller stops the run; anything else (a crash, a hang, an
+unexpected exception) is tried again.
+
 Workers are spawned (no forked OpenGL or Numba state), import the task function by name
 after setting their environment, and on Linux are killed with the parent
 (``PR_SET_PDEATHSIG``), so ``kill -9`` of the generator leaves no episode being written.
@@ -14,6 +22,7 @@ after setting their environment, and on Linux are killed with the parent
 
 from __future__ import annotations
 
+import errno
 import importlib
 import multiprocessing
 import os
@@ -26,16 +35,46 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
 
+from sim.errors import EXIT_USAGE, SimError, SystemFailure
+
+SYSTEM_ERRNOS = frozenset({
+    errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
+    errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.EIO, errno.EMFILE, errno.ENFILE,
+})
+"""Errors of the machine, not of one task: every other task would meet them too."""
+
 
 @dataclass(frozen=True)
 class TaskEvent:
-    """What happened to one task: ``done`` (value set), ``retry`` or ``failed`` (error set)."""
+    """What happened to one task: ``done`` (value set), ``retry``, ``failed`` or ``system``
+    (error set; ``system``: the machine failed, see :func:`failure_kind`)."""
 
     kind: str
     index: int
     tries: int
     value: Any = None
     error: str | None = None
+
+
+def failure_kind(err: BaseException) -> str:
+    """``system`` (the machine: stop everything), ``deterministic`` (bad input: the same
+    task fails the same way again) or ``transient`` (worth another try)."""
+    if isinstance(err, SystemFailure):
+        code = getattr(err, "errno", None)
+        return "system" if code is None or code in SYSTEM_ERRNOS else "transient"
+    if isinstance(err, OSError):
+        return "system" if err.errno in SYSTEM_ERRNOS else "transient"
+    if isinstance(err, SimError) and err.exit_code == EXIT_USAGE:
+        return "deterministic"
+    return "transient"
+
+
+def failure_text(err: BaseException, kind: str) -> str:
+    """What the parent reports: one line for the machine's failures, else the traceback."""
+    if kind == "system":
+        failure = err if isinstance(err, SystemFailure) else SystemFailure.from_os_error(err)
+        return str(failure)
+    return f"{type(err).__name__}: {err}\n{traceback.format_exc()}"
 
 
 def worker_env(workers: int) -> dict[str, str]:
@@ -75,7 +114,8 @@ def _worker_main(conn, fn_name: str, args: tuple, env: dict[str, str]) -> None:
         try:
             value = fn(task, *args)
         except BaseException as err:  # noqa: BLE001 - reported to the parent, which decides
-            conn.send(("error", f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
+            kind = failure_kind(err)
+            conn.send(("error", (kind, failure_text(err, kind))))
         else:
             conn.send(("ok", value))
 
@@ -159,10 +199,15 @@ def run_local(
                 if status == "ok":
                     yield TaskEvent("done", task.index, tries, value=payload)
                     continue
+                kind = "transient"
                 if status == "crash":
                     w.kill()
                     pool.remove(w)
-                if tries < max_tries:
+                else:
+                    kind, payload = payload
+                if kind == "system":
+                    yield TaskEvent("system", task.index, tries, error=payload)
+                elif kind == "transient" and tries < max_tries:
                     queue.append((task, tries))
                     yield TaskEvent("retry", task.index, tries, error=payload)
                 else:
@@ -171,5 +216,8 @@ def run_local(
             w.stop()
         pool.clear()
     finally:
-        for w in pool:
-            w.kill()
+        for w in pool:  # idle ones are asked to stop; busy ones are killed mid-task
+            if w.task is None:
+                w.stop()
+            else:
+                w.kill()

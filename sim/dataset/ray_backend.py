@@ -2,10 +2,12 @@
 local pool, run as Ray tasks, so both backends write the same bytes.
 
 Ray retries a task whose worker died and, with ``retry_exceptions``, one that raised
-(``max_retries = max_tries - 1``). A task running past ``timeout`` is cancelled
-(``ray.cancel(force=True)`` kills its worker) and submitted again until it has had
-``max_tries`` tries. At most ``workers`` tasks are in flight, so a task's clock starts about
-when it starts running.
+(``max_retries = max_tries - 1``), but only a transient failure: bad input and the
+machine's failures (:func:`sim.dataset.pool.failure_kind`) come back as a value, not raised,
+so Ray does not try them again; a ``system`` one stops the run. A task running past
+``timeout`` is cancelled (``ray.cancel(force=True)`` kills its worker) and submitted again
+until it has had ``max_tries`` tries. At most ``workers`` tasks are in flight, so a task's
+clock starts about when it starts running.
 
 Every Ray node must see the dataset folder at the same path (a shared file system) and
 have this package installed. Without ``address`` a local Ray instance with ``workers`` CPUs
@@ -20,13 +22,30 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sim.dataset.pool import TaskEvent, worker_env
+from sim.dataset.pool import TaskEvent, failure_kind, failure_text, worker_env
 from sim.errors import SimError
+
+FAILED = "__sim_task_failed__"
+"""First item of the value a task returns instead of raising a failure not worth retrying."""
+
+
+def check_ray() -> None:
+    """SimError (exit 2) if Ray cannot be imported: checked before anything is written."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise SimError("--backend ray needs Ray: pip install 'sim[ray]'") from None
 
 
 def _call(fn_name: str, task: Any, *args: Any) -> Any:
     module, _, attr = fn_name.partition(":")
-    return getattr(importlib.import_module(module), attr)(task, *args)
+    try:
+        return getattr(importlib.import_module(module), attr)(task, *args)
+    except Exception as err:
+        kind = failure_kind(err)
+        if kind == "transient":
+            raise  # Ray tries it again
+        return (FAILED, kind, failure_text(err, kind))
 
 
 def _error_text(err: BaseException) -> str:
@@ -47,11 +66,9 @@ def run_ray(
     address: str | None = None,
 ) -> Iterator[TaskEvent]:
     """Like :func:`sim.dataset.pool.run_local`, on Ray."""
-    try:
-        import ray
-        from ray.exceptions import RayError
-    except ImportError:
-        raise SimError("--backend ray needs Ray: pip install 'sim[ray]'") from None
+    check_ray()
+    import ray
+    from ray.exceptions import RayError
 
     started_here = False
     if not ray.is_initialized():
@@ -83,7 +100,11 @@ def run_ray(
                 except RayError as err:
                     yield TaskEvent("failed", task.index, max_tries, error=_error_text(err))
                 else:
-                    yield TaskEvent("done", task.index, timeouts + 1, value=value)
+                    if isinstance(value, tuple) and len(value) == 3 and value[0] == FAILED:
+                        kind = "system" if value[1] == "system" else "failed"
+                        yield TaskEvent(kind, task.index, timeouts + 1, error=value[2])
+                    else:
+                        yield TaskEvent("done", task.index, timeouts + 1, value=value)
             now = time.monotonic()
             for ref, (task, timeouts, t0) in list(flight.items()):
                 if now - t0 < timeout:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.dataset.generate import read_manifest
-from sim.dataset.io import read_png, write_png
+from sim.dataset.io import read_png, staged_dir, write_png
 from sim.seeding import child_rng, root_seed
 
 PLOT_DPI = 100
@@ -125,12 +125,22 @@ def _contact_sheet(root: Path, frames: list, samples: int, seed: int, path: Path
     return path.name, captions
 
 
-def write_report(dataset: Path, out: Path | None = None, samples: int = 12) -> Path:
-    """Write the report; returns the path of its index.html."""
+def write_report(dataset: Path, out: Path | None = None, samples: int = 12,
+                 overwrite: bool = False) -> Path:
+    """Write the report; returns the path of its index.html.
+
+    The folder is written whole or not at all (:func:`sim.dataset.io.staged_dir`); an earlier
+    report there is replaced only with ``overwrite``, and only if sim wrote it.
+    """
     root = Path(dataset)
     manifest = read_manifest(root)
-    out = Path(out) if out is not None else root / "report"
-    out.mkdir(parents=True, exist_ok=True)
+    final = Path(out) if out is not None else root / "report"
+    with staged_dir(final, overwrite, "report") as partial:
+        _write_report(root, manifest, partial, samples)
+    return final / "index.html"
+
+
+def _write_report(root: Path, manifest: dict, out: Path, samples: int) -> None:
     data = collect(root, manifest)
     objs = data["objects"]
     counts = manifest["counts"]
@@ -160,9 +170,7 @@ def write_report(dataset: Path, out: Path | None = None, samples: int = 12) -> P
     edge = dict(sorted(data["perturbations"].items())) or {"none applied": 0}
     plots.append(("Edge cases", _bar(out / "edge_cases.png", edge, "Edge cases applied", "edge case", "episodes")))
     sheet, captions = _contact_sheet(root, data["frames"], samples, int(manifest["seed"]), out / "contact_sheet.png")
-    index = out / "index.html"
-    index.write_text(_html(manifest, plots, sheet, captions), encoding="utf-8")
-    return index
+    (out / "index.html").write_text(_html(manifest, plots, sheet, captions), encoding="utf-8")
 
 
 def _html(manifest: dict, plots: list[tuple[str, str]], sheet: str, captions: list[str]) -> str:

@@ -10,13 +10,25 @@ from __future__ import annotations
 import dataclasses
 import os
 import resource
-import shutil
 import sys
 import time
 from functools import lru_cache
 from pathlib import Path
 
 from sim.dataset.config import EpisodeTask
+from sim.errors import OutputError
+from sim.outdir import PARTIAL, remove_tree, stale_partials
+
+
+def _thread_lock_for_bars() -> None:
+    """A worker's (silent) progress bars share no lock with other processes: with tqdm's
+    default a multiprocessing semaphore, a worker stopped by SIGKILL (a timeout, a full
+    disk that stops the run) would leave it for the resource tracker to warn about."""
+    import threading
+
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
 
 
 @lru_cache(maxsize=1)
@@ -48,8 +60,9 @@ def is_complete(episode_dir: Path) -> bool:
 
 
 def remove_partials(episode_dir: Path) -> None:
-    for stale in episode_dir.parent.glob(f".{episode_dir.name}.partial-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    """Remove the staging folders a killed worker left for this episode (only those)."""
+    for stale in stale_partials(episode_dir):
+        remove_tree(stale, PARTIAL)
 
 
 def run_task(task: EpisodeTask, root: str) -> dict:
@@ -58,13 +71,16 @@ def run_task(task: EpisodeTask, root: str) -> dict:
     from sim.scenario import resolve_scenario
 
     started = time.perf_counter()
+    _thread_lock_for_bars()
     out = Path(root) / task.rel_dir
     if is_complete(out):
         return {"index": task.index, "skipped": True, "frames": 0, "objects": 0, "seconds": 0.0,
                 "pid": os.getpid(), "peak_rss_mb": peak_rss_mb()}
     remove_partials(out)
-    if out.exists():
-        shutil.rmtree(out)  # a folder without manifest is not ours to trust
+    if out.is_dir() and any(out.iterdir()):
+        # sim renames an episode into place complete, manifest and all: this is not sim's
+        raise OutputError(f"{out}: holds files but no manifest.json (sim did not write it); "
+                          "move it away and run generate again")
     catalog = _catalog()
     loaded = _scenario(task.scenario_file, task.scenario, task.overrides)
     resolved = resolve_scenario(loaded, catalog, task.seed)
