@@ -19,18 +19,27 @@ from sim.perturb.catalog import CATALOG
 from sim.scenario import load_scenario, resolve_scenario
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
+
 from test_episode import run_sim
 
 ROOT = Path(__file__).resolve().parents[1]
-ROAD_USER_CASES = ("jaywalker", "child_ball", "debris", "wrong_way_driver", "red_light_runner", "animal_crossing")
+ROAD_USER_CASES = (
+    "jaywalker",
+    "child_ball",
+    "debris",
+    "wrong_way_driver",
+    "red_light_runner",
+    "animal_crossing",
+)
 
 
 def _with_case(tmp_path: Path, case: str, base: str | None = None) -> Path:
     """A scenario file extending the case's demo scenario with the case at rate 1."""
     base = base or CATALOG[case].demo
     path = tmp_path / f"{case}.yaml"
-    path.write_text(f"extends: {ROOT / 'scenarios' / (base + '.yaml')}\n"
-                    f"perturbations:\n  - {{name: {case}, rate: 1.0}}\n")
+    # a base must lie in the scenario's folder (docs/scenario-format.md): copy it next to it
+    (tmp_path / f"{base}.yaml").write_bytes((ROOT / "scenarios" / f"{base}.yaml").read_bytes())
+    path.write_text(f"extends: {base}.yaml\nperturbations:\n  - {{name: {case}, rate: 1.0}}\n")
     return path
 
 
@@ -57,11 +66,15 @@ def test_every_road_user_case_has_a_demo_scenario_it_applies_to():
 def test_jaywalker_crosses_from_the_right_kerb_and_the_ego_does_not_hit_it(tmp_path, seed):
     spec, world, traj, idx = _simulate(_with_case(tmp_path, "jaywalker"), seed)
     j = idx["jaywalker"]
-    assert traj.d[0, j] < 0 and traj.d[-1, j] > world.road.lane_width, "stepped off the kerb and crossed lane 0"
+    assert traj.d[0, j] < 0 and traj.d[-1, j] > world.road.lane_width, (
+        "stepped off the kerb and crossed lane 0"
+    )
     assert traj.v[0, j] == 0 and traj.v[:, j].max() > 1.0
     if spec.perturbations[0].params["occluded"] >= 0.5:
         cover = idx["jaywalker_cover"]
-        assert np.ptp(traj.x[:, cover]) == 0 and traj.d[0, cover] < 0, "a van parked on the shoulder"
+        assert np.ptp(traj.x[:, cover]) == 0 and traj.d[0, cover] < 0, (
+            "a van parked on the shoulder"
+        )
     assert not _ego_collisions(traj, ["jaywalker"], idx)
 
 
@@ -70,7 +83,9 @@ def test_child_runs_after_a_ball_into_the_road_and_the_ego_brakes(tmp_path, seed
     spec, world, traj, idx = _simulate(_with_case(tmp_path, "child_ball"), seed)
     ball, child = idx["ball"], idx["child"]
     for k in (ball, child):
-        assert traj.d[0, k] < 0 and traj.d[:, k].max() > world.road.lane_width, "from the right kerb into the road"
+        assert traj.d[0, k] < 0 and traj.d[:, k].max() > world.road.lane_width, (
+            "from the right kerb into the road"
+        )
         far = int(np.argmax(traj.d[:, k]))
         assert np.all(np.diff(traj.d[: far + 1, k]) > -1e-6), "straight across, never back"
     first_in = [int(np.flatnonzero(traj.d[:, k] > 0)[0]) for k in (ball, child)]
@@ -117,19 +132,35 @@ def test_animal_runs_across_the_road(tmp_path, seed):
     spec, world, traj, idx = _simulate(_with_case(tmp_path, "animal_crossing"), seed)
     k = idx["animal"]
     width = world.road.width
-    assert (traj.d[0, k] < 0) != (traj.d[0, k] > width) and (traj.d[-1, k] < 0) != (traj.d[0, k] < 0)
+    assert (traj.d[0, k] < 0) != (traj.d[0, k] > width) and (traj.d[-1, k] < 0) != (
+        traj.d[0, k] < 0
+    )
     assert world.state.cls[k] == 20  # animal
-    # drivers brake for it once it is in their lane (a deer strike may still happen: that is the case)
-    in_ego_lane = np.flatnonzero((traj.lane[:, k] == traj.lane[:, 0]) & (traj.s[:, k] > traj.s[:, 0]))
+    # drivers brake for it once it is in their lane (a deer strike may still happen: that is
+    # the case)
+    in_ego_lane = np.flatnonzero(
+        (traj.lane[:, k] == traj.lane[:, 0]) & (traj.s[:, k] > traj.s[:, 0])
+    )
     if in_ego_lane.size and traj.s[in_ego_lane[0], k] - traj.s[in_ego_lane[0], 0] < 60.0:
-        assert traj.a[in_ego_lane[0]:, 0].min() < -2.0
+        assert traj.a[in_ego_lane[0] :, 0].min() < -2.0
 
 
 def test_meta_json_records_an_injected_road_user_case(tmp_path):
     path = _with_case(tmp_path, "jaywalker")
     out = tmp_path / "out"
-    proc = run_sim("run", str(path), "--out", str(out), "--quiet", "--set", "duration=2.0",
-                   "--set", "sensors.cameras.0.width=160", "--set", "sensors.cameras.0.height=96")
+    proc = run_sim(
+        "run",
+        str(path),
+        "--out",
+        str(out),
+        "--quiet",
+        "--set",
+        "duration=2.0",
+        "--set",
+        "sensors.cameras.0.width=160",
+        "--set",
+        "sensors.cameras.0.height=96",
+    )
     assert proc.returncode == 0, proc.stderr
     meta = json.loads((out / "meta.json").read_text())
     (rec,) = [p for p in meta["perturbations"] if p["name"] == "jaywalker"]

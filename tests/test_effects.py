@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from episode_checks import check_frames, check_manifest
 from sim.dataset.io import read_png
 from sim.dataset.writers import FrameData
 from sim.perturb import effects
@@ -19,11 +18,20 @@ from sim.render.camera import CameraModel
 from sim.render.raster import LabelBuffers
 from sim.scenario.schema import PerturbationSpec
 from sim.seeding import root_seed
+
+from episode_checks import check_frames, check_manifest
 from test_episode import run_sim
 
 ROOT = Path(__file__).resolve().parents[1]
 CUT_IN = ROOT / "scenarios" / "cut_in.yaml"
-TINY = ["--set", "duration=1.5", "--set", "sensors.cameras.0.width=320", "--set", "sensors.cameras.0.height=180"]
+TINY = [
+    "--set",
+    "duration=1.5",
+    "--set",
+    "sensors.cameras.0.width=320",
+    "--set",
+    "sensors.cameras.0.height=180",
+]
 H, W = 90, 120
 SKY_RGB, ROAD_RGB, MARK_RGB = (120, 160, 220), (100, 100, 100), (230, 230, 230)
 
@@ -63,7 +71,9 @@ def test_rain_wets_the_road_only_and_draws_slanted_streaks():
     wet = _run("rain", **RAIN)
     changed = np.any(wet[sky] != rgb[sky], axis=-1)
     assert 0.002 < changed.mean() < 0.3  # thin streaks over the sky, not a veil
-    assert np.all(wet[sky].astype(int).sum(-1) >= rgb[sky].astype(int).sum(-1) - 3)  # streaks are light
+    assert np.all(
+        wet[sky].astype(int).sum(-1) >= rgb[sky].astype(int).sum(-1) - 3
+    )  # streaks are light
     assert np.array_equal(_run("rain", **RAIN), wet)  # same generator state, same bytes
     assert not np.array_equal(_run("rain", 1, **RAIN), wet)  # another frame, other streaks
 
@@ -72,11 +82,21 @@ def test_rain_streak_direction_follows_angle():
     """The streak layer's dominant gradient is perpendicular to the streaks (structure tensor)."""
     flat = np.zeros((200, 200, 3), np.uint8)
     for angle in (-15.0, 15.0):
-        out = effects.rain(flat, None, None, np.random.default_rng(3), density=4.0, length=0.15, angle_deg=angle,
-                           opacity=1.0, wetness=0.0)
+        out = effects.rain(
+            flat,
+            None,
+            None,
+            np.random.default_rng(3),
+            density=4.0,
+            length=0.15,
+            angle_deg=angle,
+            opacity=1.0,
+            wetness=0.0,
+        )
         g = out[..., 0].astype(float)
         gx, gy = np.gradient(g, axis=1), np.gradient(g, axis=0)
-        # streak direction (top leaning right for positive angles): gradients mostly along x, sign of gx*gy
+        # streak direction (top leaning right for positive angles): gradients mostly along x,
+        # sign of gx*gy
         assert (gx**2).sum() > 3 * (gy**2).sum()
         assert np.sign((gx * gy).sum()) == np.sign(angle)
 
@@ -89,7 +109,10 @@ def _camera(name="front"):
 
 
 def _effects(specs, seed=0):
-    return SensorEffects([PerturbationSpec(name=n, rate=1.0, params=p, applied=True) for n, p in specs], root_seed(seed))
+    return SensorEffects(
+        [PerturbationSpec(name=n, rate=1.0, params=p, applied=True) for n, p in specs],
+        root_seed(seed),
+    )
 
 
 def test_lens_dirt_stays_on_the_lens_for_the_episode():
@@ -98,7 +121,9 @@ def test_lens_dirt_stays_on_the_lens_for_the_episode():
     a = fx.image(rgb, depth, sem, "front", 0)
     assert np.array_equal(a, fx.image(rgb, depth, sem, "front", 17))  # same camera, another frame
     assert not np.array_equal(a, fx.image(rgb, depth, sem, "left", 0))  # another camera, other dirt
-    assert not np.array_equal(a, _effects([("lens_dirt", DIRT)], seed=1).image(rgb, depth, sem, "front", 0))
+    assert not np.array_equal(
+        a, _effects([("lens_dirt", DIRT)], seed=1).image(rgb, depth, sem, "front", 0)
+    )
     diff = np.abs(a.astype(int) - rgb.astype(int)).max(-1)
     assert 0.03 < (diff > 3).mean() < 0.8  # blobs, not the whole image
     # soft edges: the blobs' opacity takes many values between none and most
@@ -158,17 +183,27 @@ def test_frame_faults_drop_and_repeat_frames_and_record_them():
     dup = _effects([("frame_duplicate", {"probability": 1.0})])
     frames = _deliver(dup, 4)
     assert [f.index for f in frames] == [0, 1, 2, 3] and dup.duplicated == {"front": [1, 2, 3]}
-    assert all(f.step == 0 and np.array_equal(f.rgb, frames[0].rgb) for f in frames)  # the first capture again
-    both = _effects([("frame_drop", {"probability": 0.3}), ("frame_duplicate", {"probability": 0.3})], seed=4)
+    assert all(
+        f.step == 0 and np.array_equal(f.rgb, frames[0].rgb) for f in frames
+    )  # the first capture again
+    both = _effects(
+        [("frame_drop", {"probability": 0.3}), ("frame_duplicate", {"probability": 0.3})], seed=4
+    )
     frames = _deliver(both, 200)
     assert [f.index for f in frames] == list(range(len(frames)))  # numbered without gaps
     assert 40 < len(both.dropped["front"]) < 80 and 30 < len(both.duplicated["front"]) < 80
     for k in both.duplicated["front"]:
         assert frames[k].rgb is frames[k - 1].rgb and frames[k].step == frames[k - 1].step
-    rec = both.record([{"name": "frame_drop", "kind": "sensor", "params": {}},
-                       {"name": "frame_duplicate", "kind": "sensor", "params": {}}])
+    rec = both.record(
+        [
+            {"name": "frame_drop", "kind": "sensor", "params": {}},
+            {"name": "frame_duplicate", "kind": "sensor", "params": {}},
+        ]
+    )
     assert rec[0]["dropped"] == both.dropped and rec[1]["duplicated"] == both.duplicated
-    again = _effects([("frame_drop", {"probability": 0.3}), ("frame_duplicate", {"probability": 0.3})], seed=4)
+    again = _effects(
+        [("frame_drop", {"probability": 0.3}), ("frame_duplicate", {"probability": 0.3})], seed=4
+    )
     _deliver(again, 200)
     assert (again.dropped, again.duplicated) == (both.dropped, both.duplicated)
 
@@ -186,8 +221,11 @@ def clean_and_rainy(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("effects")
     clean, rainy = tmp / "clean", tmp / "rainy"
     assert run_sim("run", str(CUT_IN), "--out", str(clean), "--quiet", *TINY).returncode == 0
-    pert = ("perturbations=[{name: rain}, {name: lens_dirt}, {name: marking_wear}, {name: road_texture}, "
-            "{name: frame_drop, params: {probability: 0.2}}, {name: frame_duplicate, params: {probability: 0.25}}]")
+    pert = (
+        "perturbations=[{name: rain}, {name: lens_dirt}, {name: marking_wear}, "
+        "{name: road_texture}, {name: frame_drop, params: {probability: 0.2}}, "
+        "{name: frame_duplicate, params: {probability: 0.25}}]"
+    )
     proc = run_sim("run", str(CUT_IN), "--out", str(rainy), "--quiet", *TINY, "--set", pert)
     assert proc.returncode == 0, proc.stderr
     return clean, rainy
@@ -199,14 +237,19 @@ def test_episode_with_every_new_effect_keeps_labels_true(clean_and_rainy, tmp_pa
     check_frames(rainy)  # every box agrees with its mask, every 3D box with depth
     meta = json.loads((rainy / "meta.json").read_text())
     by_name = {p["name"]: p for p in meta["perturbations"]}
-    dropped, duplicated = by_name["frame_drop"]["dropped"]["front"], by_name["frame_duplicate"]["duplicated"]["front"]
+    dropped, duplicated = (
+        by_name["frame_drop"]["dropped"]["front"],
+        by_name["frame_duplicate"]["duplicated"]["front"],
+    )
     n = meta["cameras"][0]["frames"]
     assert n == 15 - len(dropped) == len(list((rainy / "frames/front/rgb").glob("*.png")))
     assert dropped and duplicated  # this seed has both faults
     rgb = rainy / "frames/front/rgb"
     for k in duplicated:
         assert (rgb / f"{k:06d}.png").read_bytes() == (rgb / f"{k - 1:06d}.png").read_bytes()
-        a, b = (json.loads((rainy / "labels/front" / f"{i:06d}.json").read_text()) for i in (k, k - 1))
+        a, b = (
+            json.loads((rainy / "labels/front" / f"{i:06d}.json").read_text()) for i in (k, k - 1)
+        )
         assert a["frame"] == k and {**a, "frame": 0, "image": ""} == {**b, "frame": 0, "image": ""}
     # the labels of every capture that was written are the clean scene's labels of that step
     clean_labels, rainy_labels = _by_step(clean), _by_step(rainy)
@@ -223,9 +266,19 @@ def test_episode_with_every_new_effect_keeps_labels_true(clean_and_rainy, tmp_pa
     assert b[sem == 1].mean() < a[sem == 1].mean() - 10
     # the resolved scenario reproduces the episode byte for byte
     again = tmp_path / "again"
-    assert run_sim("run", str(rainy / "scenario.resolved.yaml"), "--out", str(again), "--quiet").returncode == 0
+    assert (
+        run_sim(
+            "run", str(rainy / "scenario.resolved.yaml"), "--out", str(again), "--quiet"
+        ).returncode
+        == 0
+    )
+
     def files(root):  # meta.json differs: it names the scenario file it came from
-        return [f for f in json.loads((root / "manifest.json").read_text())["files"] if f["path"] != "meta.json"]
+        return [
+            f
+            for f in json.loads((root / "manifest.json").read_text())["files"]
+            if f["path"] != "meta.json"
+        ]
 
     assert files(again) == files(rainy)
     assert json.loads((again / "meta.json").read_text())["perturbations"] == meta["perturbations"]
@@ -236,12 +289,24 @@ def _glare_setup(elevation_deg, azimuth_deg, light=1.0):
     """A camera 1.5 m up looking along the ego's +x (level), and the sun's direction."""
     from sim.render.camera import mount_transform
 
-    cam = CameraModel("front", W, H, float(W) / 2, float(W) / 2, (W - 1) / 2, (H - 1) / 2,
-                      mount_transform(0.0, 0.0, 1.5, 0.0, 0.0, 0.0))
+    cam = CameraModel(
+        "front",
+        W,
+        H,
+        float(W) / 2,
+        float(W) / 2,
+        (W - 1) / 2,
+        (H - 1) / 2,
+        mount_transform(0.0, 0.0, 1.5, 0.0, 0.0, 0.0),
+    )
     el, az = np.radians(elevation_deg), np.radians(azimuth_deg)
     sun = (np.cos(el) * np.cos(az), np.cos(el) * np.sin(az), np.sin(el))
-    fx = SensorEffects([PerturbationSpec(name="glare", rate=1.0, params={"strength": 1.0}, applied=True)],
-                       root_seed(0), sun, light)
+    fx = SensorEffects(
+        [PerturbationSpec(name="glare", rate=1.0, params={"strength": 1.0}, applied=True)],
+        root_seed(0),
+        sun,
+        light,
+    )
     return cam, fx
 
 
@@ -274,20 +339,31 @@ def test_glare_is_weaker_behind_an_object_and_absent_when_the_sun_is_out_of_sigh
     assert rgb.astype(int).sum() < behind < open_sky
     for elevation, azimuth, light in ((10.0, 180.0, 1.0), (60.0, 140.0, 1.0), (10.0, 20.0, 0.0)):
         cam, fx = _glare_setup(elevation, azimuth, light)  # behind, high overhead, no light
-        assert np.array_equal(fx.image(rgb, depth, sem, "front", 0, sun=fx.sun_in_view(cam, np.eye(4))), rgb)
+        assert np.array_equal(
+            fx.image(rgb, depth, sem, "front", 0, sun=fx.sun_in_view(cam, np.eye(4))), rgb
+        )
 
 
 def test_glare_episode_keeps_every_label_and_buffer(tmp_path):
     low_sun = "{name: low_sun, params: {elevation_deg: 5, azimuth_deg: 10, intensity: 5}}"
     plain, glary = tmp_path / "plain", tmp_path / "glare"
     for out, extra in ((plain, ""), (glary, ", {name: glare, params: {strength: 0.9}}")):
-        proc = run_sim("run", str(CUT_IN), "--out", str(out), "--quiet", *TINY, "--set",
-                       f"perturbations=[{low_sun}{extra}]")
+        proc = run_sim(
+            "run",
+            str(CUT_IN),
+            "--out",
+            str(out),
+            "--quiet",
+            *TINY,
+            "--set",
+            f"perturbations=[{low_sun}{extra}]",
+        )
         assert proc.returncode == 0, proc.stderr
     check_frames(glary)
     for kind in ("depth", "instance", "semantic"):
-        assert (plain / "frames/front" / kind / "000003.png").read_bytes() == \
-            (glary / "frames/front" / kind / "000003.png").read_bytes()
+        assert (plain / "frames/front" / kind / "000003.png").read_bytes() == (
+            glary / "frames/front" / kind / "000003.png"
+        ).read_bytes()
     assert _by_step(plain) == _by_step(glary)
     a = read_png(plain / "frames/front/rgb/000003.png").astype(int)
     b = read_png(glary / "frames/front/rgb/000003.png").astype(int)

@@ -7,9 +7,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from naive import instance_stats
 
 from sim.labels.kernels import _instance_stats
+
+from naive import instance_stats
 
 
 def _compare(instance: np.ndarray, max_id: int) -> None:

@@ -27,7 +27,9 @@ def _crossing(t_b_arrives: float, n_steps: int = 300, heading_b: float = math.pi
     rec["lane"] = rec["lane"].astype(np.int32)
     rec["road"] = rec["road"].astype(np.int32)
     rec["collided"] = rec["collided"].astype(bool)
-    return Trajectory(t=t, leader=np.full((t.size, 2), -1, np.int32), gap=np.full((t.size, 2), np.inf), **rec)
+    return Trajectory(
+        t=t, leader=np.full((t.size, 2), -1, np.int32), gap=np.full((t.size, 2), np.inf), **rec
+    )
 
 
 @pytest.mark.parametrize("t_b", [8.0, 10.0, 12.5])

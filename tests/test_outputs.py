@@ -8,17 +8,19 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import REPO
-from episode_checks import check_frames, check_manifest, load_json
 from sim.classes import THING_CLASSES, YOLO_CLASS_INDEX
 from sim.dataset.io import read_png
 from sim.dataset.writers.yolo import mask_polygon
+
+from conftest import REPO
+from episode_checks import check_frames, check_manifest, load_json
 from test_episode import run_sim
 
 RIG = """sensors:
   cameras:
     - {name: front, width: 320, height: 180, hfov_deg: 90.0, rate: 10.0, mount: {x: 1.0, z: 1.5}}
-    - {name: left, width: 160, height: 90, hfov_deg: 100.0, rate: 5.0, mount: {x: 0.0, y: 0.9, z: 1.5, yaw_deg: 90.0}}
+    - {name: left, width: 160, height: 90, hfov_deg: 100.0, rate: 5.0,
+       mount: {x: 0.0, y: 0.9, z: 1.5, yaw_deg: 90.0}}
 
 outputs:
   formats: [native, yolo, kitti_tracking]
@@ -64,7 +66,11 @@ def test_yolo_detection_and_segmentation_agree_with_labels_and_masks(episode, ca
     checked = 0
     for task in ("detect", "segment"):
         data = (base / task / "data.yaml").read_text()
-        assert "path: .\n" in data and "train: images\n" in data and f"nc: {len(THING_CLASSES)}\n" in data
+        assert (
+            "path: .\n" in data
+            and "train: images\n" in data
+            and f"nc: {len(THING_CLASSES)}\n" in data
+        )
         assert all(f"  {YOLO_CLASS_INDEX[c.name]}: {c.name}\n" in data for c in THING_CLASSES)
     for k in range(cam["frames"]):
         stem = f"{k:06d}"
@@ -76,12 +82,15 @@ def test_yolo_detection_and_segmentation_agree_with_labels_and_masks(episode, ca
         assert len(det) == len(seg) == len(objects)
         for task in ("detect", "segment"):
             assert (base / task / "images" / f"{stem}.png").read_bytes() == rgb_bytes
-        for d_line, s_line, obj in zip(det, seg, objects):
+        for d_line, s_line, obj in zip(det, seg, objects, strict=True):
             cls, xc, yc, w, h = d_line.split()
             assert int(cls) == YOLO_CLASS_INDEX[obj["cls"]]
             x0, y0, x1, y1 = obj["box2d"]
-            np.testing.assert_allclose([float(xc) * W, float(yc) * H, float(w) * W, float(h) * H],
-                                       [(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0], atol=1e-3)
+            np.testing.assert_allclose(
+                [float(xc) * W, float(yc) * H, float(w) * W, float(h) * H],
+                [(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0],
+                atol=1e-3,
+            )
             fields = s_line.split()
             assert int(fields[0]) == YOLO_CLASS_INDEX[obj["cls"]]
             xy = np.array([float(v) for v in fields[1:]]).reshape(-1, 2)
@@ -120,7 +129,9 @@ def test_kitti_tracking_sequence(episode, camera):
     cam = next(c for c in meta["cameras"] if c["name"] == camera)
     base = episode / "kitti_tracking" / camera
     lines = (base / "label_02" / "0000.txt").read_text().splitlines()
-    calib = dict(line.split(":", 1) for line in (base / "calib" / "0000.txt").read_text().splitlines())
+    calib = dict(
+        line.split(":", 1) for line in (base / "calib" / "0000.txt").read_text().splitlines()
+    )
     P2 = np.array([float(v) for v in calib["P2"].split()]).reshape(3, 4)
     np.testing.assert_allclose(P2[:, :3], np.array(cam["K"]))
     by_frame: dict[int, list[list[str]]] = {}
@@ -136,7 +147,7 @@ def test_kitti_tracking_sequence(episode, camera):
         objects = load_json(episode / "labels" / camera / f"{k:06d}.json")["objects"]
         rows = by_frame.get(k, [])
         assert [int(r[1]) for r in rows] == [o["id"] for o in objects]
-        for r, obj in zip(rows, objects):
+        for r, obj in zip(rows, objects, strict=True):
             assert int(r[3]) in (0, 1, 2) and int(r[4]) == obj["occlusion"]
             assert (int(r[3]) == 0) == (obj["truncation"] == 0.0)
             assert [float(v) for v in r[6:10]] == [float(v) for v in obj["box2d"]]
@@ -166,6 +177,10 @@ def test_preview_writes_video_and_contact_sheet(episode, tmp_path):
 def test_preview_of_a_folder_that_is_not_an_episode(tmp_path):
     proc = run_sim("preview", str(tmp_path))
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: ") and "meta.json" in proc.stderr and "Traceback" not in proc.stderr
+    assert (
+        proc.stderr.startswith("error: ")
+        and "meta.json" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
     proc = run_sim("preview", str(tmp_path / "missing"))
     assert proc.returncode == 2 and "no such episode folder" in proc.stderr

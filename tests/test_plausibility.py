@@ -35,13 +35,19 @@ def test_library_tracks_are_physically_plausible(path):
     assert np.all(step_len <= v_mid * dt + 1e-6), "an agent jumped"
     # speeds and accelerations within each agent's limits
     assert np.all(traj.v >= 0.0)
-    assert np.all(traj.v <= np.maximum(st.v0, traj.v[0])[None, :] * 1.05 + 0.5), "faster than desired"
+    assert np.all(traj.v <= np.maximum(st.v0, traj.v[0])[None, :] * 1.05 + 0.5), (
+        "faster than desired"
+    )
     assert np.all(traj.a >= -st.b_max[None, :] - 1e-9), "braked harder than the vehicle can"
     a_cap = np.maximum(st.a_max, np.where(np.isnan(st.acc_override), 0.0, st.acc_override))
-    assert np.all(traj.a[1:] <= np.maximum(a_cap, 3.0)[None, :] + 1e-9), "accelerated harder than allowed"
+    assert np.all(traj.a[1:] <= np.maximum(a_cap, 3.0)[None, :] + 1e-9), (
+        "accelerated harder than allowed"
+    )
     # heading rate of vehicles within the bicycle model's reach: |yaw'| <= v tan(steer_max) / L
     vehicles = ~st.walker
     yaw_rate = np.abs(np.angle(np.exp(1j * np.diff(traj.yaw, axis=0)))) / dt
     bound = v_mid * np.tan(st.steer_max)[None, :] / np.maximum(st.wheelbase, 0.5)[None, :] + 1e-6
-    assert np.all(yaw_rate[:, vehicles] <= bound[:, vehicles]), "turned faster than its steering allows"
+    assert np.all(yaw_rate[:, vehicles] <= bound[:, vehicles]), (
+        "turned faster than its steering allows"
+    )
     assert not traj.collisions, f"collisions: {traj.collisions[:3]}"

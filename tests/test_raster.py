@@ -7,20 +7,31 @@ import math
 import numpy as np
 import pytest
 
-from naive import raycast_buffers
 from sim.render.camera import CameraModel
 from sim.render.raster import rasterize
 
+from naive import raycast_buffers
 
-def _camera(width=64, height=48, hfov=math.radians(70), znear=0.3):
+_HFOV = math.radians(70)
+
+
+def _camera(width=64, height=48, hfov=_HFOV, znear=0.3):
     return CameraModel.from_fov("test", width, height, hfov, np.eye(4), znear=znear)
 
 
 def _box(center, size, yaw=0.0):
     """Closed box, outward CCW faces, in the camera frame (y down)."""
     cx, cy, cz = center
-    l, w, h = size
-    v = np.array([[x, y, z] for x in (-l / 2, l / 2) for y in (-h / 2, h / 2) for z in (-w / 2, w / 2)], float)
+    length, w, h = size
+    v = np.array(
+        [
+            [x, y, z]
+            for x in (-length / 2, length / 2)
+            for y in (-h / 2, h / 2)
+            for z in (-w / 2, w / 2)
+        ],
+        float,
+    )
     c, s = math.cos(yaw), math.sin(yaw)
     R = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
     v = v @ R.T + (cx, cy, cz)
@@ -54,7 +65,7 @@ def _scene(parts):
 def test_matches_ray_caster_on_random_boxes():
     rng = np.random.default_rng(3)
     cam = _camera()
-    for trial in range(4):
+    for _trial in range(4):
         parts = []
         for k in range(4):
             center = (rng.uniform(-3, 3), rng.uniform(-2, 2), rng.uniform(2, 12))
@@ -65,7 +76,17 @@ def test_matches_ray_caster_on_random_boxes():
         verts, faces, inst, sem = _scene(parts)
         got = rasterize(verts, faces, inst, sem, cam)
         depth, want_inst, want_sem, amodal = raycast_buffers(
-            verts, faces, inst, sem, cam.fx, cam.fy, cam.cx, cam.cy, cam.znear, cam.width, cam.height
+            verts,
+            faces,
+            inst,
+            sem,
+            cam.fx,
+            cam.fy,
+            cam.cx,
+            cam.cy,
+            cam.znear,
+            cam.width,
+            cam.height,
         )
         np.testing.assert_array_equal(got.instance, want_inst)
         np.testing.assert_array_equal(got.semantic, want_sem)

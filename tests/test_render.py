@@ -17,8 +17,6 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO
-from naive import compose_over_sky as compose_naive
 from sim.assets import load_catalog
 from sim.classes import BY_NAME
 from sim.labels import SceneObject, label_frame
@@ -27,20 +25,40 @@ from sim.render.raster import rasterize
 from sim.render.renderer import AgentView, FrameRenderer, Lighting, compose_over_sky
 from sim.render.scene import MeshArrays, assemble_frame
 
-LIGHT = Lighting.from_angles(45.0, 30.0, sun_color=(1.0, 1.0, 1.0), sun_intensity=3.0, ambient=0.4,
-                             sky_top=(90, 140, 210), sky_horizon=(200, 215, 230))
+from conftest import REPO
+from naive import compose_over_sky as compose_naive
+
+LIGHT = Lighting.from_angles(
+    45.0,
+    30.0,
+    sun_color=(1.0, 1.0, 1.0),
+    sun_intensity=3.0,
+    ambient=0.4,
+    sky_top=(90, 140, 210),
+    sky_horizon=(200, 215, 230),
+)
 EGO = np.eye(4)
 CAR = BY_NAME["car"].id
 
 
 def golden_camera(width=201, height=101) -> CameraModel:
-    return CameraModel("g", width, height, 100.0, 100.0, (width - 1) / 2, (height - 1) / 2,
-                       mount_transform(0.0, 0.0, 1.0, 0.0, 0.0, 0.0))
+    return CameraModel(
+        "g",
+        width,
+        height,
+        100.0,
+        100.0,
+        (width - 1) / 2,
+        (height - 1) / 2,
+        mount_transform(0.0, 0.0, 1.0, 0.0, 0.0, 0.0),
+    )
 
 
-def box_mesh(l: float, w: float, h: float, cls: str = "car") -> MeshArrays:
+def box_mesh(length: float, w: float, h: float, cls: str = "car") -> MeshArrays:
     """Closed box, bottom centre at the origin, faces CCW seen from outside."""
-    v = np.array([[x, y, z] for x in (-l / 2, l / 2) for y in (-w / 2, w / 2) for z in (0.0, h)])
+    v = np.array(
+        [[x, y, z] for x in (-length / 2, length / 2) for y in (-w / 2, w / 2) for z in (0.0, h)]
+    )
     quads = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
     faces = []
     centre = v.mean(axis=0)
@@ -49,15 +67,23 @@ def box_mesh(l: float, w: float, h: float, cls: str = "car") -> MeshArrays:
             n = np.cross(v[tri[1]] - v[tri[0]], v[tri[2]] - v[tri[0]])
             faces.append(tri if np.dot(n, v[tri[0]] - centre) > 0 else tri[::-1])
     f = len(faces)
-    return MeshArrays(v, np.array(faces, dtype=np.int32), np.tile(np.array([180, 40, 40, 255], np.uint8), (f, 1)),
-                      np.full(f, BY_NAME[cls].id, dtype=np.uint8))
+    return MeshArrays(
+        v,
+        np.array(faces, dtype=np.int32),
+        np.tile(np.array([180, 40, 40, 255], np.uint8), (f, 1)),
+        np.full(f, BY_NAME[cls].id, dtype=np.uint8),
+    )
 
 
 def ground() -> MeshArrays:
     v = np.array([[0.5, -60.0, 0.0], [200.0, -60.0, 0.0], [200.0, 60.0, 0.0], [0.5, 60.0, 0.0]])
     f = np.array([[0, 1, 2], [0, 2, 3]], dtype=np.int32)
-    return MeshArrays(v, f, np.tile(np.array([80, 80, 80, 255], np.uint8), (2, 1)),
-                      np.full(2, BY_NAME["road"].id, dtype=np.uint8))
+    return MeshArrays(
+        v,
+        f,
+        np.tile(np.array([80, 80, 80, 255], np.uint8), (2, 1)),
+        np.full(2, BY_NAME["road"].id, dtype=np.uint8),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +111,9 @@ def test_golden_box_extents_depth_and_3d_box(renderer):
     x_cam in [-1, 1], y_cam in [-0.5, 1] (camera 1 m up), so u in [94.44, 105.56] and
     v in [47.22, 55.56]: columns 95..105, rows 48..55, 88 pixels, depth 18 m."""
     cam = golden_camera()
-    _, buf, labels = render_and_label(renderer, cam, [(5, box_mesh(4, 2, 1.5), "car", (4.0, 2.0, 1.5), 20.0, 0.0, 0.0)])
+    _, buf, labels = render_and_label(
+        renderer, cam, [(5, box_mesh(4, 2, 1.5), "car", (4.0, 2.0, 1.5), 20.0, 0.0, 0.0)]
+    )
     lab = labels[5]
     assert lab.box2d == (95, 48, 106, 56)
     assert lab.pixels == 88 == lab.amodal_pixels
@@ -93,10 +121,12 @@ def test_golden_box_extents_depth_and_3d_box(renderer):
     np.testing.assert_allclose(buf.depth[50, 100], 18.0, rtol=1e-6)
     assert np.all(np.abs(buf.depth[buf.instance == 5] - 18.0) < 1e-4)  # only the near face shows
     assert np.all(buf.semantic[buf.instance == 5] == CAR)
-    # amodal box: near face outermost, bottom edge of near face lowest, top edge of far face (z = 22) highest
+    # amodal box: near face outermost, bottom edge of near face lowest, top edge of far face
+    # (z = 22) highest
     want = (100 - 100 / 18 + 0.5, 50 - 50 / 18 + 0.5, 100 + 100 / 18 + 0.5, 50 + 100 / 18 + 0.5)
     np.testing.assert_allclose(lab.box2d_amodal, want, atol=1e-9)
-    # 3D box centre in the camera frame: 20 m ahead, 0.75 m up the box = 0.25 m below the camera axis
+    # 3D box centre in the camera frame: 20 m ahead, 0.75 m up the box = 0.25 m below the
+    # camera axis
     np.testing.assert_allclose(lab.center_cam, (0.0, 0.25, 20.0), atol=1e-9)
     assert abs(lab.rotation_y - (-math.pi / 2)) < 1e-9  # heading away from the camera
 
@@ -129,7 +159,9 @@ def test_truncation_at_the_image_edge(renderer):
     u in [13.64, 22.73]. The projected box spans x in [-5.056, 23.227] (pixel edges), 5.056
     of its 28.283 px outside the image; visibility stays 1 (the border is not an occluder)."""
     cam = golden_camera()
-    _, _, labels = render_and_label(renderer, cam, [(5, box_mesh(4, 2, 1.5), "car", (4.0, 2.0, 1.5), 20.0, 18.0, 0.0)])
+    _, _, labels = render_and_label(
+        renderer, cam, [(5, box_mesh(4, 2, 1.5), "car", (4.0, 2.0, 1.5), 20.0, 18.0, 0.0)]
+    )
     lab = labels[5]
     x0 = 100 - 100 * 19 / 18 + 0.5
     x1 = 100 - 100 * 17 / 22 + 0.5
@@ -140,16 +172,27 @@ def test_truncation_at_the_image_edge(renderer):
     assert lab.amodal_pixels - lab.pixels <= 1 and lab.occlusion == 0
 
 
-@pytest.mark.parametrize("asset, cls", [("bicycle_with_rider", "bicycle"), ("pedestrian_adult", "pedestrian")])
+@pytest.mark.parametrize(
+    "asset, cls", [("bicycle_with_rider", "bicycle"), ("pedestrian_adult", "pedestrian")]
+)
 @pytest.mark.parametrize("distance, yaw", [(25.0, 0.0), (60.0, 0.0), (40.0, math.pi / 2)])
 def test_thin_objects_get_non_degenerate_boxes(renderer, asset, cls, distance, yaw):
     """Seen end-on or side-on, near or far, a cyclist or a pedestrian gets a real box that
     agrees with its pixels and sits inside its projected 3D box."""
     catalog = load_catalog()
     data = catalog.mesh(asset, 0)
-    mesh = MeshArrays(data.vertices, data.faces, data.face_colors, np.full(len(data.faces), BY_NAME[cls].id, np.uint8))
-    cam = CameraModel.from_fov("front", 640, 360, math.radians(90.0), mount_transform(0, 0, 1.5, 0, 0, 0))
-    _, buf, labels = render_and_label(renderer, cam, [(7, mesh, cls, data.size, distance, 0.0, yaw)])
+    mesh = MeshArrays(
+        data.vertices,
+        data.faces,
+        data.face_colors,
+        np.full(len(data.faces), BY_NAME[cls].id, np.uint8),
+    )
+    cam = CameraModel.from_fov(
+        "front", 640, 360, math.radians(90.0), mount_transform(0, 0, 1.5, 0, 0, 0)
+    )
+    _, buf, labels = render_and_label(
+        renderer, cam, [(7, mesh, cls, data.size, distance, 0.0, yaw)]
+    )
     lab = labels[7]
     x0, y0, x1, y1 = lab.box2d
     assert x1 - x0 >= 2 and y1 - y0 >= 4
@@ -164,10 +207,16 @@ def test_thin_objects_get_non_degenerate_boxes(renderer, asset, cls, distance, y
 
 
 COVERAGE_SCENE = (
-    ("sedan", 12.0, 2.0, 0.3), ("truck", 30.0, -4.0, 0.0), ("bus", 45.0, 6.0, math.pi),
-    ("bicycle_with_rider", 9.0, -2.5, 1.2), ("pedestrian_adult", 7.0, 1.5, 2.0),
-    ("pedestrian_child", 15.0, -1.0, -0.5), ("van", 22.0, 3.0, 0.1), ("motorcycle_with_rider", 18.0, -3.0, 0.2),
-    ("suv", 60.0, 0.0, 0.0), ("traffic_cone", 6.0, -1.2, 0.0),
+    ("sedan", 12.0, 2.0, 0.3),
+    ("truck", 30.0, -4.0, 0.0),
+    ("bus", 45.0, 6.0, math.pi),
+    ("bicycle_with_rider", 9.0, -2.5, 1.2),
+    ("pedestrian_adult", 7.0, 1.5, 2.0),
+    ("pedestrian_child", 15.0, -1.0, -0.5),
+    ("van", 22.0, 3.0, 0.1),
+    ("motorcycle_with_rider", 18.0, -3.0, 0.2),
+    ("suv", 60.0, 0.0, 0.0),
+    ("traffic_cone", 6.0, -1.2, 0.0),
 )
 
 
@@ -178,16 +227,20 @@ def test_pyrender_coverage_agrees_with_the_instance_mask(renderer):
     import cv2
 
     catalog = load_catalog()
-    cam = CameraModel.from_fov("front", 480, 270, math.radians(90.0), mount_transform(0.0, 0, 1.5, 0, 0, 0))
+    cam = CameraModel.from_fov(
+        "front", 480, 270, math.radians(90.0), mount_transform(0.0, 0, 1.5, 0, 0, 0)
+    )
     T_world_cam = EGO @ cam.T_ego_cam
     T_cam_world = invert_rigid(T_world_cam)
     placed = []
     for k, (name, x, y, yaw) in enumerate(COVERAGE_SCENE):
         data = catalog.mesh(name, 0)
-        mesh = MeshArrays(data.vertices, data.faces, data.face_colors, np.zeros(len(data.faces), np.uint8))
+        mesh = MeshArrays(
+            data.vertices, data.faces, data.face_colors, np.zeros(len(data.faces), np.uint8)
+        )
         placed.append((mesh, pose_matrix(x, y, 0.0, yaw), k + 1))
     color = renderer.color
-    for mesh, T, oid in placed:
+    for mesh, _T, oid in placed:
         color.add_agent_mesh(("coverage", oid), mesh.vertices, mesh.faces, mesh.face_colors)
     color.set_agents([(oid, ("coverage", oid), T) for _, T, oid in placed])
     # only the agents: take the ground out of the colour render for this check
@@ -201,7 +254,12 @@ def test_pyrender_coverage_agrees_with_the_instance_mask(renderer):
         for n in static_nodes:
             color.scene.add_node(n)
         color.set_agents([])
-    empty = MeshArrays(np.zeros((0, 3)), np.zeros((0, 3), np.int32), np.zeros((0, 4), np.uint8), np.zeros(0, np.uint8))
+    empty = MeshArrays(
+        np.zeros((0, 3)),
+        np.zeros((0, 3), np.int32),
+        np.zeros((0, 4), np.uint8),
+        np.zeros(0, np.uint8),
+    )
     ours = rasterize(*assemble_frame(empty, placed, T_cam_world), cam).instance > 0
     covered, empty_px = alpha >= 191, alpha <= 64
     assert ours.sum() > 2000  # the check means something
@@ -217,7 +275,9 @@ def test_compose_kernel_matches_its_twin():
     sky = rng.integers(0, 256, size=(7, 9, 3), dtype=np.uint8)
     alpha = rng.integers(0, 256, size=(7, 9), dtype=np.uint8)
     alpha[0, :3] = (0, 255, 128)
-    colour = (rng.uniform(0, 1, size=(7, 9, 3)) * alpha[..., None]).astype(np.uint8)  # premultiplied
+    colour = (rng.uniform(0, 1, size=(7, 9, 3)) * alpha[..., None]).astype(
+        np.uint8
+    )  # premultiplied
     rgba = np.concatenate([colour, alpha[..., None]], axis=2)
     np.testing.assert_array_equal(compose_over_sky(rgba, sky), compose_naive(rgba, sky))
     out = compose_over_sky(rgba, sky)
@@ -228,16 +288,36 @@ def test_compose_kernel_matches_its_twin():
 
 def test_render_bench_prints_its_figures():
     proc = subprocess.run(
-        [sys.executable, "-m", "sim", "bench", "render", "--width", "160", "--height", "90", "--frames", "3",
-         "--objects", "8", "--write"],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "bench",
+            "render",
+            "--width",
+            "160",
+            "--height",
+            "90",
+            "--frames",
+            "3",
+            "--objects",
+            "8",
+            "--write",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "plain pyrender colour render:" in out and "fully labelled frame:" in out
     assert "resident memory" in out
     last = out.strip().splitlines()[-1]
-    assert last.startswith("render bench: a fully labelled frame costs ") and "x a plain colour render" in last
+    assert (
+        last.startswith("render bench: a fully labelled frame costs ")
+        and "x a plain colour render" in last
+    )
 
 
 def test_rasterizer_matches_ray_caster_on_ground_and_slivers():
@@ -248,11 +328,20 @@ def test_rasterizer_matches_ray_caster_on_ground_and_slivers():
     cam = CameraModel("r", 48, 32, 30.0, 30.0, 23.5, 15.5, np.eye(4))
     verts = [
         # ground 1.5 m below the camera, from behind it to 500 m ahead (camera frame, y down)
-        (-400.0, 1.5, -5.0), (400.0, 1.5, -5.0), (400.0, 1.5, 500.0), (-400.0, 1.5, 500.0),
+        (-400.0, 1.5, -5.0),
+        (400.0, 1.5, -5.0),
+        (400.0, 1.5, 500.0),
+        (-400.0, 1.5, 500.0),
         # a nearly horizontal sliver and a nearly vertical one, a far-away tiny triangle
-        (-3.0, 0.28, 6.0), (3.0, 0.30, 6.0), (3.0, 0.33, 6.0),
-        (0.40, -2.0, 5.0), (0.45, 2.0, 5.0), (0.41, 2.0, 5.0),
-        (0.0, 0.0, 300.0), (0.9, 0.0, 300.0), (0.0, 0.7, 300.0),
+        (-3.0, 0.28, 6.0),
+        (3.0, 0.30, 6.0),
+        (3.0, 0.33, 6.0),
+        (0.40, -2.0, 5.0),
+        (0.45, 2.0, 5.0),
+        (0.41, 2.0, 5.0),
+        (0.0, 0.0, 300.0),
+        (0.9, 0.0, 300.0),
+        (0.0, 0.7, 300.0),
     ]
     verts = np.array(verts)
     faces = np.array([[0, 1, 2], [0, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]])
@@ -268,12 +357,16 @@ def test_rasterizer_matches_ray_caster_on_ground_and_slivers():
     )
     np.testing.assert_array_equal(got.instance, want_inst)
     np.testing.assert_array_equal(got.semantic, want_sem)
-    np.testing.assert_allclose(got.depth, np.where(np.isfinite(depth), depth, 0.0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        got.depth, np.where(np.isfinite(depth), depth, 0.0), rtol=1e-5, atol=1e-6
+    )
     np.testing.assert_array_equal(got.amodal_pixels, amodal)
     assert (got.semantic == 1).sum() > 300 and got.amodal_pixels[1] > 0 and got.amodal_pixels[2] > 0
 
 
-@pytest.mark.skipif(bool(__import__("ctypes.util").util.find_library("OSMesa")), reason="OSMesa is installed here")
+@pytest.mark.skipif(
+    bool(__import__("ctypes.util").util.find_library("OSMesa")), reason="OSMesa is installed here"
+)
 def test_missing_opengl_library_is_one_clear_error(tmp_path):
     """PYOPENGL_PLATFORM=osmesa without libOSMesa: exit 2, one line naming the fix, no output."""
     import os
@@ -281,9 +374,27 @@ def test_missing_opengl_library_is_one_clear_error(tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "PYOPENGL_PLATFORM": "osmesa"}
     proc = subprocess.run(
-        [sys.executable, "-m", "sim", "run", "scenarios/cut_in.yaml", "--out", str(out), "--quiet",
-         "--set", "duration=0.5", "--set", "sensors.cameras.0.width=64", "--set", "sensors.cameras.0.height=36"],
-        cwd=REPO, capture_output=True, text=True, timeout=300, env=env,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            "scenarios/cut_in.yaml",
+            "--out",
+            str(out),
+            "--quiet",
+            "--set",
+            "duration=0.5",
+            "--set",
+            "sensors.cameras.0.width=64",
+            "--set",
+            "sensors.cameras.0.height=36",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -305,7 +416,11 @@ def test_roadside_trees_lamps_and_buildings_are_stuff_not_objects():
     assert classes == {BY_NAME["vegetation"].id, BY_NAME["pole"].id, BY_NAME["building"].id}
     # nothing stands on the carriageway or the shoulders
     d = parts.vertices[:, 1]  # a straight road along +x: lateral offset = y
-    on_road = (d > -road.shoulder_width) & (d < road.width + road.shoulder_width) & (parts.vertices[:, 2] < 4.0)
+    on_road = (
+        (d > -road.shoulder_width)
+        & (d < road.width + road.shoulder_width)
+        & (parts.vertices[:, 2] < 4.0)
+    )
     assert not on_road.any()
     assert build_roadside(road, catalog, np.random.default_rng(0), density=0.0) is None
 
@@ -314,7 +429,9 @@ def test_sidewalks_kerbs_and_zebra_crossings_are_built_from_the_road_model():
     from sim.render.scene import KERB_HEIGHT, ZEBRA_LENGTH, build_static
     from sim.road import Road
 
-    road = Road.straight(200.0, lanes=2, lane_width=3.5, shoulder_width=0.5, sidewalk_width=2.5, crossings=(100.0,))
+    road = Road.straight(
+        200.0, lanes=2, lane_width=3.5, shoulder_width=0.5, sidewalk_width=2.5, crossings=(100.0,)
+    )
     surface, marks, terrain = build_static(road, np.random.default_rng(0))
     side = surface.face_semantic == BY_NAME["sidewalk"].id
     tri = surface.vertices[surface.faces[side]]  # (F, 3, 3)
@@ -334,7 +451,9 @@ def test_sidewalks_kerbs_and_zebra_crossings_are_built_from_the_road_model():
     assert len(np.unique(np.round(zebra[near, 1], 2))) >= 7
     # the terrain starts behind the sidewalks
     t = terrain.vertices
-    assert not ((t[:, 1] > -3.0 + 1e-6) & (t[:, 1] < 10.0 - 1e-6) & (t[:, 0] > 0) & (t[:, 0] < 200)).any()
+    assert not (
+        (t[:, 1] > -3.0 + 1e-6) & (t[:, 1] < 10.0 - 1e-6) & (t[:, 0] > 0) & (t[:, 0] < 200)
+    ).any()
 
 
 _TIE_SCRIPT = """
@@ -348,7 +467,9 @@ quad_v = np.array([[20.0, -3.0, -1.0], [20.0, 3.0, -1.0], [20.0, 3.0, 3.0], [20.
 quad_f = np.array([[0, 2, 1], [0, 3, 2]])
 colors = {"red": (220, 30, 30, 255), "green": (30, 200, 30, 255)}
 order = [first, "green" if first == "red" else "red"]
-cam = CameraModel("c", 64, 48, 40.0, 40.0, 31.5, 23.5, mount_transform(0.0, 0.0, 1.0, 0.0, 0.0, 0.0))
+cam = CameraModel(
+    "c", 64, 48, 40.0, 40.0, 31.5, 23.5, mount_transform(0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
+)
 for _ in range(6):  # fresh renderers, fresh node addresses
     with ColorRenderer(ambient=1.0) as r:
         for name in order:
@@ -365,8 +486,13 @@ def test_surfaces_tied_in_depth_draw_in_the_order_they_were_added(first):
     which changed a pixel or two between runs of the same episode before the draw order
     was pinned (sim.render.backend._make_sorter). In a child process: closing a pyrender
     renderer ends the process's EGL display, which this module's shared renderer uses."""
-    proc = subprocess.run([sys.executable, "-c", _TIE_SCRIPT, first], capture_output=True, text=True,
-                          cwd=REPO, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", _TIE_SCRIPT, first],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     want = 0 if first == "red" else 1
     for line in proc.stdout.split("\n")[:-1]:

@@ -7,14 +7,17 @@ import math
 import numpy as np
 import pytest
 
-from naive import lane_to_world, world_to_lane
 from sim.road import Road, Segment
+
+from naive import lane_to_world, world_to_lane
 
 SEGMENTS = [(100.0, 0.0), (80.0, 1 / 60.0), (50.0, 0.0), (70.0, -1 / 45.0)]
 
 
 def _road():
-    return Road(lanes=3, lane_width=3.5, segments=tuple(Segment(l, k) for l, k in SEGMENTS))
+    return Road(
+        lanes=3, lane_width=3.5, segments=tuple(Segment(length, k) for length, k in SEGMENTS)
+    )
 
 
 def test_length_and_lanes():

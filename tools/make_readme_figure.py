@@ -28,13 +28,17 @@ from sim.dataset.io import read_png  # noqa: E402
 from sim.viz import draw_labels  # noqa: E402
 
 
-def _crop(img: np.ndarray, box: tuple[int, int, int, int], size: tuple[int, int], nearest: bool) -> np.ndarray:
+def _crop(
+    img: np.ndarray, box: tuple[int, int, int, int], size: tuple[int, int], nearest: bool
+) -> np.ndarray:
     x0, y0, x1, y1 = box
     interp = cv2.INTER_NEAREST if nearest else cv2.INTER_CUBIC
     return cv2.resize(np.ascontiguousarray(img[y0:y1, x0:x1]), size, interpolation=interp)
 
 
-def _zoom_box(objects: list[dict], w: int, h: int, frac: float = 1 / 4) -> tuple[int, int, int, int]:
+def _zoom_box(
+    objects: list[dict], w: int, h: int, frac: float = 1 / 4
+) -> tuple[int, int, int, int]:
     """A w*frac x h*frac window centred on the labelled objects, inside the image."""
     cw, ch = int(w * frac), int(h * frac)
     if objects:
@@ -59,7 +63,9 @@ def figure(episode: Path, camera: str, frame: int) -> np.ndarray:
     rgb = read_png(episode / "frames" / camera / "rgb" / f"{stem}.png")
     inst = read_png(episode / "frames" / camera / "instance" / f"{stem}.png")
     sem = read_png(episode / "frames" / camera / "semantic" / f"{stem}.png")
-    depth = read_png(episode / "frames" / camera / "depth" / f"{stem}.png").astype(np.float64) / 1000.0
+    depth = (
+        read_png(episode / "frames" / camera / "depth" / f"{stem}.png").astype(np.float64) / 1000.0
+    )
     objects = json.loads((episode / "labels" / camera / f"{stem}.json").read_text())["objects"]
     h, w = rgb.shape[:2]
     main = draw_labels(rgb, objects, instance=inst, tags=False)
@@ -73,14 +79,25 @@ def figure(episode: Path, camera: str, frame: int) -> np.ndarray:
     def moved(o: dict) -> dict:
         o = dict(o)
         x0, y0, x1, y1 = o["box2d"]
-        o["box2d"] = [round((x0 - box[0]) * sx), round((y0 - box[1]) * sy), round((x1 - box[0]) * sx),
-                      round((y1 - box[1]) * sy)]
+        o["box2d"] = [
+            round((x0 - box[0]) * sx),
+            round((y0 - box[1]) * sy),
+            round((x1 - box[0]) * sx),
+            round((y1 - box[1]) * sy),
+        ]
         a = o["box2d_amodal"]
-        o["box2d_amodal"] = [(a[0] - box[0]) * sx, (a[1] - box[1]) * sy, (a[2] - box[0]) * sx, (a[3] - box[1]) * sy]
+        o["box2d_amodal"] = [
+            (a[0] - box[0]) * sx,
+            (a[1] - box[1]) * sy,
+            (a[2] - box[0]) * sx,
+            (a[3] - box[1]) * sy,
+        ]
         return o
 
     zoom_inst = _crop(inst, box, (zw, zh), nearest=True)
-    zoom = draw_labels(_crop(rgb, box, (zw, zh), nearest=False), [moved(o) for o in objects], instance=zoom_inst)
+    zoom = draw_labels(
+        _crop(rgb, box, (zw, zh), nearest=False), [moved(o) for o in objects], instance=zoom_inst
+    )
     _put(zoom, "zoom: visible box (thick), amodal (thin), id class visible%")
 
     palette = np.zeros((256, 3), np.uint8)
@@ -90,7 +107,9 @@ def figure(episode: Path, camera: str, frame: int) -> np.ndarray:
     sem_rgb = _crop(palette[sem], box, small, nearest=True)
     valid = depth > 0
     d = np.zeros(depth.shape, np.uint8)
-    d[valid] = (255 * (1 - np.clip(np.log1p(depth[valid]) / np.log1p(150.0), 0, 1))).astype(np.uint8)
+    d[valid] = (255 * (1 - np.clip(np.log1p(depth[valid]) / np.log1p(150.0), 0, 1))).astype(
+        np.uint8
+    )
     depth_rgb = cv2.applyColorMap(d, cv2.COLORMAP_MAGMA)[..., ::-1].copy()
     depth_rgb[~valid] = 0
     depth_rgb = _crop(depth_rgb, box, small, nearest=True)
@@ -104,21 +123,34 @@ def figure(episode: Path, camera: str, frame: int) -> np.ndarray:
     for k, cid in enumerate(sorted(set(np.unique(sem).tolist()))[:8]):
         y = 22 + 20 * k
         cv2.rectangle(legend, (8, y - 12), (24, y + 2), tuple(int(v) for v in palette[cid]), -1)
-        cv2.putText(legend, f"{cid} {cls_of.get(cid, '?')}", (30, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
-                    (235, 235, 235), 1, cv2.LINE_AA)
+        cv2.putText(
+            legend,
+            f"{cid} {cls_of.get(cid, '?')}",
+            (30, y),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.45,
+            (235, 235, 235),
+            1,
+            cv2.LINE_AA,
+        )
     for img, text in ((sem_rgb, "semantic"), (depth_rgb, "depth"), (inst_rgb, "instance")):
         _put(img, text, 18)
-    right = np.concatenate([
-        zoom,
-        np.concatenate([sem_rgb, depth_rgb], axis=1),
-        np.concatenate([inst_rgb, legend], axis=1),
-    ], axis=0)
+    right = np.concatenate(
+        [
+            zoom,
+            np.concatenate([sem_rgb, depth_rgb], axis=1),
+            np.concatenate([inst_rgb, legend], axis=1),
+        ],
+        axis=0,
+    )
     return np.concatenate([main, right[:h]], axis=1)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--episode", type=Path, help="existing episode folder (default: run cut_in now)")
+    ap.add_argument(
+        "--episode", type=Path, help="existing episode folder (default: run cut_in now)"
+    )
     ap.add_argument("--camera", default="front")
     ap.add_argument("--frame", type=int, default=30)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "cut_in.png")
@@ -127,8 +159,20 @@ def main(argv: list[str] | None = None) -> int:
         episode = args.episode
         if episode is None:
             episode = Path(tmp) / "cut_in"
-            subprocess.run([sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "cut_in.yaml"),
-                            "--out", str(episode), "--quiet"], check=True, cwd=ROOT)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "sim",
+                    "run",
+                    str(ROOT / "scenarios" / "cut_in.yaml"),
+                    "--out",
+                    str(episode),
+                    "--quiet",
+                ],
+                check=True,
+                cwd=ROOT,
+            )
         img = figure(episode, args.camera, args.frame)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(args.out), img[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])

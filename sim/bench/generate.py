@@ -16,17 +16,28 @@ import json
 import tempfile
 from pathlib import Path
 
-DESCRIPTION = "dataset generation: frames/hour with 1 and 2 workers on the same work, scaling ratio, peak memory per worker"
+DESCRIPTION = (
+    "dataset generation: frames/hour with 1 and 2 workers on the same work, scaling ratio, "
+    "peak memory per worker"
+)
 
 _REPO_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "cut_in.yaml"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--episodes", type=int, default=8, help="episodes per run (default 8)")
-    parser.add_argument("--duration", type=float, default=2.0, help="[s] per episode (default 2.0: 20 frames)")
+    parser.add_argument(
+        "--duration", type=float, default=2.0, help="[s] per episode (default 2.0: 20 frames)"
+    )
     parser.add_argument("--width", type=int, default=320)
     parser.add_argument("--height", type=int, default=180)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to compare (default 1 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="worker counts to compare (default 1 2)",
+    )
     parser.add_argument("--scenario", type=Path, default=_REPO_SCENARIO)
     parser.add_argument("--keep", type=Path, help="keep the datasets under this folder")
 
@@ -57,7 +68,10 @@ def run(args) -> int:
             generate(warmup, base / f"warmup_{workers}", workers=1, progress=False)
             result = generate(loaded, base / f"workers_{workers}", workers=workers, progress=False)
             if result.failed:
-                print(f"{workers} workers: {len(result.failed)} episodes failed; see {result.root}/generate.log")
+                print(
+                    f"{workers} workers: {len(result.failed)} episodes failed; "
+                    f"see {result.root}/generate.log"
+                )
                 return 1
             rates[workers] = result.frames / result.seconds * 3600.0
             manifest = json.loads((result.root / "manifest.json").read_text())
@@ -65,12 +79,19 @@ def run(args) -> int:
             rss = result.worker_rss_mb
             peak = max(max(v) for v in rss.values())
             growth = ", ".join(f"{v[0]:.0f}->{v[-1]:.0f}" for v in rss.values())
-            print(f"{workers} worker{'s' if workers > 1 else ''}: {result.frames} frames in {result.seconds:.1f} s = "
-                  f"{rates[workers]:,.0f} frames/hour; peak memory per worker {peak:.0f} MiB "
-                  f"(first->last episode, per worker: {growth} MiB)")
+            print(
+                f"{workers} worker{'s' if workers > 1 else ''}: {result.frames} frames in "
+                f"{result.seconds:.1f} s = "
+                f"{rates[workers]:,.0f} frames/hour; peak memory per worker {peak:.0f} MiB "
+                f"(first->last episode, per worker: {growth} MiB)"
+            )
         same = len({tuple(h) for h in hashes.values()}) == 1
         lo, hi = min(args.workers), max(args.workers)
         ratio = rates[hi] / rates[lo]
-        print(f"generate: {rates[lo]:,.0f} frames/hour with {lo} worker(s), {rates[hi]:,.0f} with {hi}; "
-              f"scaling {ratio:.2f}x (target >= 1.8 for 2 on 2 cores); same bytes: {'yes' if same else 'NO'}")
+        print(
+            f"generate: {rates[lo]:,.0f} frames/hour with {lo} worker(s), "
+            f"{rates[hi]:,.0f} with {hi}; "
+            f"scaling {ratio:.2f}x (target >= 1.8 for 2 on 2 cores); "
+            f"same bytes: {'yes' if same else 'NO'}"
+        )
         return 0 if same else 1

@@ -13,9 +13,10 @@ Two loops over the same frames, in the same process, through the same OpenGL con
   label (visible + amodal boxes, 3D boxes, visibility, truncation, occlusion).
 
 The two alternate frame by frame so that load from other processes hits both alike; the
-ratio is the median over frames of (labelled time / plain time) of the same frame. ``--write`` adds a third figure: labelled frames with
-their PNGs and label JSON encoded on worker threads (as the episode writer does), and the
-resident memory at the start and end of the run, to show it stays flat.
+ratio is the median over frames of (labelled time / plain time) of the same frame.
+``--write`` adds a third figure: labelled frames with their PNGs and label JSON encoded on
+worker threads (as the episode writer does), and the resident memory at the start and end
+of the run, to show it stays flat.
 """
 
 from __future__ import annotations
@@ -29,12 +30,23 @@ from pathlib import Path
 
 import numpy as np
 
-DESCRIPTION = "labelled frames/s (all buffers + labels) vs plain pyrender colour frames/s, same scene"
+DESCRIPTION = (
+    "labelled frames/s (all buffers + labels) vs plain pyrender colour frames/s, same scene"
+)
 
 _MIX = (
-    ("sedan", 6), ("hatchback", 4), ("suv", 4), ("van", 2), ("pickup", 2), ("truck", 2), ("bus", 1),
-    ("motorcycle_with_rider", 2), ("bicycle_with_rider", 2), ("pedestrian_adult", 3),
-    ("pedestrian_child", 1), ("traffic_cone", 1),
+    ("sedan", 6),
+    ("hatchback", 4),
+    ("suv", 4),
+    ("van", 2),
+    ("pickup", 2),
+    ("truck", 2),
+    ("bus", 1),
+    ("motorcycle_with_rider", 2),
+    ("bicycle_with_rider", 2),
+    ("pedestrian_adult", 3),
+    ("pedestrian_child", 1),
+    ("traffic_cone", 1),
 )
 """Assets of the bench scene (name, count): 30 objects."""
 
@@ -44,8 +56,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--frames", type=int, default=60, help="frames per loop (default 60)")
-    parser.add_argument("--write", action="store_true",
-                        help="also write every labelled frame (PNG + JSON on worker threads) and report memory")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="also write every labelled frame (PNG + JSON on worker threads) and report memory",
+    )
     parser.add_argument("--seed", type=int, default=0, help="placement of the objects")
 
 
@@ -54,10 +69,10 @@ def build_scene(n_objects: int, seed: int):
     (AgentView list, SceneObject list) of that frame. Call ``renderer.close()`` when done."""
     from sim.assets import load_catalog
     from sim.classes import BY_NAME
+    from sim.labels import SceneObject
     from sim.render.camera import pose_matrix
     from sim.render.renderer import AgentView, FrameRenderer, Lighting
     from sim.render.scene import MeshArrays, build_roadside, build_static
-    from sim.labels import SceneObject
     from sim.road import Road
 
     rng = np.random.default_rng(seed)
@@ -67,8 +82,13 @@ def build_scene(n_objects: int, seed: int):
     roadside = build_roadside(road, catalog, rng)  # trees, lamps, buildings, as in every episode
     static = (*static, roadside) if roadside is not None else static
     lighting = Lighting.from_angles(
-        40.0, 30.0, sun_color=(1.0, 0.97, 0.92), sun_intensity=3.0, ambient=0.35,
-        sky_top=(90, 140, 210), sky_horizon=(200, 215, 230),
+        40.0,
+        30.0,
+        sun_color=(1.0, 0.97, 0.92),
+        sun_intensity=3.0,
+        ambient=0.35,
+        sky_top=(90, 140, 210),
+        sky_horizon=(200, 215, 230),
     )
     renderer = FrameRenderer(static, lighting)
 
@@ -81,8 +101,13 @@ def build_scene(n_objects: int, seed: int):
     for k, name in enumerate(names):
         info = catalog.info(name)
         variant = int(rng.integers(len(info.variants)))
-        data = catalog.mesh(name, variant, paint=info.paint_colors[int(rng.integers(len(info.paint_colors)))]
-                            if info.paint_colors else None)
+        data = catalog.mesh(
+            name,
+            variant,
+            paint=info.paint_colors[int(rng.integers(len(info.paint_colors)))]
+            if info.paint_colors
+            else None,
+        )
         sem = np.full(len(data.faces), BY_NAME[info.cls].id, dtype=np.uint8)
         mesh = MeshArrays(data.vertices, data.faces, data.face_colors, sem)
         if info.kind in ("pedestrian",) or name == "traffic_cone":
@@ -102,8 +127,16 @@ def build_scene(n_objects: int, seed: int):
         for agent_id, _name, cls, mesh, size, s, d, speed in agents:
             sx, sy, sh = road.to_world([s + 0.1 * speed * frame], [d])
             T = pose_matrix(float(sx[0]), float(sy[0]), 0.0, float(sh[0]))
-            l, w, h = size
-            views.append(AgentView(agent_id, agent_id, mesh, T, math.sqrt((l / 2) ** 2 + (w / 2) ** 2 + h * h)))
+            length, w, h = size
+            views.append(
+                AgentView(
+                    agent_id,
+                    agent_id,
+                    mesh,
+                    T,
+                    math.sqrt((length / 2) ** 2 + (w / 2) ** 2 + h * h),
+                )
+            )
             objects.append(SceneObject(agent_id, cls, size, T))
         return views, objects
 
@@ -124,7 +157,11 @@ def run(args) -> int:
         raise SystemExit("error: --objects and --frames must be positive")
     renderer, T_world_ego, scene_at = build_scene(args.objects, args.seed)
     camera = CameraModel.from_fov(
-        "front", args.width, args.height, math.radians(90.0), mount_transform(1.0, 0.0, 1.5, 0.0, 0.0, 0.0)
+        "front",
+        args.width,
+        args.height,
+        math.radians(90.0),
+        mount_transform(1.0, 0.0, 1.5, 0.0, 0.0, 0.0),
     )
     T_world_cam = T_world_ego @ camera.T_ego_cam
     T_cam_world = invert_rigid(T_world_cam)
@@ -134,7 +171,9 @@ def run(args) -> int:
         shown = renderer.visible_agents(camera, T_cam_world, views)
         for a in shown:
             if not renderer.color.has_agent_mesh(a.mesh_key):
-                renderer.color.add_agent_mesh(a.mesh_key, a.mesh.vertices, a.mesh.faces, a.mesh.face_colors)
+                renderer.color.add_agent_mesh(
+                    a.mesh_key, a.mesh.vertices, a.mesh.faces, a.mesh.face_colors
+                )
         renderer.color.set_agents([(a.id, a.mesh_key, a.T_world_obj) for a in shown])
         renderer.color.render_rgba(camera, T_world_cam)
 
@@ -162,17 +201,28 @@ def run(args) -> int:
             labelled_s.append(t2 - t1)
         t_plain = statistics.median(plain_s)
         t_label = statistics.median(labelled_s)
-        ratio = statistics.median(b / a for a, b in zip(plain_s, labelled_s))
-        print(f"scene: {args.objects} objects ({n_visible} labelled in view), {camera.width}x{camera.height}, "
-              f"GL renderer: {renderer.gl_renderer}")
-        print(f"plain pyrender colour render: {1 / t_plain:7.1f} frames/s ({t_plain * 1e3:.1f} ms/frame)")
-        print(f"fully labelled frame:         {1 / t_label:7.1f} frames/s ({t_label * 1e3:.1f} ms/frame; "
-              "rgb + depth + semantic + instance + labels)")
+        ratio = statistics.median(b / a for a, b in zip(plain_s, labelled_s, strict=True))
+        print(
+            f"scene: {args.objects} objects ({n_visible} labelled in view), "
+            f"{camera.width}x{camera.height}, "
+            f"GL renderer: {renderer.gl_renderer}"
+        )
+        print(
+            f"plain pyrender colour render: {1 / t_plain:7.1f} frames/s "
+            f"({t_plain * 1e3:.1f} ms/frame)"
+        )
+        print(
+            f"fully labelled frame:         {1 / t_label:7.1f} frames/s "
+            f"({t_label * 1e3:.1f} ms/frame; "
+            "rgb + depth + semantic + instance + labels)"
+        )
         if args.write:
             _write_loop(args, renderer, camera, T_world_ego, T_cam_world, scene_at)
         verdict = "meets" if ratio <= 1.5 else "misses"
-        print(f"render bench: a fully labelled frame costs {ratio:.2f}x a plain colour render "
-              f"(median of {args.frames} paired frames; {verdict} the 1.5x target)")
+        print(
+            f"render bench: a fully labelled frame costs {ratio:.2f}x a plain colour render "
+            f"(median of {args.frames} paired frames; {verdict} the 1.5x target)"
+        )
     finally:
         renderer.close()
     return 0
@@ -210,5 +260,8 @@ def _write_loop(args, renderer, camera, T_world_ego, T_cam_world, scene_at) -> N
                 pending.popleft().result()
             elapsed = time.perf_counter() - t0
     memory = ", ".join(f"{mb:.0f} MB at frame {k}" for k, mb in rss)
-    print(f"labelled + written (PNG/JSON on {WRITER_THREADS} threads): {n / elapsed:7.1f} frames/s over {n} frames; "
-          f"resident memory {memory}")
+    print(
+        f"labelled + written (PNG/JSON on {WRITER_THREADS} threads): "
+        f"{n / elapsed:7.1f} frames/s over {n} frames; "
+        f"resident memory {memory}"
+    )

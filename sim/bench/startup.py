@@ -55,8 +55,12 @@ sys.exit(sim.cli.main(["run", sys.argv[2], "--out", sys.argv[3], "--quiet"]))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", type=Path, default=Path("scenarios/cut_in.yaml"),
-                        help="scenario to start (default scenarios/cut_in.yaml)")
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        default=Path("scenarios/cut_in.yaml"),
+        help="scenario to start (default scenarios/cut_in.yaml)",
+    )
     parser.add_argument("--repeats", type=int, default=5, help="timed launches (default 5)")
 
 
@@ -64,11 +68,16 @@ def _launch(scenario: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "episode"
         t0 = time.time()
-        proc = subprocess.run([sys.executable, "-c", _CHILD, repr(t0), str(scenario), str(out)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, repr(t0), str(scenario), str(out)],
+            capture_output=True,
+            text=True,
+        )
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         if not lines:
-            raise RuntimeError(f"startup probe failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
+            raise RuntimeError(
+                f"startup probe failed (exit {proc.returncode}): {proc.stderr[-2000:]}"
+            )
         return json.loads(lines[-1])
 
 
@@ -77,12 +86,15 @@ def run(args: argparse.Namespace) -> int:
     runs = [_launch(args.scenario) for _ in range(max(1, args.repeats))]
     firsts = [r["first_step"] for r in runs]
     best = min(runs, key=lambda r: r["first_step"])
-    row = {"bench": "startup", "scenario": str(args.scenario),
-           "first_step_s": round(best["first_step"], 3),
-           "median_first_step_s": round(statistics.median(firsts), 3),
-           "best_run_marks_s": {k: round(v, 3) for k, v in best.items()},
-           "target_s": TARGET, "meets_target": best["first_step"] <= TARGET,
-           "load_average": load_average()}
+    row = {
+        "bench": "startup",
+        "scenario": str(args.scenario),
+        "first_step_s": round(best["first_step"], 3),
+        "median_first_step_s": round(statistics.median(firsts), 3),
+        "best_run_marks_s": {k: round(v, 3) for k, v in best.items()},
+        "target_s": TARGET,
+        "meets_target": best["first_step"] <= TARGET,
+        "load_average": load_average(),
+    }
     print(json.dumps(row), flush=True)
     return 0
-

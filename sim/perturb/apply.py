@@ -15,12 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from sim.perturb.catalog import CATALOG, Perturbation
 from sim.scenario.distributions import ParamRef
 from sim.scenario.errors import suggest
 from sim.scenario.loader import SourceMap
 from sim.scenario.schema import PerturbationSpec, ScenarioSpec
-
-from sim.perturb.catalog import CATALOG, Perturbation
 
 
 def _draw(value: Any, rng: np.random.Generator, params: dict[str, Any]) -> float:
@@ -35,12 +34,15 @@ def lookup(name: str, src: SourceMap, path) -> Perturbation:
     pert = CATALOG.get(name)
     if pert is None:
         raise src.error(
-            f"unknown perturbation {name!r}{suggest(name, CATALOG)} (known: {', '.join(CATALOG)})", path
+            f"unknown perturbation {name!r}{suggest(name, CATALOG)} (known: {', '.join(CATALOG)})",
+            path,
         )
     return pert
 
 
-def apply_perturbations(spec: ScenarioSpec, catalog, rng: np.random.Generator, src: SourceMap) -> ScenarioSpec:
+def apply_perturbations(
+    spec: ScenarioSpec, catalog, rng: np.random.Generator, src: SourceMap
+) -> ScenarioSpec:
     """``spec`` with its perturbations drawn and the scenario ones applied (see module doc)."""
     if not spec.perturbations:
         return spec
@@ -62,7 +64,10 @@ def apply_perturbations(spec: ScenarioSpec, catalog, rng: np.random.Generator, s
         if reason is not None and float(req.rate) > 0:
             raise src.error(f"{req.name} {reason}", (*path, "name"))
         hit = float(rng.random()) < float(req.rate)
-        drawn = {k: round(_draw(req.params.get(k, law), rng, spec.params), 6) for k, law in pert.params.items()}
+        drawn = {
+            k: round(_draw(req.params.get(k, law), rng, spec.params), 6)
+            for k, law in pert.params.items()
+        }
         if not hit:
             continue
         if pert.kind == "scenario":

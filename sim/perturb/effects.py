@@ -24,10 +24,9 @@ from statistics import NormalDist
 import cv2
 import numpy as np
 
+from sim.classes import BY_NAME
 from sim.perturb.catalog import CATALOG
 from sim.seeding import child_rng
-
-from sim.classes import BY_NAME
 
 ROAD, LANE_MARKING, SKY = BY_NAME["road"].id, BY_NAME["lane_marking"].id, BY_NAME["sky"].id
 """Class ids the road effects read from the semantic buffer."""
@@ -51,28 +50,52 @@ def _to_uint8(img: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
 
-def fog(rgb: np.ndarray, depth: np.ndarray, semantic: np.ndarray | None, rng: np.random.Generator,
-        visibility: float) -> np.ndarray:
-    """Koschmieder's law: transmission t = exp(-3.912 d / visibility [m]); sky pixels are all fog."""
+def fog(
+    rgb: np.ndarray,
+    depth: np.ndarray,
+    semantic: np.ndarray | None,
+    rng: np.random.Generator,
+    visibility: float,
+) -> np.ndarray:
+    """Koschmieder's law: transmission t = exp(-3.912 d / visibility [m]); sky pixels are all
+    fog."""
     d = np.where(depth > 0, depth, np.inf).astype(np.float32)
     t = np.exp(-3.912 * d / float(visibility))[..., None]
     return _to_uint8(rgb.astype(np.float32) * t + FOG_COLOR * (1.0 - t))
 
 
-def noise(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
-          sigma: float) -> np.ndarray:
+def noise(
+    rgb: np.ndarray,
+    depth: np.ndarray | None,
+    semantic: np.ndarray | None,
+    rng: np.random.Generator,
+    sigma: float,
+) -> np.ndarray:
     """Gaussian noise per pixel and channel, standard deviation ``sigma`` in 8-bit units."""
-    return _to_uint8(rgb.astype(np.float32) + rng.normal(0.0, float(sigma), rgb.shape).astype(np.float32))
+    return _to_uint8(
+        rgb.astype(np.float32) + rng.normal(0.0, float(sigma), rgb.shape).astype(np.float32)
+    )
 
 
-def exposure(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
-             gain: float) -> np.ndarray:
+def exposure(
+    rgb: np.ndarray,
+    depth: np.ndarray | None,
+    semantic: np.ndarray | None,
+    rng: np.random.Generator,
+    gain: float,
+) -> np.ndarray:
     """Linear gain (1 = unchanged), clipped to 8 bits."""
     return _to_uint8(rgb.astype(np.float32) * float(gain))
 
 
-def motion_blur(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
-                length: float, angle_deg: float) -> np.ndarray:
+def motion_blur(
+    rgb: np.ndarray,
+    depth: np.ndarray | None,
+    semantic: np.ndarray | None,
+    rng: np.random.Generator,
+    length: float,
+    angle_deg: float,
+) -> np.ndarray:
     """Linear blur kernel ``length`` [px] long at ``angle_deg`` [deg] from the image x axis."""
     n = max(1, int(round(length)))
     k = np.zeros((n, n), np.float32)
@@ -91,8 +114,14 @@ GLARE_REACH_DEG = 25.0
 """[deg] beyond the corner of the view where a sun out of the picture stops causing glare."""
 
 
-def glare(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
-          strength: float, sun: tuple[float, float, float, float, float] | None = None) -> np.ndarray:
+def glare(
+    rgb: np.ndarray,
+    depth: np.ndarray | None,
+    semantic: np.ndarray | None,
+    rng: np.random.Generator,
+    strength: float,
+    sun: tuple[float, float, float, float, float] | None = None,
+) -> np.ndarray:
     """Sun glare, placed where the sun is: ``sun`` = (u, v, off_axis_deg, half_diag_deg,
     light) -- the sun's pixel (may lie outside the image), its angle from the optical axis,
     the angle from the axis to the image corner, and the sun's light (0..1: intensity over a
@@ -143,7 +172,9 @@ def glare(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None
     return _to_uint8(img + add * (1.0 - img / 255.0))  # screen: brightens, never past white
 
 
-def _wet_road(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray, wetness: float) -> np.ndarray:
+def _wet_road(
+    rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray, wetness: float
+) -> np.ndarray:
     """Road and marking pixels darkened by ``WET_DARKENING * wetness`` and mixed with the sky
     colour (mean of the sky pixels) by a weight that grows with distance (grazing reflection)."""
     out = rgb.astype(np.float32)
@@ -161,8 +192,17 @@ def _wet_road(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray, w
     return out
 
 
-def rain(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
-         density: float, length: float, angle_deg: float, opacity: float, wetness: float) -> np.ndarray:
+def rain(
+    rgb: np.ndarray,
+    depth: np.ndarray | None,
+    semantic: np.ndarray | None,
+    rng: np.random.Generator,
+    density: float,
+    length: float,
+    angle_deg: float,
+    opacity: float,
+    wetness: float,
+) -> np.ndarray:
     """Rain: a wet road, then streaks.
 
     The road (road and lane-marking pixels of ``semantic``; skipped without it) is darkened
@@ -173,7 +213,11 @@ def rain(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None,
     ``opacity``. The streaks are new every frame (``rng`` is per frame).
     """
     h, w = rgb.shape[:2]
-    out = _wet_road(rgb, depth, semantic, float(wetness)) if semantic is not None else rgb.astype(np.float32)
+    out = (
+        _wet_road(rgb, depth, semantic, float(wetness))
+        if semantic is not None
+        else rgb.astype(np.float32)
+    )
     n = int(round(float(density) * h * w / 1e4))
     a = math.radians(angle_deg)
     lengths = float(length) * h * rng.uniform(0.6, 1.4, n)
@@ -185,15 +229,29 @@ def rain(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None,
     layer = np.zeros((h, w), np.uint8)
     thickness = max(1, int(round(h / 720)))
     for k in range(n):
-        cv2.line(layer, (int(round(x0[k] * 16)), int(round(y0[k] * 16))), (int(round(x1[k] * 16)), int(round(y1[k] * 16))),
-                 int(round(255 * strength[k])), thickness, cv2.LINE_AA, 4)
+        cv2.line(
+            layer,
+            (int(round(x0[k] * 16)), int(round(y0[k] * 16))),
+            (int(round(x1[k] * 16)), int(round(y1[k] * 16))),
+            int(round(255 * strength[k])),
+            thickness,
+            cv2.LINE_AA,
+            4,
+        )
     alpha = cv2.GaussianBlur(layer.astype(np.float32) / 255.0, (3, 3), 0.6) * float(opacity)
     alpha = alpha[..., None]
     return _to_uint8(out * (1.0 - alpha) + RAIN_COLOR * alpha)
 
 
-def lens_dirt(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, rng: np.random.Generator,
-              blobs: float, size: float, opacity: float) -> np.ndarray:
+def lens_dirt(
+    rgb: np.ndarray,
+    depth: np.ndarray | None,
+    semantic: np.ndarray | None,
+    rng: np.random.Generator,
+    blobs: float,
+    size: float,
+    opacity: float,
+) -> np.ndarray:
     """Dirt on the lens: ``round(blobs)`` soft elliptic blobs of radius ``size`` x image width
     (x 0.6-1.4 per blob), Gaussian-blurred edges, at most ``opacity`` opaque. Under a blob the
     scene shows blurred and tinted toward ``DIRT_COLOR`` (dirt is out of focus). ``rng`` is
@@ -206,22 +264,39 @@ def lens_dirt(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | 
     mask = np.zeros((hs, ws), np.float32)
     radii = float(size) * w / s * rng.uniform(0.6, 1.4, n)
     cx, cy = rng.uniform(0, ws, n), rng.uniform(0, hs, n)
-    aspect, angle, dens = rng.uniform(0.5, 1.0, n), rng.uniform(0.0, 180.0, n), rng.uniform(0.6, 1.0, n)
+    aspect, angle, dens = (
+        rng.uniform(0.5, 1.0, n),
+        rng.uniform(0.0, 180.0, n),
+        rng.uniform(0.6, 1.0, n),
+    )
     for k in range(n):
         blob = np.zeros_like(mask)
         axes = (max(1, int(round(radii[k]))), max(1, int(round(radii[k] * aspect[k]))))
-        cv2.ellipse(blob, (int(round(cx[k])), int(round(cy[k]))), axes, float(angle[k]), 0, 360, float(dens[k]), -1)
+        cv2.ellipse(
+            blob,
+            (int(round(cx[k])), int(round(cy[k]))),
+            axes,
+            float(angle[k]),
+            0,
+            360,
+            float(dens[k]),
+            -1,
+        )
         mask = np.maximum(mask, blob)
     sigma = max(1.0, 0.4 * float(radii.mean()))
     mask = cv2.GaussianBlur(mask, (0, 0), sigma)
     alpha = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)[..., None] * float(opacity)
     small = cv2.resize(rgb, (ws, hs), interpolation=cv2.INTER_AREA).astype(np.float32)
-    blurred = cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma), (w, h), interpolation=cv2.INTER_LINEAR)
+    blurred = cv2.resize(
+        cv2.GaussianBlur(small, (0, 0), sigma), (w, h), interpolation=cv2.INTER_LINEAR
+    )
     dirt = 0.5 * blurred * (DIRT_COLOR / 255.0 + 0.4) + 0.5 * DIRT_COLOR
     return _to_uint8(rgb.astype(np.float32) * (1.0 - alpha) + dirt * alpha)
 
 
-def _ground_noise(depth: np.ndarray, fx: float, rng: np.random.Generator, scale: float) -> tuple[np.ndarray, np.ndarray]:
+def _ground_noise(
+    depth: np.ndarray, fx: float, rng: np.random.Generator, scale: float
+) -> tuple[np.ndarray, np.ndarray]:
     """A smooth random field on the ground plane, looked up at every pixel.
 
     The field has features about ``scale`` [m] across, zero mean and unit variance over a
@@ -245,9 +320,16 @@ def _ground_noise(depth: np.ndarray, fx: float, rng: np.random.Generator, scale:
     return value, weight
 
 
-def marking_wear(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None,
-                 rng: np.random.Generator, fraction: float, strength: float, scale: float,
-                 fx: float | None = None) -> np.ndarray:
+def marking_wear(
+    rgb: np.ndarray,
+    depth: np.ndarray | None,
+    semantic: np.ndarray | None,
+    rng: np.random.Generator,
+    fraction: float,
+    strength: float,
+    scale: float,
+    fx: float | None = None,
+) -> np.ndarray:
     """Worn lane markings (an image-space approximation of worn paint).
 
     A smooth random field on the ground plane with features ``scale`` [m] across picks about
@@ -270,7 +352,9 @@ def marking_wear(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray
     s = 4
     ws, hs = max(1, w // s), max(1, h // s)
     road_f = road.astype(np.float32)
-    num = cv2.resize(rgb.astype(np.float32) * road_f[..., None], (ws, hs), interpolation=cv2.INTER_AREA)
+    num = cv2.resize(
+        rgb.astype(np.float32) * road_f[..., None], (ws, hs), interpolation=cv2.INTER_AREA
+    )
     den = cv2.resize(road_f, (ws, hs), interpolation=cv2.INTER_AREA)
     sigma = max(2.0, ws / 80.0)
     num, den = cv2.GaussianBlur(num, (0, 0), sigma), cv2.GaussianBlur(den, (0, 0), sigma)
@@ -283,8 +367,15 @@ def marking_wear(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray
     return _to_uint8(out)
 
 
-def road_texture(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None,
-                 rng: np.random.Generator, amplitude: float, scale: float, fx: float | None = None) -> np.ndarray:
+def road_texture(
+    rgb: np.ndarray,
+    depth: np.ndarray | None,
+    semantic: np.ndarray | None,
+    rng: np.random.Generator,
+    amplitude: float,
+    scale: float,
+    fx: float | None = None,
+) -> np.ndarray:
     """Low-frequency brightness variation of the road surface (patches, repairs, stains): road
     and marking pixels multiplied by ``1 + amplitude * n`` with n a smooth unit-variance field
     on the ground plane, features ``scale`` [m] across plus half as much of features
@@ -307,8 +398,17 @@ def road_texture(rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray
     return _to_uint8(out)
 
 
-EFFECTS = {"fog": fog, "glare": glare, "noise": noise, "exposure": exposure, "motion_blur": motion_blur,
-           "rain": rain, "lens_dirt": lens_dirt, "marking_wear": marking_wear, "road_texture": road_texture}
+EFFECTS = {
+    "fog": fog,
+    "glare": glare,
+    "noise": noise,
+    "exposure": exposure,
+    "motion_blur": motion_blur,
+    "rain": rain,
+    "lens_dirt": lens_dirt,
+    "marking_wear": marking_wear,
+    "road_texture": road_texture,
+}
 """Image effects by catalogue name."""
 FAULTS = ("frame_drop", "frame_duplicate")
 """Frame faults: not image effects; :meth:`SensorEffects.apply` drops or repeats frames."""
@@ -319,7 +419,9 @@ GROUND = frozenset({"marking_wear", "road_texture"})
 SUN = frozenset({"glare"})
 """Effects that take where the sun is in the frame (``sun``, see :func:`glare`)."""
 if set(EFFECTS) | set(FAULTS) != {n for n, p in CATALOG.items() if p.kind == "sensor"}:
-    raise RuntimeError("sim.perturb: every sensor perturbation of the catalogue needs an image effect in EFFECTS")
+    raise RuntimeError(
+        "sim.perturb: every sensor perturbation of the catalogue needs an image effect in EFFECTS"
+    )
 
 
 class SensorEffects:
@@ -331,17 +433,27 @@ class SensorEffects:
     when it duplicated it. :meth:`record` adds which frames that hit to meta.json.
     """
 
-    def __init__(self, perturbations, seed_root, sun_direction=None, sun_light: float = 0.0) -> None:
+    def __init__(
+        self, perturbations, seed_root, sun_direction=None, sun_light: float = 0.0
+    ) -> None:
         """``sun_direction``: unit vector towards the sun (world frame); ``sun_light``: its
         light for the glare, 0..1 (0: none, e.g. below the horizon)."""
-        applied = [(p.name, dict(p.params)) for p in perturbations if p.applied and CATALOG[p.name].kind == "sensor"]
+        applied = [
+            (p.name, dict(p.params))
+            for p in perturbations
+            if p.applied and CATALOG[p.name].kind == "sensor"
+        ]
         self.items = [(n, p) for n, p in applied if n in EFFECTS]
         self.faults = {n: float(p["probability"]) for n, p in applied if n in FAULTS}
         self.seed_root = seed_root
         self.dropped: dict[str, list[int]] = {}  # camera -> physics steps whose frame was lost
-        self.duplicated: dict[str, list[int]] = {}  # camera -> frame numbers that repeat the one before
+        self.duplicated: dict[
+            str, list[int]
+        ] = {}  # camera -> frame numbers that repeat the one before
         self._last: dict[str, object] = {}  # camera -> the last frame returned
-        self.sun_direction = None if sun_direction is None else np.asarray(sun_direction, dtype=np.float64)
+        self.sun_direction = (
+            None if sun_direction is None else np.asarray(sun_direction, dtype=np.float64)
+        )
         self.sun_light = float(sun_light)
         self._needs_sun = any(n in SUN for n, _ in self.items)
 
@@ -350,16 +462,33 @@ class SensorEffects:
 
     def _fault(self, name: str, camera: str, step: int) -> bool:
         p = self.faults.get(name)
-        return p is not None and float(child_rng(self.seed_root, f"fault/{name}/{camera}/{step}").random()) < p
+        return (
+            p is not None
+            and float(child_rng(self.seed_root, f"fault/{name}/{camera}/{step}").random()) < p
+        )
 
-    def image(self, rgb: np.ndarray, depth: np.ndarray | None, semantic: np.ndarray | None, camera: str,
-              frame: int, fx: float | None = None, sun=None) -> np.ndarray:
+    def image(
+        self,
+        rgb: np.ndarray,
+        depth: np.ndarray | None,
+        semantic: np.ndarray | None,
+        camera: str,
+        frame: int,
+        fx: float | None = None,
+        sun=None,
+    ) -> np.ndarray:
         """``rgb`` with every image effect applied, in catalogue order; ``fx`` [px] for the
         road effects, ``sun`` (:meth:`sun_in_view`) for the glare."""
         for name, params in self.items:
-            key = f"effect/{name}/{camera}" if name in PER_CAMERA else f"effect/{name}/{camera}/{frame}"
+            key = (
+                f"effect/{name}/{camera}"
+                if name in PER_CAMERA
+                else f"effect/{name}/{camera}/{frame}"
+            )
             extra = {"fx": fx} if name in GROUND else {"sun": sun} if name in SUN else {}
-            rgb = EFFECTS[name](rgb, depth, semantic, child_rng(self.seed_root, key), **params, **extra)
+            rgb = EFFECTS[name](
+                rgb, depth, semantic, child_rng(self.seed_root, key), **params, **extra
+            )
         return rgb
 
     def sun_in_view(self, camera, T_world_ego: np.ndarray):
@@ -371,8 +500,9 @@ class SensorEffects:
         R = camera.T_world_cam(T_world_ego)[:3, :3]
         d = R.T @ self.sun_direction  # camera frame: x right, y down, z forward
         off_axis = math.degrees(math.acos(min(max(float(d[2]), -1.0), 1.0)))
-        half_diag = math.degrees(math.atan(math.hypot(camera.width / 2.0 / camera.fx,
-                                                      camera.height / 2.0 / camera.fy)))
+        half_diag = math.degrees(
+            math.atan(math.hypot(camera.width / 2.0 / camera.fx, camera.height / 2.0 / camera.fy))
+        )
         if d[2] > 1e-6:
             u, v = camera.fx * d[0] / d[2] + camera.cx, camera.fy * d[1] / d[2] + camera.cy
         else:
@@ -393,8 +523,15 @@ class SensorEffects:
             out = dataclasses.replace(last, index=frame.index)
         else:
             sun = self.sun_in_view(frame.camera, frame.T_world_ego) if self._needs_sun else None
-            rgb = self.image(frame.rgb, frame.buffers.depth, frame.buffers.semantic, cam, frame.index,
-                             float(frame.camera.fx), sun)
+            rgb = self.image(
+                frame.rgb,
+                frame.buffers.depth,
+                frame.buffers.semantic,
+                cam,
+                frame.index,
+                float(frame.camera.fx),
+                sun,
+            )
             out = dataclasses.replace(frame, rgb=rgb)
         self._last[cam] = out
         return out
@@ -403,5 +540,8 @@ class SensorEffects:
         """meta.json's perturbation entries with the frame faults' outcome: ``frame_drop`` gets
         ``dropped`` {camera: [physics steps whose frame was lost]}, ``frame_duplicate`` gets
         ``duplicated`` {camera: [frame numbers whose files repeat frame number - 1]}."""
-        extra = {"frame_drop": {"dropped": self.dropped}, "frame_duplicate": {"duplicated": self.duplicated}}
+        extra = {
+            "frame_drop": {"dropped": self.dropped},
+            "frame_duplicate": {"duplicated": self.duplicated},
+        }
         return [{**p, **extra.get(p["name"], {})} for p in perturbations]
