@@ -1,8 +1,9 @@
 """Command line: ``python -m sim <command> ...`` (run, validate, sample).
 
 Errors a user can cause (bad scenario, occupied output folder, no OpenGL) print one line
-``error: ...`` on stderr and exit with status 2, without a traceback and without leaving
-output behind.
+``error: ...`` on stderr and exit with status 2 (4: not enough memory for the work, 3: the
+operating system failed), without a traceback and without leaving output behind.
+Command-line values are blamed as such (``--seed: ...``, ``--set #2 (road.length): ...``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 from sim.errors import EXIT_INTERRUPTED, EXIT_USAGE, SimError, SystemFailure
+from sim.seeding import MAX_SEED
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,22 +27,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def _number_arg(cast, minimum: float, strict: bool, what: str):
-    """An argparse type: ``cast(text)`` that is >= ``minimum`` (> if ``strict``)."""
+def _number_arg(cast, minimum: float, strict: bool, what: str, maximum: float | None = None):
+    """An argparse type: ``cast(text)`` that is >= ``minimum`` (> if ``strict``) and, if
+    given, <= ``maximum`` (and finite)."""
 
     def parse(text: str):
+        shown = text if len(text) <= 40 else text[:37] + "..."
         try:
             value = cast(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {what}, found {text!r}") from None
-        if value < minimum or (strict and value == minimum):
-            raise argparse.ArgumentTypeError(f"expected {what}, found {text!r}")
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(f"expected {what}, found {shown!r}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"expected {what}, found {shown!r}")
+        too_big = maximum is not None and value > maximum
+        if value < minimum or (strict and value == minimum) or too_big:
+            raise argparse.ArgumentTypeError(f"expected {what}, found {shown!r}")
         return value
 
     return parse
 
 
-seed_arg = _number_arg(int, 0, False, "a non-negative integer")
+seed_arg = _number_arg(int, 0, False, f"an integer from 0 to {MAX_SEED} (2**53 - 1)", MAX_SEED)
 positive_int_arg = _number_arg(int, 1, False, "a positive integer")
 positive_float_arg = _number_arg(float, 0.0, True, "a positive number")
 
@@ -50,6 +57,25 @@ def add_overrides(p: argparse.ArgumentParser) -> None:
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
         help="override a scenario value, e.g. --set duration=2 --set sensors.cameras.0.width=640",
     )
+    add_extends_option(p)
+
+
+def add_extends_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-extends-outside", action="store_true",
+        help="let 'extends:' name a base outside the scenario's folder (sets "
+        "SIM_ALLOW_EXTENDS_OUTSIDE=1; errors in such a file never show its content)",
+    )
+
+
+def apply_extends_option(args: argparse.Namespace) -> None:
+    """``--allow-extends-outside`` sets the environment variable, so workers see it too."""
+    if getattr(args, "allow_extends_outside", False):
+        import os
+
+        from sim.scenario.loader import ALLOW_OUTSIDE_ENV
+
+        os.environ[ALLOW_OUTSIDE_ENV] = "1"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check scenario files without running them")
     p.add_argument("files", type=Path, nargs="+")
+    add_extends_option(p)
 
     p = sub.add_parser("sample", help="print the resolved scenario (every distribution sampled)")
     p.add_argument("scenario", type=Path)
@@ -88,11 +115,13 @@ def _command_modules():
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.assets import load_catalog
     from sim.dataset.episode import run_episode
+    from sim.resources import check_resources
     from sim.scenario import load_scenario, resolve_scenario
 
     loaded = load_scenario(args.scenario, args.overrides)
     catalog = load_catalog()
     resolved = resolve_scenario(loaded, catalog, args.seed)
+    check_resources(resolved)  # before any folder is made or frame rendered
     out = args.out if args.out is not None else Path("runs") / f"{resolved.name}-{resolved.seed}"
     summary = run_episode(loaded, resolved, catalog, out, overwrite=args.overwrite, progress=not args.quiet)
     print(summary.line())
@@ -135,6 +164,7 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sample": cmd_sample}
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        apply_extends_option(args)
         return COMMANDS[args.command](args)
     except SimError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -120,3 +120,19 @@ class SystemFailure(SimError):
             path = f"{err.filename} -> {err.filename2}"
         text = f"{action}: {cause}" if action else cause
         return cls(text, None if path is None else str(path))
+
+
+class ArgumentError(ScenarioError):
+    """A command-line value is wrong: ``str()`` gives ``--set #2 (road.length): message``.
+
+    ``argument`` names it (``--seed``, ``--set #2``); ``key_path`` is the scenario key it set,
+    so an error found later (validation, resolution) still blames the argument, not the file.
+    """
+
+    def __init__(self, message: str, *, argument: str, key_path: Sequence[str | int] = ()) -> None:
+        self.argument = argument
+        super().__init__(message, file=argument, key_path=key_path)
+
+    def __str__(self) -> str:
+        key = format_key_path(self.key_path)
+        return f"{self.argument}{f' ({key})' if key else ''}: {self.message}"

@@ -10,6 +10,10 @@ import zlib
 
 import numpy as np
 
+MAX_SEED = 2**53 - 1
+"""The largest seed sim takes anywhere (``--seed``, a scenario's or a config's ``seed``):
+seeds stay exact through JSON and YAML readers that go through float (meta.json, plan.json)."""
+
 
 def _name_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
@@ -28,7 +32,9 @@ def child_rng(parent: np.random.SeedSequence, name: str) -> np.random.Generator:
 
 
 def root_seed(seed: int) -> np.random.SeedSequence:
-    """The run's root sequence. ``seed`` must be a non-negative int (0 is a seed like any other)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    """The run's root sequence. ``seed`` must be an int in 0..MAX_SEED (0 is a seed like any
+    other)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
     return np.random.SeedSequence(int(seed))

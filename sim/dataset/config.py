@@ -38,17 +38,18 @@ from sim.errors import ScenarioError
 from sim.scenario.errors import translate
 from sim.scenario.loader import SourceMap, read_yaml
 from sim.scenario.schema import Format, Identifier, Strict
-from sim.seeding import child_rng, child_seed, root_seed
+from sim.seeding import MAX_SEED, child_rng, child_seed, root_seed
 
 SPLITS = ("train", "val", "test")
-MAX_EPISODE_SEED = 2**53 - 1
+MAX_EPISODE_SEED = MAX_SEED
 """Episode seeds stay below 2**53 so that YAML/JSON readers that go through float keep them."""
 
 
 class ScenarioEntry(Strict):
     path: str = Field(min_length=1, description="scenario file, relative to the config file")
     weight: float = Field(1.0, gt=0.0, description="relative share of the episodes")
-    set: list[str] = Field(default_factory=list, description="KEY=VALUE overrides (as --set)")
+    set: list[str] = Field(default_factory=list, max_length=1000,
+                           description="KEY=VALUE overrides (as --set)")
 
 
 class SplitSpec(Strict):
@@ -67,12 +68,13 @@ class SplitSpec(Strict):
 class GenerateConfig(Strict):
     name: Identifier
     description: str = ""
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     episodes: int = Field(ge=1, le=1_000_000)
-    scenarios: list[ScenarioEntry] = Field(min_length=1)
+    scenarios: list[ScenarioEntry] = Field(min_length=1, max_length=10_000)
     formats: list[Format] | None = Field(None, description="default: each scenario's own")
     split: SplitSpec = SplitSpec()
-    set: list[str] = Field(default_factory=list, description="overrides for every scenario")
+    set: list[str] = Field(default_factory=list, max_length=1000,
+                           description="overrides for every scenario")
     out: str | None = None
     workers: int | None = Field(None, ge=1, le=1024)
     shard_size: int = Field(100, ge=1)
@@ -122,9 +124,12 @@ def load_config(path: str | Path) -> LoadedConfig:
         errors[0].all_errors = errors  # type: ignore[attr-defined]
         raise errors[0] from None
     for i, entry in enumerate(config.scenarios):
+        if "\0" in entry.path:
+            raise src.error("the path contains a NUL byte", ("scenarios", i, "path"))
         file = path.parent / entry.path
         if not file.is_file():
-            raise src.error(f"no such scenario file: {file}", ("scenarios", i, "path"))
+            what = "not a regular file" if file.exists() else "no such scenario file"
+            raise src.error(f"{what}: {file}", ("scenarios", i, "path"))
         for n, item in enumerate(entry.set):
             if "=" not in item:
                 raise src.error(f"expected KEY=VALUE, found {item!r}", ("scenarios", i, "set", n))
@@ -189,21 +194,31 @@ def make_plan(loaded: LoadedConfig) -> list[EpisodeTask]:
     return tasks
 
 
-def validate_scenarios(loaded: LoadedConfig, catalog) -> None:
+def validate_scenarios(loaded: LoadedConfig, catalog, workers: int | None = None) -> None:
     """Load and resolve every scenario once (with its overrides) before any worker starts,
-    so a bad scenario or override is one clear error, not N failed episodes."""
+    so a bad scenario or override is one clear error, not N failed episodes; and check that
+    ``workers`` episodes of it (default: the config's ``workers``, else one) fit in memory
+    (ResourceError, exit 4, from :func:`sim.resources.check_resources`)."""
+    from sim.errors import ResourceError
+    from sim.resources import check_resources
     from sim.scenario import load_scenario, resolve_scenario
 
     config = loaded.config
+    n = workers if workers is not None else (config.workers or 1)
     for i, entry in enumerate(config.scenarios):
         overrides = scenario_overrides(config, entry)
         try:
-            resolve_scenario(load_scenario(loaded.scenario_file(entry), overrides), catalog)
+            loaded_scenario = load_scenario(loaded.scenario_file(entry), overrides)
+            resolved = resolve_scenario(loaded_scenario, catalog)
         except ScenarioError as err:
             raise ScenarioError(
                 f"scenario {entry.path} (scenarios[{i}]): {err}",
                 file=str(loaded.path), line=loaded.source.locate(("scenarios", i))[1],
             ) from None
+        try:
+            check_resources(resolved, workers=n)
+        except ResourceError as err:
+            raise ResourceError(f"{loaded.path}: scenarios[{i}] ({entry.path}): {err}") from None
 
 
 __all__ = [

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +14,12 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from sim.assets import Catalog
+from sim.errors import ArgumentError
 from sim.scenario.checks import check, road_length, steps_per_frame
 from sim.scenario.loader import SourceMap, apply_overrides, read_yaml
 from sim.scenario.resolve import _validate, check_param_refs, resolve
-from sim.scenario.schema import ScenarioSpec
+from sim.scenario.schema import ScenarioSpec, limit_problems
+from sim.seeding import MAX_SEED
 
 __all__ = [
     "ScenarioFile",
@@ -40,33 +41,50 @@ class LoadedScenario:
     sha256: str  # of the file's bytes
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> LoadedScenario:
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (), *,
+                  allow_extends_outside: bool | None = None) -> LoadedScenario:
     """Read and validate a scenario file; raises ScenarioError (with ``all_errors``).
 
     ``overrides``: ``key.path=value`` strings applied on top of the file (``--set``).
+    ``allow_extends_outside``: may ``extends:`` leave the file's folder (default:
+    ``$SIM_ALLOW_EXTENDS_OUTSIDE``; docs/scenario-format.md, "Reuse: extends").
     """
-    return ScenarioFile(path).load(overrides)
+    return ScenarioFile(path, allow_extends_outside=allow_extends_outside).load(overrides)
 
 
 class ScenarioFile:
     """A scenario file read once, loadable many times with different overrides (sweeps)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, allow_extends_outside: bool | None = None) -> None:
         self.path = Path(path)
-        self.data, self.source = read_yaml(self.path)
-        self.sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        self.data, self.source = read_yaml(self.path, allow_outside=allow_extends_outside)
+        self.sha256 = self.source.sha256  # of the bytes parsed: the file is read once
 
     def load(self, overrides: list[str] | tuple[str, ...] = ()) -> LoadedScenario:
         # overrides record their own positions: give each load its own copy of the map
-        src = SourceMap(self.source.file, dict(self.source.keys), dict(self.source.values))
+        src: SourceMap = self.source.copy()
         data = apply_overrides(self.data, src, list(overrides)) if overrides else self.data
         spec = _validate(data, src)
         check_param_refs(spec, src)
+        _check_limits(spec, src)
         return LoadedScenario(self.path, spec, src, self.sha256)
 
 
+def _check_limits(spec: ScenarioSpec, src: SourceMap) -> None:
+    problems = limit_problems(spec)
+    if problems:
+        path, message = problems[0]
+        raise src.error(message, path)
+
+
 def resolve_scenario(loaded: LoadedScenario, catalog: Catalog, seed: int | None = None) -> ScenarioSpec:
-    """Sample every distribution and check the result; same seed -> same scenario."""
+    """Sample every distribution and check the result; same seed -> same scenario.
+
+    ``seed`` (``--seed``) must be an integer from 0 to MAX_SEED (2**53 - 1)."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                             or not 0 <= seed <= MAX_SEED):
+        raise ArgumentError(f"expected an integer from 0 to {MAX_SEED}, found {seed!r}",
+                            argument="--seed")
     resolved = resolve(loaded.spec, loaded.source, catalog, seed)
     check(resolved, loaded.source, catalog)
     return resolved

@@ -127,6 +127,19 @@ def _clean_path(loc: tuple, data: Any) -> Path_:
     return tuple(out)
 
 
+def _content_free(kind: str, msg: str, ctx: dict) -> str:
+    """The message without anything the file wrote (for files outside the scenario's folder,
+    whose content is never echoed): what was expected, not what was found."""
+    if kind == "extra_forbidden":
+        return "unknown key (not shown: the file lies outside the scenario's folder)"
+    if kind in ("union_tag_invalid", "literal_error"):
+        return "not one of the allowed values"
+    for cut in ("; found ", ", found ", " found ", ": choice value", " or a distribution:"):
+        if cut in msg:
+            msg = msg.split(cut)[0]
+    return msg + " (the value is not shown: the file lies outside the scenario's folder)"
+
+
 def translate(err: ValidationError, data: Any, src: SourceMap, root: type[BaseModel]) -> list[ScenarioError]:
     """All errors of a pydantic ValidationError as ScenarioErrors, in file order."""
     out: list[tuple[int, ScenarioError]] = []
@@ -151,7 +164,7 @@ def translate(err: ValidationError, data: Any, src: SourceMap, root: type[BaseMo
         elif kind == "missing":
             msg = f"missing required key {path[-1]!r}"
             where = src.locate(path[:-1], prefer_key=True)
-            err_obj = ScenarioError(msg, file=where[0], line=where[1], column=where[2], key_path=path)
+            err_obj = src.error_at(where, msg, path, foreign_message=msg)
             if (err_obj.key_path, msg) not in seen:
                 seen.add((err_obj.key_path, msg))
                 out.append((1, err_obj))
@@ -194,7 +207,9 @@ def translate(err: ValidationError, data: Any, src: SourceMap, root: type[BaseMo
         if key in seen:
             continue
         seen.add(key)
-        out.append((0 if kind == "extra_forbidden" else 1, src.error(msg, path, prefer_key=prefer_key)))
+        safe = _content_free(kind, msg, ctx)
+        out.append((0 if kind == "extra_forbidden" else 1,
+                    src.error(msg, path, prefer_key=prefer_key, foreign_message=safe)))
     # A misspelt key also shows up as a missing one: report the unknown key first.
     out.sort(key=lambda x: (x[0], x[1].file or "", x[1].line or 0, x[1].column or 0))
     return [e for _, e in out]

@@ -108,13 +108,34 @@ class _Reader:
             raise OpenScenarioError(f"{self.path}: <{el.tag} {key}={value!r}>: expected a number") from None
 
 
+def _parse(path: Path) -> ET.Element:
+    """The XML root of ``path``, read like every input (sim.scenario.loader.read_input: a
+    regular file under the size cap). A DTD is refused: OpenSCENARIO has none, and entity
+    declarations are how XML bombs and external-entity reads work."""
+    from sim.scenario.loader import InputRefused, read_input
+
+    try:
+        data = read_input(path)
+    except InputRefused as err:
+        raise OpenScenarioError(f"{path}: {err}") from None
+    head = data[:4096].lower()
+    if b"<!doctype" in data.lower() or b"<!entity" in head:
+        line = data[: data.lower().find(b"<!")].count(b"\n") + 1
+        raise OpenScenarioError(f"{path}:{line}: a DOCTYPE/ENTITY declaration is not supported "
+                                "(OpenSCENARIO files have none)")
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as err:
+        line, col = getattr(err, "position", (None, None))
+        where = f"{path}:{line}:{col + 1}" if line is not None else str(path)
+        reason = str(err).split(":")[0]
+        raise OpenScenarioError(f"{where}: not well-formed XML ({reason})") from None
+
+
 def import_xosc(path: str | Path, lane_width: float = 3.5, duration: float | None = None) -> Imported:
     """Read ``path`` and return the scenario mapping plus notes (see the module doc)."""
     path = Path(path)
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError) as err:
-        raise OpenScenarioError(f"{path}: {err}") from None
+    root = _parse(path)
     if root.tag != "OpenSCENARIO":
         raise OpenScenarioError(f"{path}: not an OpenSCENARIO file (root element <{root.tag}>)")
     r = _Reader(root, path)

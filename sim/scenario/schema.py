@@ -24,8 +24,24 @@ from sim.scenario.distributions import (
     Uniform,
     parse_distribution,
 )
+from sim.seeding import MAX_SEED
 
 _DIST_TYPES = (Uniform, Normal, Choice, IntUniform, ParamRef)
+
+# Bounds where a larger (smaller) value can only be a mistake; docs/scenario-format.md, "Limits".
+MIN_STEP = 1e-3
+"""[s] a finer physics step buys nothing (the kernels are stable at 0.1 s) and costs memory."""
+MAX_DURATION = 3600.0  # [s]
+MAX_STEPS = 360_000
+"""duration / step: one hour at 0.01 s."""
+MAX_FRAMES = 200_000
+"""duration x rate, per camera: 5.5 h at 10 Hz, more than a day's disk."""
+MAX_ROAD_LENGTH = 100_000.0  # [m], also the sum of the segments
+MAX_AGENTS = 20_000
+"""Every road user of a scenario: actors + background + cross traffic + steady reserves +
+pedestrians (the schema's own counts allow 17,000; a resolved scenario lists them all)."""
+MAX_MANEUVERS = 100  # per actor
+MAX_CAMERAS = 16
 
 
 def _fail(message: str) -> PydanticCustomError:
@@ -110,6 +126,30 @@ def Num(*, gt=None, ge=None, lt=None, le=None, integer: bool = False):  # noqa: 
     return Annotated[Any, PlainValidator(validate), PlainSerializer(_serialize_num)]
 
 
+def upper(value: Any) -> float:
+    """The largest value a number or distribution can take (0 for a parameter reference,
+    which is bounded where the parameter is declared)."""
+    if value is None or isinstance(value, (ParamRef, bool)):
+        return 0.0
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, Choice):
+        return max((float(v) for v in value.values if isinstance(v, (int, float))), default=0.0)
+    return float(value.support()[1])
+
+
+def lower(value: Any) -> float:
+    """The smallest value a number or distribution can take (inf for a parameter reference)."""
+    if value is None or isinstance(value, (ParamRef, bool)):
+        return math.inf
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, Choice):
+        values = [float(v) for v in value.values if isinstance(v, (int, float))]
+        return min(values, default=math.inf)
+    return float(value.support()[0])
+
+
 def Name():  # noqa: N802 - a type
     """A string, or a choice of strings (e.g. asset names)."""
 
@@ -148,7 +188,7 @@ class SegmentSpec(Strict):
     """A piece of the road's reference line."""
 
     type: Literal["straight", "arc"] = "straight"
-    length: Num(gt=0) = Field(description="[m] arc length of the piece")
+    length: Num(gt=0, le=MAX_ROAD_LENGTH) = Field(description="[m] arc length of the piece")
     radius: Num(ge=10) | None = Field(None, description="[m] arcs only")
     turn: Literal["left", "right"] = "left"
 
@@ -207,15 +247,17 @@ class RoadSpec(Strict):
     lanes: Num(ge=1, le=8, integer=True) = 3
     oncoming_lanes: Num(ge=0, le=6, integer=True) = Field(0, description="lanes running towards -s, left of the forward lanes")
     on_ramp: OnRampSpec | None = None
-    lane_drops: list[LaneDropSpec] = []
+    lane_drops: list[LaneDropSpec] = Field([], max_length=100)
     junction: JunctionSpec | None = None
     lane_width: Num(ge=2.0, le=6.0) = 3.5
     shoulder_width: Num(ge=0.0, le=10.0) = 2.5
     sidewalk_width: Num(ge=0.0, le=8.0) = Field(0.0, description="[m] raised sidewalk behind a kerb on each side (0: none)")
-    crossings: list[Num(ge=0.0)] = Field(default_factory=list, description="s [m] of zebra crossings")
+    crossings: list[Num(ge=0.0)] = Field(default_factory=list, max_length=1000,
+                                         description="s [m] of zebra crossings")
     speed_limit: Num(gt=0.0) = 33.3
-    length: Num(gt=0.0) | None = Field(None, description="[m] shorthand for one straight segment")
-    segments: list[SegmentSpec] | None = None
+    length: Num(gt=0.0, le=MAX_ROAD_LENGTH) | None = Field(
+        None, description="[m] shorthand for one straight segment")
+    segments: list[SegmentSpec] | None = Field(None, max_length=1000)
 
     @model_validator(mode="after")
     def _one_shape(self) -> RoadSpec:
@@ -223,6 +265,9 @@ class RoadSpec(Strict):
             raise ValueError("give either 'length' or 'segments', not both")
         if self.length is None and not self.segments:
             raise ValueError("the road needs a 'length' or a list of 'segments'")
+        total = sum(upper(seg.length) for seg in self.segments or ())
+        if total > MAX_ROAD_LENGTH:
+            raise ValueError(f"the segments add up to {total:g} m, more than {MAX_ROAD_LENGTH:g} m")
         return self
 
 
@@ -394,7 +439,7 @@ class FollowPathSpec(Strict):
     rejoin the lane there (or stop, if it ends off the road)."""
 
     type: Literal["follow_path"]
-    segments: list[SegmentSpec] = Field(min_length=1)
+    segments: list[SegmentSpec] = Field(min_length=1, max_length=1000)
     speed: Num(gt=0.0, le=40.0) = Field(description="[m/s] desired speed on the path")
     trigger: TriggerSpec | None = None
 
@@ -434,7 +479,7 @@ class _ActorBase(Strict):
     ignore_signals: bool = Field(False, description="drives through red lights")
     reserve: bool = Field(False, description="waits off stage until the steady background lets it in")
     behaviour: BehaviourSpec = BehaviourSpec()
-    maneuvers: list[ManeuverSpec] = []
+    maneuvers: list[ManeuverSpec] = Field([], max_length=MAX_MANEUVERS)
 
     @model_validator(mode="after")
     def _lane_or_d(self):
@@ -472,7 +517,7 @@ class BackgroundSpec(Strict):
     """Vehicles placed at random around the road at the start, driving with IDM."""
 
     count: Num(ge=0, le=5000, integer=True) = 0
-    lanes: list[int] | None = Field(None, description="default: every lane")
+    lanes: list[int] | None = Field(None, max_length=100, description="default: every lane")
     s_range: tuple[Num(ge=0.0), Num(ge=0.0)] | None = Field(
         None, description="[m] default: whole road; on lanes running towards -s, measured from the road's far end")
     speed: Num(ge=0.0, le=80.0) = Field(default_factory=lambda: Uniform(20.0, 30.0))
@@ -540,7 +585,8 @@ def _default_cameras() -> list[CameraSpec]:
 
 
 class SensorsSpec(Strict):
-    cameras: list[CameraSpec] = Field(default_factory=_default_cameras, min_length=1)
+    cameras: list[CameraSpec] = Field(default_factory=_default_cameras, min_length=1,
+                                      max_length=MAX_CAMERAS)
 
 
 class EnvironmentSpec(Strict):
@@ -567,7 +613,7 @@ Format = Literal["native", "coco", "kitti", "kitti_tracking", "yolo"]
 
 
 class OutputsSpec(Strict):
-    formats: list[Format] = ["native", "coco", "kitti"]
+    formats: list[Format] = Field(["native", "coco", "kitti"], max_length=20)
     min_pixels: Num(ge=1, integer=True) = Field(
         10, description="objects with fewer visible pixels get no 2D label"
     )
@@ -595,19 +641,47 @@ class SweepSpec(Strict):
 class ScenarioSpec(Strict):
     name: Identifier
     description: str = ""
-    seed: Num(ge=0, integer=True) = 0
-    duration: Num(gt=0.0, le=3600.0) = Field(description="[s] episode length")
-    step: Num(gt=0.0, le=0.5) = Field(0.05, description="[s] physics step")
+    seed: Num(ge=0, le=MAX_SEED, integer=True) = 0
+    duration: Num(gt=0.0, le=MAX_DURATION) = Field(description="[s] episode length")
+    step: Num(ge=MIN_STEP, le=0.5) = Field(0.05, description="[s] physics step")
     stop_on_collision: bool = False
     params: dict[Identifier, Num()] = Field(default_factory=dict)
     road: RoadSpec
     ego: EgoSpec
-    actors: list[ActorSpec] = []
+    actors: list[ActorSpec] = Field([], max_length=MAX_AGENTS)
     background: BackgroundSpec = BackgroundSpec()
     cross_traffic: BackgroundSpec | None = Field(None, description="background vehicles on the junction's cross street")
     pedestrians: PedestriansSpec = PedestriansSpec()
     environment: EnvironmentSpec = EnvironmentSpec()
     sensors: SensorsSpec = SensorsSpec()
     outputs: OutputsSpec = OutputsSpec()
-    perturbations: list[PerturbationSpec] = []
+    perturbations: list[PerturbationSpec] = Field([], max_length=100)
     sweep: SweepSpec | None = None
+
+
+def limit_problems(spec: ScenarioSpec) -> list[tuple[tuple[str | int, ...], str]]:
+    """(key path, message) for each product of values past its limit: the number of steps
+    (duration / step), frames per camera (duration x rate) and road users. Distributions
+    count at their extremes, so a scenario within the limits is so for every seed."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    duration = upper(spec.duration)
+    step = lower(spec.step)
+    if math.isfinite(step) and step > 0 and duration / step > MAX_STEPS:
+        out.append((("duration",), f"{duration:g} s at a step of {step:g} s is "
+                    f"{duration / step:,.0f} steps, more than {MAX_STEPS:,}; use a larger step"))
+    for i, cam in enumerate(spec.sensors.cameras):
+        frames = duration * upper(cam.rate)
+        if frames > MAX_FRAMES:
+            out.append((("sensors", "cameras", i, "rate"),
+                        f"{duration:g} s at {upper(cam.rate):g} Hz is {frames:,.0f} frames, more "
+                        f"than {MAX_FRAMES:,} per camera; lower the rate or the duration"))
+    agents = 1 + len(spec.actors) + upper(spec.background.count) + upper(spec.pedestrians.count)
+    for bg in (spec.background, spec.cross_traffic):
+        if bg is not None and bg.steady is not None:
+            agents += upper(bg.steady.reserve)
+    if spec.cross_traffic is not None:
+        agents += upper(spec.cross_traffic.count)
+    if agents > MAX_AGENTS:
+        out.append((("actors",), f"{agents:,.0f} road users in all (ego, actors, background, "
+                    f"cross traffic, reserves, pedestrians), more than {MAX_AGENTS:,}"))
+    return out
