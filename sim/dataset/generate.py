@@ -222,7 +222,8 @@ def generate(
     config = loaded.config
     workers = workers or config.workers or os.cpu_count() or 1
     tasks = make_plan(loaded)
-    validate_scenarios(loaded, load_catalog())
+    # memory: `workers` episodes at once on this machine (Ray's run on the cluster's)
+    validate_scenarios(loaded, load_catalog(), workers=workers if backend == "local" else 1)
     plan = plan_json(loaded, tasks)
     root, fresh, replace = _check_root(Path(out), plan, overwrite)
     made = missing_parents(root) + ([] if root.exists() else [root])
