@@ -13,10 +13,20 @@ state:
   highway-env steps its vehicles, for N <= ``--python-max`` only (it is quadratic).
 
 Each figure is the best of ``--repeats`` runs (the machine is shared: the best run is the
-least disturbed one); above ``--large`` agents half as many runs of each. Output: one JSON
-line per N, then one summary line with the issue-3 targets (10 million agent-steps/s at
-10,000 agents; at 100,000 no more than twice the cost per agent-step at 10,000) and the
-load average before and after (other jobs on the machine lower every figure).
+least disturbed one), with the median and the worst run beside it for the engine; above
+``--large`` agents half as many runs of each. The threaded figure is ``World(parallel=True)``,
+which picks threaded or serial kernels per step from measured step times
+(sim.traffic.threads); ``threads_only`` forces the threaded kernels. Output: one JSON line
+per N, then one summary line with the issue-3 targets (10 million agent-steps/s at 10,000
+agents; at 100,000 no more than twice the cost per agent-step at 10,000) and the load
+average before and after (other jobs on the machine lower every figure).
+
+``--contention`` (issue 13) measures instead what a busy machine does to threads: a
+competing busy process (a pure-Python spin loop in a child process, ``--busy`` of them) runs
+for the whole measurement, and three worlds of the same ``--contention-n`` (10,000) vehicles
+step in interleaved blocks of ``--block-steps`` (50), alternating their order: serial,
+``World(parallel=True)`` and threads only. It prints best, median and worst per world and
+the threaded/serial ratios of the median and the worst block (target >= 0.9).
 """
 
 from __future__ import annotations
@@ -25,6 +35,8 @@ import argparse
 import json
 import math
 import os
+import subprocess
+import sys
 import time
 
 import numba
@@ -32,6 +44,7 @@ import numpy as np
 
 from sim.road import Road
 from sim.traffic import params as P
+from sim.traffic import threads
 from sim.traffic.state import AgentState
 from sim.traffic.world import World
 
@@ -42,6 +55,8 @@ SPACING = 25.0  # [m] mean distance between vehicles in one lane at the start
 DT = 0.05  # [s]
 TARGET = 10e6  # [agent-steps/s] issue 3's target at 10,000 agents
 LARGE_COST_TARGET = 2.0  # issue 3: cost per agent-step at 100,000 over that at 10,000
+CONTENTION_TARGET = 0.9  # issue 13: threaded over serial (median and worst block) under load
+_SPIN = "while True:\n    pass\n"  # the competing busy process: one core, no numba
 # length, width, wheelbase [m], share: a highway mix
 _BODIES = ((4.5, 1.8, 2.7, 0.7), (5.2, 2.0, 3.2, 0.2), (12.0, 2.5, 6.0, 0.1))
 
@@ -59,6 +74,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--large", type=int, default=10000,
                         help="above this N, half the timed runs per figure (default 10000)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--contention", action="store_true",
+                        help="time serial vs threaded in interleaved blocks while a busy process "
+                             "competes for a core (issue 13)")
+    parser.add_argument("--contention-n", type=int, default=10000,
+                        help="vehicles for --contention (default 10000)")
+    parser.add_argument("--blocks", type=int, default=40,
+                        help="blocks per world for --contention (default 40)")
+    parser.add_argument("--block-steps", type=int, default=50,
+                        help="steps per block for --contention (default 50)")
+    parser.add_argument("--busy", type=int, default=1,
+                        help="competing busy processes for --contention (default 1)")
+    parser.add_argument("--control", action="store_true",
+                        help="--contention also steps a second serial world: its ratio to the "
+                             "first is the noise floor of the machine")
 
 
 def highway(n: int, rng: np.random.Generator) -> tuple[Road, AgentState]:
@@ -172,20 +201,31 @@ class PythonStep:
 
 
 # --------------------------------------------------------------------- timing
-def _rate(step, n: int, seconds: float, repeats: int) -> float:
-    """Best agent-steps/s over ``repeats`` runs of about ``seconds`` each."""
+def _rates(step, n: int, seconds: float, repeats: int) -> list[float]:
+    """Agent-steps/s of each of ``repeats`` runs of about ``seconds`` each (best first)."""
     step()  # warm up (compilation, caches)
     t0 = time.perf_counter()
     step()
     one = max(time.perf_counter() - t0, 1e-7)
     steps = max(1, int(seconds / one))
-    best = math.inf
+    out = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         for _ in range(steps):
             step()
-        best = min(best, time.perf_counter() - t0)
-    return n * steps / best
+        out.append(n * steps / max(time.perf_counter() - t0, 1e-9))
+    return sorted(out, reverse=True)
+
+
+def _rate(step, n: int, seconds: float, repeats: int) -> float:
+    """Best agent-steps/s over ``repeats`` runs of about ``seconds`` each."""
+    return _rates(step, n, seconds, repeats)[0]
+
+
+def _spread(rates: list[float]) -> dict[str, int]:
+    """Best, median and worst of a list of rates [agent-steps/s]."""
+    return {"best": round(max(rates)), "median": round(float(np.median(rates))),
+            "worst": round(min(rates))}
 
 
 def load_average() -> list[float]:
@@ -197,6 +237,8 @@ def load_average() -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.contention:
+        return run_contention(args)
     rng = np.random.default_rng(args.seed)
     rows = []
     load_before = load_average()
@@ -204,19 +246,30 @@ def run(args: argparse.Namespace) -> int:
         repeats = args.repeats if n <= args.large else max(1, args.repeats // 2)
         road, st = highway(n, rng)
         world = World(road, st.copy(), DT)
-        engine = _rate(world.step, n, args.seconds, repeats)
+        serial = _rates(world.step, n, args.seconds, repeats)
+        engine = serial[0]
         ref = NumpyStep(road, st)
         numpy_rate = _rate(ref.step, n, args.seconds, max(1, repeats // 2))
         row = {"bench": "traffic", "n": n, "engine_agent_steps_per_s": round(engine),
                "numpy_agent_steps_per_s": round(numpy_rate),
                "engine_over_numpy": round(engine / numpy_rate, 2),
                "ns_per_agent_step": round(1e9 / engine, 1),
+               "engine_median_agent_steps_per_s": _spread(serial)["median"],
+               "engine_worst_agent_steps_per_s": _spread(serial)["worst"],
                "lane_changes": sum(1 for e in world.scripts.events if e.name.startswith("mobil")),
                "collisions": len(world.collisions)}
         if n >= args.parallel_min:
             threaded = World(road, st.copy(), DT, parallel=True)
+            got = _spread(_rates(threaded.step, n, args.seconds, repeats))
+            only = World(road, st.copy(), DT, parallel="always")
+            forced = _spread(_rates(only.step, n, args.seconds, repeats))
             row["engine_threads"] = numba.get_num_threads()
-            row["engine_threaded_agent_steps_per_s"] = round(_rate(threaded.step, n, args.seconds, repeats))
+            row["threading_layer"] = threads.layer()
+            row["engine_threaded_agent_steps_per_s"] = got["best"]
+            row["engine_threaded_median_agent_steps_per_s"] = got["median"]
+            row["engine_threaded_worst_agent_steps_per_s"] = got["worst"]
+            row["engine_threads_only_agent_steps_per_s"] = forced
+            row["parallel_chose_threads"] = threaded.chooser.mode
         if n <= args.python_max:
             py = PythonStep(road, st)
             py_rate = _rate(py.step, n, args.seconds, 1)
@@ -242,4 +295,80 @@ def run(args: argparse.Namespace) -> int:
         summary["engine_over_python_at_n"] = {r["n"]: r["engine_over_python"] for r in py_rows}
     summary["load_average_before_after"] = [load_before, load_average()]
     print(json.dumps(summary), flush=True)
+    return 0
+
+
+def _busy(count: int) -> list[subprocess.Popen]:
+    """``count`` competing busy processes (pure-Python spin loops; stopped by the caller)."""
+    return [subprocess.Popen([sys.executable, "-c", _SPIN], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(max(0, count))]
+
+
+def run_contention(args: argparse.Namespace) -> int:
+    """Serial vs threaded in interleaved blocks while ``--busy`` spin loops compete."""
+    n, steps = args.contention_n, args.block_steps
+    road, st = highway(n, np.random.default_rng(args.seed))
+    worlds = {"serial": World(road, st.copy(), DT),
+              "threaded": World(road, st.copy(), DT, parallel=True),
+              "threads_only": World(road, st.copy(), DT, parallel="always")}
+    if args.control:
+        worlds["serial_control"] = World(road, st.copy(), DT)
+    for w in worlds.values():  # warm up: compilation, cache load, thread pool, calibration
+        for _ in range(10):
+            w.step()
+    rates: dict[str, list[float]] = {k: [] for k in worlds}
+    load_before = load_average()
+    procs = _busy(args.busy)
+    try:
+        time.sleep(0.2)  # let the busy processes start spinning
+        order = list(worlds)
+        for b in range(args.blocks):
+            for name in order if b % 2 == 0 else order[::-1]:
+                w = worlds[name]
+                t0 = time.perf_counter()
+                for _ in range(steps):
+                    w.step()
+                rates[name].append(n * steps / max(time.perf_counter() - t0, 1e-9))
+        load_during = load_average()
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+    spread = {k: _spread(v) for k, v in rates.items()}
+    # the same ratio block by block (a threaded block over the serial block beside it in
+    # time): robust to the load drifting during the run, unlike the ratio of two extremes
+    paired = np.array(rates["threaded"]) / np.array(rates["serial"])
+    ratio_median = spread["threaded"]["median"] / max(spread["serial"]["median"], 1)
+    ratio_worst = spread["threaded"]["worst"] / max(spread["serial"]["worst"], 1)
+    row = {"bench": "traffic", "contention": True, "n": n, "busy_processes": args.busy,
+           "blocks": args.blocks, "block_steps": steps, "threads": numba.get_num_threads(),
+           "threading_layer": threads.layer(),
+           "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
+           "agent_steps_per_s": spread,
+           "threaded_over_serial_median": round(ratio_median, 3),
+           "threaded_over_serial_worst": round(ratio_worst, 3),
+           "paired_ratio_median": round(float(np.median(paired)), 3),
+           "paired_ratio_p10": round(float(np.percentile(paired, 10)), 3),
+           "threads_only_over_serial_median": round(
+               spread["threads_only"]["median"] / max(spread["serial"]["median"], 1), 3),
+           "threads_only_over_serial_worst": round(
+               spread["threads_only"]["worst"] / max(spread["serial"]["worst"], 1), 3),
+           "target_ratio": CONTENTION_TARGET,
+           "meets_target": bool(min(ratio_median, ratio_worst) >= CONTENTION_TARGET),
+           **({"control_over_serial_median": round(
+                   spread["serial_control"]["median"] / max(spread["serial"]["median"], 1), 3),
+               "control_over_serial_worst": round(
+                   spread["serial_control"]["worst"] / max(spread["serial"]["worst"], 1), 3)}
+              if args.control else {}),
+           "chooser_switches": worlds["threaded"].chooser.switches,
+           "load_average_before_during": [load_before, load_during]}
+    print(json.dumps(row), flush=True)
+    s, th = spread["serial"], spread["threaded"]
+    print(f"contention bench, {n} agents, {args.busy} busy process(es): threaded/serial median "
+          f"{th['median'] / 1e6:.2f}/{s['median'] / 1e6:.2f} M = {ratio_median:.2f}, worst "
+          f"{th['worst'] / 1e6:.2f}/{s['worst'] / 1e6:.2f} M = {ratio_worst:.2f} agent-steps/s "
+          f"(target >= {CONTENTION_TARGET}: {'met' if row['meets_target'] else 'NOT met'}; "
+          f"load {load_during})", flush=True)
     return 0

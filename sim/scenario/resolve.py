@@ -22,6 +22,7 @@ from sim.scenario.daylight import daylight
 from sim.scenario.distributions import Choice, IntUniform, Normal, ParamRef, Uniform
 from sim.scenario.errors import suggest, translate
 from sim.scenario.loader import Path_, SourceMap
+from sim.scenario.placement import draw_uniform, free_spans, pack, room, stretches
 from sim.scenario.schema import (
     ActorSpec,
     BackgroundSpec,
@@ -235,7 +236,16 @@ def _place_background(
         length = catalog.info(actor.asset).variants[actor.variant].size[0]
         lane = actor.lane if actor.lane is not None else int(actor.d // road.lane_width)
         bisect.insort(occupied.setdefault(lane, []), (actor.s - length / 2, actor.s + length / 2))
+    fixed = {lane: list(row) for lane, row in occupied.items()}  # the actors: never moved
+
+    def body_range(lane: int) -> tuple[float, float]:
+        """Where a body may lie in ``lane`` [m]: s_range (from the far end on an oncoming
+        lane), up to the lane's end."""
+        lo, hi = (road_length - s_hi, road_length - s_lo) if lane >= n_forward else (s_lo, s_hi)
+        return lo, min(hi, lane_ends.get(lane, math.inf))
+
     placed: list[ActorSpec] = []
+    bodies: list[tuple[int, float, float]] = []  # (lane, s, length) of each placed vehicle
     for k in range(count):
         asset = names[int(rng.choice(len(names), p=weights))]
         info = catalog.info(asset)
@@ -257,11 +267,13 @@ def _place_background(
                 bisect.insort(row, (rear, front))
                 break
         else:
-            raise src.error(
-                f"could place only {k} of {count} background vehicles {min_gap:g} m apart in "
-                f"s_range [{s_lo:g}, {s_hi:g}] on lanes {lanes}",
-                (key, "count"),
-            )
+            # every try failed: place it exactly (sim.scenario.placement), moving the
+            # vehicles placed so far only if no position is free
+            lane, s = _place_exactly(length, lanes, body_range, occupied, fixed, bodies, placed,
+                                     min_gap, rng, src, (key, "count"),
+                                     f"{k} of {count} background vehicles {min_gap:g} m apart in "
+                                     f"s_range [{s_lo:g}, {s_hi:g}] on lanes {lanes}")
+        bodies.append((lane, s, length))
         speed = float(_draw(bg.speed, rng, params))
         behaviour = BehaviourSpec.model_validate(_draw(bg.behaviour, rng, params))
         placed.append(
@@ -275,6 +287,40 @@ def _place_background(
         # (a resolved file lists its reserve already)
         placed += _reserve(bg, names, weights, catalog, rng, params, lanes, n_forward)
     return spec.model_copy(update={"actors": [*spec.actors, *placed]})
+
+
+def _place_exactly(length: float, lanes: list[int], body_range, occupied: dict, fixed: dict,
+                   bodies: list, placed: list, gap: float, rng: np.random.Generator,
+                   src: SourceMap, path: Path_, what: str) -> tuple[int, float]:
+    """Lane and centre s [m] of a vehicle of ``length`` [m] for which every rejection try
+    failed (see sim.scenario.placement): drawn uniformly among the positions still free on
+    ``lanes``; if there are none, this call's vehicles placed so far (``bodies``, ``placed``)
+    and this one are packed again between the ``fixed`` actors. ``occupied`` is updated.
+    ScenarioError only when the vehicles do not fit in the free stretches at all."""
+    spans = [(lane, a, b) for lane in lanes
+             for a, b in free_spans(occupied[lane], *body_range(lane), length, gap)]
+    hit = draw_uniform(spans, rng)
+    if hit is None:
+        spaces = [(lane, lo, hi) for lane in sorted(set(lanes))
+                  for lo, hi in stretches(fixed[lane], *body_range(lane), gap)]
+        lengths = [b[2] for b in bodies] + [length]
+        where = pack(spaces, lengths, gap, rng)
+        if where is None:
+            raise src.error(
+                f"could place only {what}: the first {len(lengths)} need "
+                f"{sum(lengths) + gap * len(lengths):.1f} m of lane (lengths plus gaps), the "
+                f"free stretches hold {room(spaces, gap):.1f} m", path)
+        for lane in occupied:
+            occupied[lane] = list(fixed.get(lane, []))
+        for i, (lane, s) in enumerate(where[:-1]):
+            half = 0.5 * bodies[i][2]
+            bodies[i] = (lane, s, bodies[i][2])
+            placed[i] = placed[i].model_copy(update={"lane": lane, "s": round(s, 6)})
+            bisect.insort(occupied[lane], (s - half, s + half))
+        hit = where[-1]
+    lane, s = hit
+    bisect.insort(occupied[lane], (s - 0.5 * length, s + 0.5 * length))
+    return int(lane), float(s)
 
 
 PEDESTRIAN_SPACING = 1.5  # [m] between two pedestrians' centres on one side at the start
@@ -309,23 +355,28 @@ def _place_pedestrians(spec: ScenarioSpec, peds: PedestriansSpec, catalog: Catal
     sides = ((-sh - sw / 2, width + sh + sw / 2) if sw > 0 else (-sh - 0.6, width + sh + 0.6))
     jitter = max(0.0, sw / 2 - 0.5)
     taken: dict[int, list[float]] = {0: [], 1: []}
-    out = []
+    drawn = []  # per pedestrian: [asset, variant, side, s, offset from the side's line, ...]
+    lo, hi = s_lo + 1.0, s_hi - 1.0  # where centres may lie [m]
     for k in range(count):
         asset = names[int(rng.choice(len(names), p=weights))]
         variant = int(rng.integers(len(catalog.info(asset).variants)))
         side = int(rng.integers(2))
         for _ in range(_PLACEMENT_TRIES):
-            s = float(rng.uniform(s_lo + 1.0, s_hi - 1.0))
+            s = float(rng.uniform(lo, hi))
             if all(abs(s - o) >= PEDESTRIAN_SPACING for o in taken[side]):
                 break
         else:
-            raise src.error(f"could place only {k} of {count} pedestrians {PEDESTRIAN_SPACING:g} m apart",
-                            ("pedestrians", "count"))
+            what = f"{k} of {count} pedestrians {PEDESTRIAN_SPACING:g} m apart"
+            side, s = _place_walker_exactly(side, taken, drawn, lo, hi, rng, src, what)
         taken[side].append(s)
-        d = sides[side] + float(rng.uniform(-jitter, jitter))
+        offset = float(rng.uniform(-jitter, jitter))
         forward = bool(rng.integers(2))
         speed = float(_draw(peds.speed, rng, params))
         crosses = float(rng.random()) < float(_draw(peds.crossing_rate, rng, params))
+        drawn.append([asset, variant, side, s, offset, forward, speed, crosses])
+    out = []
+    for k, (asset, variant, side, s, offset, forward, speed, crosses) in enumerate(drawn):
+        d = sides[side] + offset
         ahead = [c for c in road.crossings if (c > s + 2.0 if forward else c < s - 2.0)]
         maneuvers = []
         if crosses and ahead:
@@ -336,6 +387,33 @@ def _place_pedestrians(spec: ScenarioSpec, peds: PedestriansSpec, catalog: Catal
             direction="forward" if forward else "backward", maneuvers=maneuvers,
         ))
     return spec.model_copy(update={"actors": [*spec.actors, *out]})
+
+
+def _place_walker_exactly(side: int, taken: dict[int, list[float]], drawn: list, lo: float,
+                          hi: float, rng: np.random.Generator, src: SourceMap,
+                          what: str) -> tuple[int, float]:
+    """Side and s [m] of a pedestrian for which every rejection try failed (see
+    sim.scenario.placement): drawn uniformly among the free positions of its side, else of
+    the other side; if neither has one, everybody is spread again over both sides (``taken``
+    and the ``drawn`` records are updated). ScenarioError only when they cannot fit."""
+    for sd in (side, 1 - side):
+        points = [(o, o) for o in taken[sd]]
+        spans = free_spans(points, lo, hi, 0.0, PEDESTRIAN_SPACING)
+        hit = draw_uniform([(sd, a, b) for a, b in spans], rng)
+        if hit is not None:
+            return int(hit[0]), float(hit[1])
+    spaces = [(0, lo, hi), (1, lo, hi)]
+    where = pack(spaces, [0.0] * (len(drawn) + 1), PEDESTRIAN_SPACING, rng)
+    if where is None:
+        fit = 2 * (int((hi - lo) // PEDESTRIAN_SPACING) + 1)
+        raise src.error(f"could place only {what}: at most {fit} fit on the two sidewalks of "
+                        "s_range", ("pedestrians", "count"))
+    taken[0].clear()
+    taken[1].clear()
+    for rec, (sd, s) in zip(drawn, where[:-1], strict=True):
+        rec[2], rec[3] = int(sd), float(s)
+        taken[int(sd)].append(float(s))
+    return int(where[-1][0]), float(where[-1][1])
 
 
 def _reserve(bg: BackgroundSpec, names, weights, catalog, rng, params, lanes, n_forward) -> list[ActorSpec]:

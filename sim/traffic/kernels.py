@@ -25,6 +25,9 @@ import numba
 import numpy as np
 
 from sim.road.kernels import _lane_shift, _lane_to_world_xy_rows, _world_to_lane_walk_rows
+from sim.traffic import threads
+
+threads.configure()  # OpenMP with sleeping waiters, before any threaded kernel launches
 
 # Kernels that may run threaded are compiled twice, serial and with ``parallel=True``.
 # Numba's on-disk cache keys a compiled function by module, qualified name, signature and

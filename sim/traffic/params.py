@@ -18,6 +18,16 @@ IDM_COMFORT_DECEL = 2.0  # [m/s^2]
 IDM_DELTA = 4.0  # [-]
 """delta: acceleration exponent."""
 
+# --- a default vehicle (AgentState.empty / AgentState.vehicles) ----------------------
+CAR_LENGTH = 4.5  # [m]
+"""Body length of a mid-size car (bumper to bumper)."""
+CAR_WIDTH = 1.8  # [m]
+CAR_HEIGHT = 1.5  # [m]
+CAR_WHEELBASE = 2.7  # [m]
+"""Axle to axle; the kinematic bicycle divides by it, so it must never be 0."""
+DESIRED_SPEED = 13.9  # [m/s]
+"""v0 when nothing else says (50 km/h); ``AgentState.vehicles`` uses the road's speed limit."""
+
 # --- vehicle limits -------------------------------------------------------------------
 MAX_BRAKE = 9.0  # [m/s^2]
 """Physical braking limit of a car on dry asphalt; IDM's emergency term is clamped to it."""

@@ -8,6 +8,7 @@ agent decides from the same frozen state (kernels._controls), then every agent m
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,9 +19,10 @@ from sim.traffic import kernels
 from sim.traffic import params as P
 from sim.traffic.maneuvers import Event, Maneuver, ScriptRunner
 from sim.traffic.state import AgentState
-
+from sim.traffic.threads import KernelChooser
 
 _HINT_WINDOW = 8  # [samples] search window around a caller-given s at start
+DEFAULT_DT = 0.05  # [s] the scenario format's default physics step
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,36 @@ class World:
     ``road`` is a Road (one road) or a Network (main road, cross street, traffic lights);
     ``self.roads`` lists them, then the turn and follow-a-path paths added by maneuvers.
 
-    ``parallel``: use the threaded kernels (step, refresh, collision sweep, MOBIL; worth it
-    from a few thousand agents on an idle machine, the serial ones are steadier on a busy
-    one). Results are identical.
+    ``parallel``: ``False`` (default) runs the serial kernels; ``True`` lets the World
+    choose, step by step, between the threaded kernels (step, refresh, collision sweep,
+    MOBIL; worth it from a few thousand agents) and the serial ones, by timing its own steps
+    (:class:`sim.traffic.threads.KernelChooser`: on a machine whose cores are busy with other
+    work, threads can lose to one core, and then it runs serial); ``"always"`` runs the
+    threaded kernels whatever they cost (benches, tests). The results are bit-identical in
+    every case: the choice changes only the wall time.
+
+    Building one from Python: :meth:`from_agents` (vehicles on a road by lane and s, every
+    other quantity a physical default) or a state from :meth:`AgentState.vehicles`; see
+    docs/traffic.md. A state whose values cannot be physical (``AgentState.validate``) is
+    refused with ValueError.
     """
+
+    @classmethod
+    def from_agents(cls, road: Road | Network, s, lane=0, v=0.0, dt: float = DEFAULT_DT,
+                    scripts: dict[int, tuple[Maneuver, ...]] | None = None,
+                    stop_on_collision: bool = False, parallel: bool | str = False,
+                    **values) -> World:
+        """A World of vehicles on ``road`` (its main road when a Network): agent ``i`` on
+        the centre of ``lane[i]`` at arc length ``s[i]`` [m] with speed ``v[i]`` [m/s];
+        every other quantity is a physical default or given by keyword (any AgentState
+        field, a scalar or one value per agent: ``v0``, ``length``, ``b_max``, ...).
+        ``dt`` [s]: the step. Agent ``i`` has id ``i + 1``.
+
+            world = World.from_agents(Road.straight(500.0, 2, 3.5), s=[10.0, 60.0], v=[15.0, 0.0])
+        """
+        main = road.main if isinstance(road, Network) else road
+        state = AgentState.vehicles(main, s, lane=lane, v=v, **values)
+        return cls(road, state, dt, scripts, stop_on_collision=stop_on_collision, parallel=parallel)
 
     def __init__(
         self,
@@ -51,10 +79,13 @@ class World:
         dt: float,
         scripts: dict[int, tuple[Maneuver, ...]] | None = None,
         stop_on_collision: bool = False,
-        parallel: bool = False,
+        parallel: bool | str = False,
     ) -> None:
-        if dt <= 0:
-            raise ValueError("dt must be positive")
+        if not dt > 0 or not math.isfinite(dt):
+            raise ValueError(f"dt must be a positive number of seconds, got {dt!r}")
+        if parallel not in (False, True, "always"):
+            raise ValueError(f"parallel must be False, True or 'always', got {parallel!r}")
+        state.validate()
         self.network = road if isinstance(road, Network) else Network(road)
         self.road = self.network.main
         self.roads: list[Road] = list(self.network.roads)
@@ -68,10 +99,9 @@ class World:
         self.collisions: list[Collision] = []
         self.spawner = None  # a sim.traffic.spawn.Spawner keeps the traffic around the ego steady
         self._colliding: set[tuple[int, int]] = set()
-        self._step_kernel = kernels._step_parallel if parallel else kernels._step
-        self._refresh_kernel = kernels._refresh_parallel if parallel else kernels._refresh
-        self._collision_kernel = kernels._collisions_parallel if parallel else kernels._collisions
-        self._mobil_kernel = kernels._mobil_parallel if parallel else kernels._mobil
+        # threaded or serial kernels: fixed, or chosen per step from measured step times
+        self.chooser = KernelChooser() if parallel is True else None
+        self._use_kernels(parallel is not False)
         n = len(state)
         self.active = np.ones(n, dtype=np.bool_)
         self.leader = np.full(n, -1, dtype=np.int32)
@@ -109,8 +139,22 @@ class World:
             base = int(self._road_lanes[r, 0])
             state.lane[on] = [kernels._lane_at(self._lane_tab, base, rd.total_lanes, rd.lane_width, si, di)
                               for si, di in zip(s, d)]
+            # d_ref NaN (AgentState.empty): keep to the centre of the lane it starts in
+            unset = on & np.isnan(state.d_ref)
+            if unset.any():
+                k = state.lane[unset]
+                centre = rd.lane_center(np.maximum(k, 0))
+                state.d_ref[unset] = np.where(k >= 0, centre, state.d[unset])
         self._update_signals()
         self._refresh_order()
+
+    def _use_kernels(self, threaded: bool) -> None:
+        """Point the step at the threaded or the serial kernels (same results)."""
+        self._threaded = threaded
+        self._step_kernel = kernels._step_parallel if threaded else kernels._step
+        self._refresh_kernel = kernels._refresh_parallel if threaded else kernels._refresh
+        self._collision_kernel = kernels._collisions_parallel if threaded else kernels._collisions
+        self._mobil_kernel = kernels._mobil_parallel if threaded else kernels._mobil
 
     def _build_road_tables(self) -> None:
         """Stack every road's segment table and lane table for the kernels."""
@@ -166,6 +210,18 @@ class World:
         """Advance by one step of ``dt``."""
         if self.stopped:
             return
+        chooser = self.chooser
+        if chooser is None:
+            self._step()
+            return
+        threaded = chooser.threaded()
+        if threaded != self._threaded:
+            self._use_kernels(threaded)
+        t0 = time.perf_counter()
+        self._step()
+        chooser.record(threaded, time.perf_counter() - t0)
+
+    def _step(self) -> None:
         st = self.state
         if self.scripts.act(st, self.t):
             self._refresh_order()  # a lane change started: it now occupies two lanes
