@@ -49,14 +49,53 @@ PARTIAL_RE = re.compile(r"^\..+\.partial-\d+$")
 TMP_RE = re.compile(r"^\..+\.tmp-\d+(\.[A-Za-z0-9]+)?$")
 """``write_bytes_atomic``'s temporary names (a killed writer may leave one)."""
 
-SYSTEM_FOLDERS = frozenset({
-    "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media",
-    "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/snap", "/srv", "/sys", "/tmp", "/usr",
-    "/var", "/usr/bin", "/usr/include", "/usr/lib", "/usr/lib64", "/usr/local", "/usr/sbin",
-    "/usr/share", "/usr/src", "/var/cache", "/var/lib", "/var/log", "/var/tmp", "/var/spool",
-    "/Applications", "/Library", "/System", "/Users", "/Volumes", "/private", "/private/tmp",
-    "/private/var",
-})
+SYSTEM_FOLDERS = frozenset(
+    {
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/media",
+        "/mnt",
+        "/opt",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/snap",
+        "/srv",
+        "/sys",
+        "/tmp",
+        "/usr",
+        "/var",
+        "/usr/bin",
+        "/usr/include",
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/local",
+        "/usr/sbin",
+        "/usr/share",
+        "/usr/src",
+        "/var/cache",
+        "/var/lib",
+        "/var/log",
+        "/var/tmp",
+        "/var/spool",
+        "/Applications",
+        "/Library",
+        "/System",
+        "/Users",
+        "/Volumes",
+        "/private",
+        "/private/tmp",
+        "/private/var",
+    }
+)
 """Folders never replaced even if they held sim's output: a typo must not cost a system."""
 
 SHOWN = 3
@@ -67,6 +106,7 @@ _rmtree = shutil.rmtree
 
 
 # --- which folders are never replaced ---------------------------------------------------
+
 
 def _homes() -> list[Path]:
     homes = []
@@ -113,6 +153,7 @@ def protected_reason(path: Path) -> str | None:
 
 # --- what sim wrote ----------------------------------------------------------------------
 
+
 def _read_json(path: Path):
     """JSON of a regular file (not a link), or None."""
     try:
@@ -127,6 +168,7 @@ def _read_json(path: Path):
 def _walk(root: Path) -> Iterable[tuple[str, bool]]:
     """(relative path, is a real folder) of everything under ``root``, links not followed.
     A folder that cannot be listed raises: what cannot be seen is not proven to be sim's."""
+
     def fail(err: OSError) -> None:
         raise err
 
@@ -225,8 +267,11 @@ def _foreign_dataset(folder: Path) -> list[str] | None:
         if real_dir and re.fullmatch(r"shard_\d+", name):
             foreign += _foreign_shard(Path(entry.path), name)
         elif real_dir and name in ("coco", "kitti", "yolo"):
-            foreign += [f"{name}/{rel}" for rel, is_dir in _walk(Path(entry.path))
-                        if not is_dir and not _MERGED.match(f"{name}/{rel}")]
+            foreign += [
+                f"{name}/{rel}"
+                for rel, is_dir in _walk(Path(entry.path))
+                if not is_dir and not _MERGED.match(f"{name}/{rel}")
+            ]
         elif real_dir and name == "report":
             sub = _foreign_marked(Path(entry.path))
             foreign += ["report/"] if sub is None else [f"report/{r}" for r in sub]
@@ -305,13 +350,16 @@ def check_replaceable(folder: Path, kinds: Iterable[str], shown: Path | None = N
         if foreign is not None and (best is None or len(foreign) < len(best)):
             best = foreign
     if best is None:
-        best = sorted(e.name + ("/" if e.is_dir(follow_symlinks=False) else "")
-                      for e in os.scandir(folder))
-    raise OutputError(f"{shown}: holds files sim did not write ({_describe(best)}); "
-                      "refusing to replace it")
+        best = sorted(
+            e.name + ("/" if e.is_dir(follow_symlinks=False) else "") for e in os.scandir(folder)
+        )
+    raise OutputError(
+        f"{shown}: holds files sim did not write ({_describe(best)}); refusing to replace it"
+    )
 
 
 # --- the one deletion --------------------------------------------------------------------
+
 
 def remove_tree(path: Path, kind: str, keep: Iterable[str] = ()) -> None:
     """Delete the folder ``path`` after proving it is sim's output of ``kind``.
@@ -369,11 +417,13 @@ def stale_partials(target: Path) -> list[Path]:
         names = os.listdir(target.parent)
     except OSError:
         return []
-    return [target.parent / n for n in sorted(names)
-            if n.startswith(prefix) and PARTIAL_RE.match(n)]
+    return [
+        target.parent / n for n in sorted(names) if n.startswith(prefix) and PARTIAL_RE.match(n)
+    ]
 
 
 # --- choosing and filling an output folder -----------------------------------------------
+
 
 def resolve_target(out: Path) -> Path:
     """The folder sim will write: ``out`` with every link resolved (a linked ``--out`` is
@@ -403,8 +453,9 @@ def check_target(out: Path, overwrite: bool, kinds: Iterable[str]) -> tuple[Path
     if _is_empty(target):
         return target, None
     if not overwrite:
-        raise OutputError(f"{out}: exists and is not empty; pass --overwrite or choose another "
-                          "--out")
+        raise OutputError(
+            f"{out}: exists and is not empty; pass --overwrite or choose another --out"
+        )
     return target, check_replaceable(target, kinds, shown=Path(out))
 
 
@@ -454,29 +505,33 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-def system_failure(err: OSError, staging: Path | None = None,
-                   shown: Path | None = None) -> SystemFailure:
+def system_failure(
+    err: OSError, staging: Path | None = None, shown: Path | None = None
+) -> SystemFailure:
     """One-line SystemFailure (exit 3) from ``err``, naming the path as the user knows it:
     a file in the hidden staging folder is named under the ``--out`` it was meant for."""
+
     def rename(name):
         if name is None or staging is None or shown is None:
             return name
         text, base = os.fsdecode(name), os.fsdecode(staging)
         if text == base or text.startswith(base + os.sep):
-            return os.fspath(shown) + text[len(base):]
+            return os.fspath(shown) + text[len(base) :]
         return text
 
     filename = err.filename if err.filename is not None else shown  # write() names no file
-    mapped = OSError(err.errno, err.strerror or type(err).__name__, rename(filename), None,
-                     rename(err.filename2))
+    mapped = OSError(
+        err.errno, err.strerror or type(err).__name__, rename(filename), None, rename(err.filename2)
+    )
     failure = SystemFailure.from_os_error(mapped)
     failure.errno = err.errno  # type: ignore[attr-defined]  # generate: stop, or try again
     return failure
 
 
 @contextmanager
-def staged(out: Path, overwrite: bool, kinds: Iterable[str],
-           marker: str | None = None) -> Iterator[Path]:
+def staged(
+    out: Path, overwrite: bool, kinds: Iterable[str], marker: str | None = None
+) -> Iterator[Path]:
     """Write a whole output folder or nothing.
 
     Checks ``out`` first (:func:`check_target`: nothing is created when it is refused), then

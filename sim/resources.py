@@ -110,8 +110,9 @@ def address_space_left() -> float | None:
         if soft == resource.RLIM_INFINITY:
             return None
         with open("/proc/self/status", encoding="ascii") as fh:
-            size = next((float(line.split()[1]) * 1024 for line in fh
-                         if line.startswith("VmSize:")), 0.0)
+            size = next(
+                (float(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:")), 0.0
+            )
         return max(0.0, float(soft) - size)
     except (ImportError, OSError, ValueError):
         return None

@@ -34,7 +34,10 @@ def child_rng(parent: np.random.SeedSequence, name: str) -> np.random.Generator:
 def root_seed(seed: int) -> np.random.SeedSequence:
     """The run's root sequence. ``seed`` must be an int in 0..MAX_SEED (0 is a seed like any
     other)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
-            or not 0 <= seed <= MAX_SEED:
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, (int, np.integer))
+        or not 0 <= seed <= MAX_SEED
+    ):
         raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
     return np.random.SeedSequence(int(seed))

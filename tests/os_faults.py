@@ -75,8 +75,9 @@ def task(t: FaultTask, marker_dir: str) -> dict:
     with open(marker, "w") as fh:
         fh.write(str(tries))
     if t.mode == "scenario_error":
-        raise ScenarioError("could place only 29 of 30 background vehicles",
-                            key_path=("background",))
+        raise ScenarioError(
+            "could place only 29 of 30 background vehicles", key_path=("background",)
+        )
     if t.mode == "enospc":
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.path.join(marker_dir, "x.png"))
     return {"index": t.index, "tries": tries}

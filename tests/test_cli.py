@@ -38,7 +38,9 @@ def test_missing_file(tmp_path):
 def test_yaml_syntax_error_names_the_line(tmp_path):
     path = _scenario(tmp_path, "name: x\nduration: 8\nroad: {length: 500\nego: {lane: 1}\n")
     out = tmp_path / "out"
-    _assert_clean_failure(run_sim("run", str(path), "--out", str(out)), out, r"s\.yaml:\d+:\d+: YAML syntax error")
+    _assert_clean_failure(
+        run_sim("run", str(path), "--out", str(out)), out, r"s\.yaml:\d+:\d+: YAML syntax error"
+    )
 
 
 def test_wrong_type_names_file_line_and_key(tmp_path):
@@ -47,8 +49,10 @@ def test_wrong_type_names_file_line_and_key(tmp_path):
     line = text.splitlines().index("  speed: fast") + 1
     out = tmp_path / "out"
     _assert_clean_failure(
-        run_sim("run", str(path), "--out", str(out)), out,
-        rf"s\.yaml:{line}:10: ego\.speed: expected a number >= 0 and <= 80 or a distribution", "'fast'",
+        run_sim("run", str(path), "--out", str(out)),
+        out,
+        rf"s\.yaml:{line}:10: ego\.speed: expected a number >= 0 and <= 80 or a distribution",
+        "'fast'",
     )
 
 
@@ -58,7 +62,8 @@ def test_unknown_key_suggests_the_closest(tmp_path):
     line = text.splitlines().index("    lnae: 2") + 1
     out = tmp_path / "out"
     _assert_clean_failure(
-        run_sim("run", str(path), "--out", str(out)), out,
+        run_sim("run", str(path), "--out", str(out)),
+        out,
         rf"s\.yaml:{line}:5: actors\[1\]\.lnae: unknown key 'lnae'; did you mean 'lane'\?",
     )
 
@@ -69,7 +74,8 @@ def test_semantic_error_lane_that_does_not_exist(tmp_path):
     line = text.splitlines().index("    lane: 5") + 1
     out = tmp_path / "out"
     _assert_clean_failure(
-        run_sim("run", str(path), "--out", str(out)), out,
+        run_sim("run", str(path), "--out", str(out)),
+        out,
         rf"s\.yaml:{line}:11: actors\[1\]\.lane: lane 5 does not exist",
     )
 

@@ -66,8 +66,13 @@ def place(tmp_path):
 def sim(place, *args: str, env: dict | None = None, timeout: float = 60):
     work, base_env = place
     return subprocess.run(
-        [sys.executable, "-m", "sim", *args], cwd=work, env={**base_env, **(env or {})},
-        capture_output=True, text=True, timeout=timeout, preexec_fn=_limit_as,
+        [sys.executable, "-m", "sim", *args],
+        cwd=work,
+        env={**base_env, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=_limit_as,
     )
 
 
@@ -94,25 +99,37 @@ def scenario(folder: Path, text: str | bytes, name: str = "s.yaml") -> Path:
 def test_alias_bomb_is_refused_in_under_2_s_and_300_mb(place, tmp_path):
     path = scenario(tmp_path, BOMB)
     assert len(BOMB) < 400
-    probe = ("import json, resource, sys, time\n"
-             "from sim.scenario.loader import read_yaml\n"
-             "from sim.errors import ScenarioError\n"
-             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-             "t = time.perf_counter()\n"
-             "try:\n    read_yaml(sys.argv[1]); msg = None\n"
-             "except ScenarioError as err:\n    msg = str(err)\n"
-             "print(json.dumps({'s': time.perf_counter() - t, 'msg': msg,\n"
-             "    'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 'before': before}))\n")
+    probe = (
+        "import json, resource, sys, time\n"
+        "from sim.scenario.loader import read_yaml\n"
+        "from sim.errors import ScenarioError\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "t = time.perf_counter()\n"
+        "try:\n    read_yaml(sys.argv[1]); msg = None\n"
+        "except ScenarioError as err:\n    msg = str(err)\n"
+        "print(json.dumps({'s': time.perf_counter() - t, 'msg': msg,\n"
+        "    'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 'before': before}))\n"
+    )
     work, env = place
-    proc = subprocess.run([sys.executable, "-c", probe, str(path)], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=60, preexec_fn=_limit_as)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(path)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_limit_as,
+    )
     got = json.loads(proc.stdout)
     assert got["msg"] and "YAML nodes" in got["msg"], got
     assert got["s"] < 2.0, got
     assert got["rss"] < 300 * 1024, got  # kB: the whole process, interpreter included
     out = work / "out"
-    refused(sim(place, "run", str(path), "--out", str(out)),
-            r"s\.yaml:\d+:\d+: more than .* YAML nodes", out=out)
+    refused(
+        sim(place, "run", str(path), "--out", str(out)),
+        r"s\.yaml:\d+:\d+: more than .* YAML nodes",
+        out=out,
+    )
 
 
 def test_a_50_mb_scenario_is_refused_at_once_before_it_is_read(place, tmp_path):
@@ -122,18 +139,25 @@ def test_a_50_mb_scenario_is_refused_at_once_before_it_is_read(place, tmp_path):
         fh.truncate(50 << 20)  # sparse: 50 MB by its size
     out = place[0] / "out"
     t = time.perf_counter()
-    refused(sim(place, "run", str(path), "--out", str(out)),
-            r"big\.yaml: the file is 52,428,800 bytes, more than the limit of 1,048,576 bytes "
-            r"\(raise it with SIM_MAX_INPUT_BYTES\)", out=out)
+    refused(
+        sim(place, "run", str(path), "--out", str(out)),
+        r"big\.yaml: the file is 52,428,800 bytes, more than the limit of 1,048,576 bytes "
+        r"\(raise it with SIM_MAX_INPUT_BYTES\)",
+        out=out,
+    )
     assert time.perf_counter() - t < 30  # the interpreter's start, not a parse
 
 
 def test_the_size_cap_is_configurable(place, tmp_path):
     path = scenario(tmp_path, CUT_IN.read_text())
-    refused(sim(place, "validate", str(path), env={"SIM_MAX_INPUT_BYTES": "100"}),
-            r"more than the limit of 100 bytes")
-    refused(sim(place, "validate", str(path), env={"SIM_MAX_INPUT_BYTES": "lots"}),
-            r"SIM_MAX_INPUT_BYTES: expected a positive number of bytes")
+    refused(
+        sim(place, "validate", str(path), env={"SIM_MAX_INPUT_BYTES": "100"}),
+        r"more than the limit of 100 bytes",
+    )
+    refused(
+        sim(place, "validate", str(path), env={"SIM_MAX_INPUT_BYTES": "lots"}),
+        r"SIM_MAX_INPUT_BYTES: expected a positive number of bytes",
+    )
 
 
 def test_a_file_of_comments_just_under_the_cap_parses_quickly(tmp_path):
@@ -192,8 +216,12 @@ def test_extends_refuses_what_it_may_not_read_at_the_extends_key(place, tmp_path
         "fifo": ("pipe.yaml", r"cannot use 'pipe\.yaml': is a FIFO", []),
         "directory": ("sub", r"cannot use 'sub': is a directory", []),
         "nul": ('"a\\0b.yaml"', r"the path contains a NUL byte", []),
-        "outside": ("../elsewhere.yaml", r"'\.\./elsewhere\.yaml' lies outside this scenario's "
-                    r"folder .*--allow-extends-outside", []),
+        "outside": (
+            "../elsewhere.yaml",
+            r"'\.\./elsewhere\.yaml' lies outside this scenario's "
+            r"folder .*--allow-extends-outside",
+            [],
+        ),
         "missing": ("nope.yaml", r"extends a file that does not exist: nope\.yaml", []),
     }[case]
     if case == "fifo":
@@ -202,14 +230,19 @@ def test_extends_refuses_what_it_may_not_read_at_the_extends_key(place, tmp_path
         (tree / "sub").mkdir()
     path = scenario(tree, f"name: x\nextends: {ref}\n")
     out = place[0] / "out"
-    refused(sim(place, "run", str(path), "--out", str(out), *extra, timeout=30),
-            r"s\.yaml:2:10: extends: " + pattern, out=out)
+    refused(
+        sim(place, "run", str(path), "--out", str(out), *extra, timeout=30),
+        r"s\.yaml:2:10: extends: " + pattern,
+        out=out,
+    )
 
 
 def test_extends_outside_when_allowed_still_refuses_devices(place, tmp_path):
     path = scenario(tmp_path, "extends: /dev/zero\n")
-    refused(sim(place, "validate", "--allow-extends-outside", str(path), timeout=30),
-            r"s\.yaml:1:10: extends: cannot use '/dev/zero': is a character device")
+    refused(
+        sim(place, "validate", "--allow-extends-outside", str(path), timeout=30),
+        r"s\.yaml:1:10: extends: cannot use '/dev/zero': is a character device",
+    )
 
 
 def test_extends_inside_the_tree_and_outside_when_allowed(place, tmp_path):
@@ -234,10 +267,13 @@ def test_no_content_of_a_file_outside_the_tree_appears_in_any_message(place, tmp
     (tmp_path / "shadow").write_text(
         f"{secret}: 19000\nname: hunter2_name\nduration: hunter2_duration\n"
         "road: {length: 600, lanes: hunter2_lanes}\n"
-        "ego: {lane: 1, s: 10, speed: 5, asset: hunter2_asset}\n")
+        "ego: {lane: 1, s: 10, speed: 5, asset: hunter2_asset}\n"
+    )
     path = scenario(tree, "extends: ../shadow\n")
-    for args in (["validate", "--allow-extends-outside", str(path)],
-                 ["run", "--allow-extends-outside", str(path), "--out", str(place[0] / "out")]):
+    for args in (
+        ["validate", "--allow-extends-outside", str(path)],
+        ["run", "--allow-extends-outside", str(path), "--out", str(place[0] / "out")],
+    ):
         proc = sim(place, *args, timeout=60)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         assert proc.stderr.strip(), proc.stderr
@@ -259,35 +295,42 @@ def test_python_tags_are_refused_with_their_position(place, tmp_path):
     assert "pwned" not in proc.stdout
 
 
-@pytest.mark.parametrize("data, pattern", [
-    (b"name: x\nduration: \xff\xfe\x00\n", r"s\.yaml:2:11: not UTF-8 text"),
-    (b"name: x\n\x00\x01\x02\x03garbage", r"s\.yaml:2:1: control character U\+0000"),
-    (bytes(range(1, 200)), r"s\.yaml:1:1: control character U\+0001"),
-])
+@pytest.mark.parametrize(
+    "data, pattern",
+    [
+        (b"name: x\nduration: \xff\xfe\x00\n", r"s\.yaml:2:11: not UTF-8 text"),
+        (b"name: x\n\x00\x01\x02\x03garbage", r"s\.yaml:2:1: control character U\+0000"),
+        (bytes(range(1, 200)), r"s\.yaml:1:1: control character U\+0001"),
+    ],
+)
 def test_binary_garbage_is_located(place, tmp_path, data, pattern):
     path = scenario(tmp_path, data)
     refused(sim(place, "validate", str(path)), pattern)
 
 
-@pytest.mark.parametrize("text, pattern", [
-    ("a: 1\na: 2\n", r"x:2:1: duplicate key 'a' \(first at line 1\)"),
-    ("a: 1\n---\nb: 2\n", r"x:2:1: expected one YAML document"),
-    ("base: &b {x: 1}\nc:\n  <<: *b\n", r"x:3:3: merge keys"),
-    ("a: *nothing\n", r"x:1:4: unknown .*alias"),
-    ("a: " + "[" * 100 + "]" * 100 + "\n", r"x:1:\d+: nested more than 64 levels"),
-    ("? [1, 2]\n: 3\n", r"x:1:3: keys must be strings"),
-    ("a: !custom 3\n", r"x:1:4: unsupported tag '!custom'"),
-    ("a: !!binary aGVsbG8=\n", r"x:1:4: unsupported tag '!!binary'"),
-    ("a: 1" + "0" * 5000 + "\n", r"x:1:4: cannot read"),
-])
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("a: 1\na: 2\n", r"x:2:1: duplicate key 'a' \(first at line 1\)"),
+        ("a: 1\n---\nb: 2\n", r"x:2:1: expected one YAML document"),
+        ("base: &b {x: 1}\nc:\n  <<: *b\n", r"x:3:3: merge keys"),
+        ("a: *nothing\n", r"x:1:4: unknown .*alias"),
+        ("a: " + "[" * 100 + "]" * 100 + "\n", r"x:1:\d+: nested more than 64 levels"),
+        ("? [1, 2]\n: 3\n", r"x:1:3: keys must be strings"),
+        ("a: !custom 3\n", r"x:1:4: unsupported tag '!custom'"),
+        ("a: !!binary aGVsbG8=\n", r"x:1:4: unsupported tag '!!binary'"),
+        ("a: 1" + "0" * 5000 + "\n", r"x:1:4: cannot read"),
+    ],
+)
 def test_yaml_corners_are_one_located_error(text, pattern):
     with pytest.raises(ScenarioError, match=pattern):
         parse_yaml(text, "x")
 
 
 def test_small_aliases_still_work_and_keep_positions(tmp_path):
-    path = scenario(tmp_path, "calm: &calm {desired_speed: 20.0, time_headway: 2.0}\n"
-                              "ego: {behaviour: *calm}\n")
+    path = scenario(
+        tmp_path, "calm: &calm {desired_speed: 20.0, time_headway: 2.0}\nego: {behaviour: *calm}\n"
+    )
     data, src = read_yaml(path)
     assert data["ego"]["behaviour"] == {"desired_speed": 20.0, "time_headway": 2.0}
     assert src.values[("ego", "behaviour")][1:] == (2, 18)
@@ -316,36 +359,53 @@ def test_random_yaml_punctuation_never_raises_anything_but_a_scenario_error(text
 def test_a_huge_seed_is_blamed_on_the_seed_option(place):
     out = place[0] / "out"
     proc = sim(place, "run", str(CUT_IN), "--seed", "99999999999999999999999", "--out", str(out))
-    line = refused(proc,
-                   r"--seed: expected an integer from 0 to 9007199254740991", out=out)
+    line = refused(proc, r"--seed: expected an integer from 0 to 9007199254740991", out=out)
     assert "cut_in.yaml" not in line
 
 
 def test_override_errors_name_the_override(place):
     out = place[0] / "out"
-    proc = sim(place, "run", str(CUT_IN), "--set", "duration=2", "--set", "road.length=1e300",
-               "--out", str(out))
-    line = refused(proc, r"error: --set #2 \(road\.length\): expected a number > 0 and "
-                         r"<= 100000, found 1e\+300", out=out)
+    proc = sim(
+        place,
+        "run",
+        str(CUT_IN),
+        "--set",
+        "duration=2",
+        "--set",
+        "road.length=1e300",
+        "--out",
+        str(out),
+    )
+    line = refused(
+        proc,
+        r"error: --set #2 \(road\.length\): expected a number > 0 and "
+        r"<= 100000, found 1e\+300",
+        out=out,
+    )
     assert "cut_in.yaml" not in line
 
 
 def test_a_tiny_step_is_refused_by_its_bound(place):
     out = place[0] / "out"
-    refused(sim(place, "run", str(CUT_IN), "--set", "step=1e-9", "--out", str(out)),
-            r"--set #1 \(step\): expected a number >= 0\.001 and <= 0\.5, found 1e-09", out=out)
+    refused(
+        sim(place, "run", str(CUT_IN), "--set", "step=1e-9", "--out", str(out)),
+        r"--set #1 \(step\): expected a number >= 0\.001 and <= 0\.5, found 1e-09",
+        out=out,
+    )
 
 
 def test_products_of_values_are_bounded(tmp_path):
     from sim.scenario import load_scenario
 
-    with pytest.raises(ScenarioError,
-                       match=r"--set #1 \(duration\): .*3,600,000 steps, more than 360,000"):
+    with pytest.raises(
+        ScenarioError, match=r"--set #1 \(duration\): .*3,600,000 steps, more than 360,000"
+    ):
         load_scenario(CUT_IN, ["duration=3600", "step=0.001"])
     with pytest.raises(ScenarioError, match=r"360,000 frames, more than 200,000 per camera"):
         load_scenario(CUT_IN, ["duration=3600", "sensors.cameras.0.rate=100", "step=0.01"])
-    with pytest.raises(ScenarioError,
-                       match=r"--set #1 \(sensors\.cameras\[0\]\.width\): .*<= 8192"):
+    with pytest.raises(
+        ScenarioError, match=r"--set #1 \(sensors\.cameras\[0\]\.width\): .*<= 8192"
+    ):
         load_scenario(CUT_IN, ["sensors.cameras.0.width=100000"])
 
 
@@ -353,10 +413,23 @@ def test_products_of_values_are_bounded(tmp_path):
 def test_an_8192_square_camera_is_refused_for_memory_before_any_frame(place):
     out = place[0] / "out"
     t = time.perf_counter()
-    refused(sim(place, "run", str(CUT_IN), "--set", "sensors.cameras.0.width=8192",
-                "--set", "sensors.cameras.0.height=8192", "--out", str(out)),
-            r"error: cut_in: needs about \d+\.\d GiB \(trajectories .*frames .* for camera front "
-            r"8192x8192.*\), \d+\.\d GiB .*; lower the resolution", code=4, out=out)
+    refused(
+        sim(
+            place,
+            "run",
+            str(CUT_IN),
+            "--set",
+            "sensors.cameras.0.width=8192",
+            "--set",
+            "sensors.cameras.0.height=8192",
+            "--out",
+            str(out),
+        ),
+        r"error: cut_in: needs about \d+\.\d GiB \(trajectories .*frames .* for camera front "
+        r"8192x8192.*\), \d+\.\d GiB .*; lower the resolution",
+        code=4,
+        out=out,
+    )
     assert time.perf_counter() - t < 45
 
 
@@ -379,6 +452,7 @@ def test_the_estimate_grows_with_pixels_steps_and_workers():
     resolved = resolve_scenario(load_scenario(CUT_IN), catalog)
     check_resources(resolved, available=64 << 30)
     from sim.errors import ResourceError
+
     with pytest.raises(ResourceError, match=r"0\.0 GiB available"):
         check_resources(resolved, available=1 << 20)
 
@@ -389,10 +463,15 @@ def test_generate_checks_the_memory_of_its_workers_before_it_starts(tmp_path):
     from sim.errors import ResourceError
 
     config = tmp_path / "c.yaml"
-    config.write_text(f"name: c\nepisodes: 2\nworkers: 64\nscenarios:\n  - path: {CUT_IN}\n"
-                      "set: [sensors.cameras.0.width=8192, sensors.cameras.0.height=8192]\n")
-    with pytest.raises(ResourceError, match=r"c\.yaml: scenarios\[0\] .*cut_in: needs about "
-                       r"\d+\.\d GiB for 64 workers at once .*8192x8192"):
+    config.write_text(
+        f"name: c\nepisodes: 2\nworkers: 64\nscenarios:\n  - path: {CUT_IN}\n"
+        "set: [sensors.cameras.0.width=8192, sensors.cameras.0.height=8192]\n"
+    )
+    with pytest.raises(
+        ResourceError,
+        match=r"c\.yaml: scenarios\[0\] .*cut_in: needs about "
+        r"\d+\.\d GiB for 64 workers at once .*8192x8192",
+    ):
         validate_scenarios(load_config(config), load_catalog())
 
 
@@ -404,8 +483,11 @@ def test_an_alias_bomb_in_an_override_is_refused_as_the_override():
         levels.append(f"a{k}: &a{k} [" + ",".join([f"*a{k - 1}"] * 9) + "]")
     value = "{" + ", ".join(levels) + "}"  # 9**8 = 43 million nodes in 250 bytes
     t = time.perf_counter()
-    with pytest.raises(ScenarioError, match=r"^--set #1 \(description\): cannot parse the value"
-                       r" .* more than 50,000 YAML nodes"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"^--set #1 \(description\): cannot parse the value"
+        r" .* more than 50,000 YAML nodes",
+    ):
         load_scenario(CUT_IN, ["description=" + value])
     assert time.perf_counter() - t < 2.0
 
@@ -419,14 +501,23 @@ def test_the_recorded_sha256_is_of_the_bytes_parsed(tmp_path):
     assert load_scenario(path).sha256 == hashlib.sha256(CUT_IN.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("xml, pattern", [
-    ('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>\n<OpenSCENARIO>&a;</OpenSCENARIO>',
-     r"x\.xosc:2: a DOCTYPE/ENTITY declaration is not supported"),
-    ("<OpenSCENARIO><a></OpenSCENARIO>", r"x\.xosc:1:\d+: not well-formed XML"),
-])
+@pytest.mark.parametrize(
+    "xml, pattern",
+    [
+        (
+            '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>\n'
+            "<OpenSCENARIO>&a;</OpenSCENARIO>",
+            r"x\.xosc:2: a DOCTYPE/ENTITY declaration is not supported",
+        ),
+        ("<OpenSCENARIO><a></OpenSCENARIO>", r"x\.xosc:1:\d+: not well-formed XML"),
+    ],
+)
 def test_hostile_xosc_files_are_refused(place, tmp_path, xml, pattern):
     path = scenario(tmp_path, xml, "x.xosc")
     out = place[0] / "o.yaml"
     refused(sim(place, "import-xosc", str(path), "--out", str(out)), pattern, out=out)
-    refused(sim(place, "import-xosc", "/dev/zero", "--out", str(out)),
-            r"/dev/zero: is a character device", out=out)
+    refused(
+        sim(place, "import-xosc", "/dev/zero", "--out", str(out)),
+        r"/dev/zero: is a character device",
+        out=out,
+    )

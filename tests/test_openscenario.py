@@ -11,6 +11,7 @@ from sim.assets import load_catalog
 from sim.scenario import load_scenario, resolve_scenario
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
+
 from test_episode import run_sim
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -27,9 +28,13 @@ def test_imported_cut_in_runs_as_the_xosc_file_says(tmp_path):
     catalog = load_catalog()
     spec = resolve_scenario(load_scenario(out), catalog)
     assert spec.duration == 10.0 and spec.road.lanes == 2
-    assert spec.ego.lane == 1 and spec.ego.s == 50.0 and spec.ego.speed == 22.0  # laneId -1 by the centre line
+    assert (
+        spec.ego.lane == 1 and spec.ego.s == 50.0 and spec.ego.speed == 22.0
+    )  # laneId -1 by the centre line
     target = next(a for a in spec.actors if a.name == "Target")
-    assert target.asset == "van" and target.lane == 0 and target.s == 45.0  # RelativeLanePosition dLane -1, ds -5
+    assert (
+        target.asset == "van" and target.lane == 0 and target.s == 45.0
+    )  # RelativeLanePosition dLane -1, ds -5
     world, infos = build_world(spec, catalog)
     traj = simulate(world, n_steps(spec))
     ev = {(infos[e.agent].name, e.name): e.t for e in traj.events}
@@ -37,14 +42,23 @@ def test_imported_cut_in_runs_as_the_xosc_file_says(tmp_path):
     k = int(round(ev[("Target", "hard_brake_start")] / spec.step))
     dist = np.hypot(traj.x[k - 1, 1] - traj.x[k - 1, 0], traj.y[k - 1, 1] - traj.y[k - 1, 0])
     assert dist > 29.0  # RelativeDistanceCondition > $BrakeDistance (checked each step)
-    assert traj.lane[-1, 1] == traj.lane[-1, 0] and traj.s[-1, 1] > traj.s[-1, 0], "it cut in ahead of the ego"
+    assert traj.lane[-1, 1] == traj.lane[-1, 0] and traj.s[-1, 1] > traj.s[-1, 0], (
+        "it cut in ahead of the ego"
+    )
     assert world.state.v0[1] == 18.0, "its new desired speed is the action's target speed"
     assert not traj.collisions
 
 
 def test_unsupported_parts_are_noted_and_bad_files_are_errors(tmp_path):
-    text = (DATA / "cut_in.xosc").read_text().replace(  # a story action sim does not have
-        "<PrivateAction><LateralAction>", "<PrivateAction><ControllerAction/></PrivateAction><PrivateAction><LateralAction>", 1)
+    text = (
+        (DATA / "cut_in.xosc")
+        .read_text()
+        .replace(  # a story action sim does not have
+            "<PrivateAction><LateralAction>",
+            "<PrivateAction><ControllerAction/></PrivateAction><PrivateAction><LateralAction>",
+            1,
+        )
+    )
     text = text.replace('<Condition name="Soon" delay="0"', '<Condition name="Soon" delay="1.5"')
     src = tmp_path / "odd.xosc"
     src.write_text(text)
@@ -58,6 +72,8 @@ def test_unsupported_parts_are_noted_and_bad_files_are_errors(tmp_path):
     assert proc.returncode == 2 and "broken.xosc" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "b.yaml").exists()
     expr = tmp_path / "expr.xosc"
-    expr.write_text((DATA / "cut_in.xosc").read_text().replace('value="$EgoSpeed"', 'value="${$EgoSpeed + 1}"'))
+    expr.write_text(
+        (DATA / "cut_in.xosc").read_text().replace('value="$EgoSpeed"', 'value="${$EgoSpeed + 1}"')
+    )
     proc = run_sim("import-xosc", str(expr), "--out", str(tmp_path / "e.yaml"))
     assert proc.returncode == 2 and "expressions are not supported" in proc.stderr

@@ -21,19 +21,34 @@ from conftest import REPO
 from os_faults import SITECUSTOMIZE, FaultTask
 
 CUT_IN = REPO / "scenarios" / "cut_in.yaml"
-TINY = ["--set", "duration=0.3", "--set", "sensors.cameras.0.width=160",
-        "--set", "sensors.cameras.0.height=90", "--quiet"]
+TINY = [
+    "--set",
+    "duration=0.3",
+    "--set",
+    "sensors.cameras.0.width=160",
+    "--set",
+    "sensors.cameras.0.height=90",
+    "--quiet",
+]
 
 
-def sim_cli(*args: str, tmp: Path, env: dict | None = None,
-            preexec=None) -> subprocess.CompletedProcess:
+def sim_cli(
+    *args: str, tmp: Path, env: dict | None = None, preexec=None
+) -> subprocess.CompletedProcess:
     """``python -m sim ARGS`` with a fake HOME and working folder under ``tmp``."""
     home, cwd = tmp / "home", tmp / "cwd"
     home.mkdir(exist_ok=True)
     cwd.mkdir(exist_ok=True)
     full = {**os.environ, "HOME": str(home), "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, env=full,
-                          capture_output=True, text=True, timeout=600, preexec_fn=preexec)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=cwd,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=preexec,
+    )
 
 
 def assert_os_failure(proc, out: Path, *needles: str) -> str:
@@ -53,8 +68,12 @@ def _full_disk(tmp: Path, match: str, after: int = 2000) -> dict:
     site = tmp / "site"
     site.mkdir(exist_ok=True)
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    return {"PYTHONPATH": f"{site}{os.pathsep}{REPO}", "SIM_FAULT_MATCH": match,
-            "SIM_FAULT_AFTER": str(after), "SIM_FAULT_ERRNO": "ENOSPC"}
+    return {
+        "PYTHONPATH": f"{site}{os.pathsep}{REPO}",
+        "SIM_FAULT_MATCH": match,
+        "SIM_FAULT_AFTER": str(after),
+        "SIM_FAULT_ERRNO": "ENOSPC",
+    }
 
 
 def test_out_under_a_regular_file(tmp_path):
@@ -64,8 +83,14 @@ def test_out_under_a_regular_file(tmp_path):
     proc = sim_cli("run", str(CUT_IN), "--out", str(out), *TINY, tmp=tmp_path)
     line = assert_os_failure(proc, out, "Not a directory", str(blocker))
     assert blocker.read_text() == "a file, not a folder", line
-    proc = sim_cli("generate", str(REPO / "tests/data/tiny_dataset.yaml"), "--out", str(out),
-                   "--quiet", tmp=tmp_path)
+    proc = sim_cli(
+        "generate",
+        str(REPO / "tests/data/tiny_dataset.yaml"),
+        "--out",
+        str(out),
+        "--quiet",
+        tmp=tmp_path,
+    )
     assert_os_failure(proc, out, "Not a directory")
 
 
@@ -86,19 +111,38 @@ def test_file_too_large(tmp_path):
 
 def test_no_space_left_during_run(tmp_path):
     out = tmp_path / "ep"
-    proc = sim_cli("run", str(CUT_IN), "--out", str(out), *TINY, tmp=tmp_path,
-                   env=_full_disk(tmp_path, str(tmp_path / ".ep.partial-")))
+    proc = sim_cli(
+        "run",
+        str(CUT_IN),
+        "--out",
+        str(out),
+        *TINY,
+        tmp=tmp_path,
+        env=_full_disk(tmp_path, str(tmp_path / ".ep.partial-")),
+    )
     line = assert_os_failure(proc, out, "No space left on device")
     assert f"error: {out}/" in line
 
 
 def test_no_space_in_a_worker_stops_the_whole_generate(tmp_path):
     config = tmp_path / "cfg.yaml"
-    config.write_text((REPO / "tests/data/tiny_dataset.yaml").read_text()
-                      .replace("../../scenarios", str(REPO / "scenarios")))
+    config.write_text(
+        (REPO / "tests/data/tiny_dataset.yaml")
+        .read_text()
+        .replace("../../scenarios", str(REPO / "scenarios"))
+    )
     out = tmp_path / "dataset"
-    proc = sim_cli("generate", str(config), "--out", str(out), "--workers", "1", "--quiet",
-                   tmp=tmp_path, env=_full_disk(tmp_path, "/shard_"))
+    proc = sim_cli(
+        "generate",
+        str(config),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--quiet",
+        tmp=tmp_path,
+        env=_full_disk(tmp_path, "/shard_"),
+    )
     # one error for the run, not four failed episodes and exit 1; no episode was completed,
     # so the folder this run made is gone again
     line = assert_os_failure(proc, out, "No space left on device", "/shard_00000/")
@@ -106,6 +150,7 @@ def test_no_space_in_a_worker_stops_the_whole_generate(tmp_path):
 
 
 # --- how a worker's failure is sorted -------------------------------------------------------
+
 
 def test_failure_kinds():
     from sim.dataset.pool import failure_kind
@@ -125,8 +170,11 @@ def test_pool_does_not_retry_bad_input_and_reports_the_machine(tmp_path):
     from sim.dataset.pool import run_local
 
     tasks = [FaultTask(0, "scenario_error"), FaultTask(1, "ok"), FaultTask(2, "enospc")]
-    events = list(run_local("os_faults:task", tasks, workers=1, timeout=60.0, max_tries=3,
-                            args=(str(tmp_path),)))
+    events = list(
+        run_local(
+            "os_faults:task", tasks, workers=1, timeout=60.0, max_tries=3, args=(str(tmp_path),)
+        )
+    )
     final = {e.index: e for e in events}
     assert not [e for e in events if e.kind == "retry"]
     assert final[0].kind == "failed" and final[0].tries == 1
@@ -140,7 +188,9 @@ def test_pool_does_not_retry_bad_input_and_reports_the_machine(tmp_path):
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE semantics")
 def test_rlimit_makes_writes_fail_with_efbig(tmp_path):
     # the premise of test_file_too_large: Python ignores SIGXFSZ, so write() fails
-    code = ("import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (10, 10))\n"
-            f"with open({str(tmp_path / 'f')!r}, 'wb') as f:\n    f.write(b'x' * 100)")
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (10, 10))\n"
+        f"with open({str(tmp_path / 'f')!r}, 'wb') as f:\n    f.write(b'x' * 100)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "File too large" in proc.stderr

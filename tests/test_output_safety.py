@@ -21,15 +21,28 @@ import pytest
 from conftest import REPO
 
 CUT_IN = REPO / "scenarios" / "cut_in.yaml"
-TINY = ["--set", "duration=0.3", "--set", "sensors.cameras.0.width=160",
-        "--set", "sensors.cameras.0.height=90", "--quiet"]
+TINY = [
+    "--set",
+    "duration=0.3",
+    "--set",
+    "sensors.cameras.0.width=160",
+    "--set",
+    "sensors.cameras.0.height=90",
+    "--quiet",
+]
 
 
 def sim_cli(*args: str, home: Path, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     """``python -m sim ARGS`` with a fake HOME and working folder (never the real ones)."""
     env = {**os.environ, "HOME": str(home), "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def listing(root: Path) -> dict[str, bytes | str]:
@@ -77,14 +90,23 @@ def _copy_episode(sandbox, dest: Path) -> Path:
 
 # --- through the CLI -----------------------------------------------------------------------
 
+
 def test_overwrite_refuses_a_folder_with_a_foreign_file(sandbox, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("three weeks of notes")
     (out / "data").mkdir()
     before = listing(tmp_path)
-    proc = sim_cli("run", str(CUT_IN), "--out", str(out), "--overwrite", *TINY,
-                   home=sandbox["home"], cwd=sandbox["cwd"])
+    proc = sim_cli(
+        "run",
+        str(CUT_IN),
+        "--out",
+        str(out),
+        "--overwrite",
+        *TINY,
+        home=sandbox["home"],
+        cwd=sandbox["cwd"],
+    )
     assert_refused(proc, str(out), "holds files sim did not write", "notes.txt", "refusing")
     assert listing(tmp_path) == before  # the file survives, nothing was added beside it
 
@@ -92,14 +114,23 @@ def test_overwrite_refuses_a_folder_with_a_foreign_file(sandbox, tmp_path):
     episode = _copy_episode(sandbox, tmp_path / "episode")
     (episode / "frames" / "my_notes.md").write_text("mine")
     before = listing(episode)
-    proc = sim_cli("run", str(CUT_IN), "--out", str(episode), "--overwrite", *TINY,
-                   home=sandbox["home"], cwd=sandbox["cwd"])
+    proc = sim_cli(
+        "run",
+        str(CUT_IN),
+        "--out",
+        str(episode),
+        "--overwrite",
+        *TINY,
+        home=sandbox["home"],
+        cwd=sandbox["cwd"],
+    )
     assert_refused(proc, "frames/my_notes.md")
     assert listing(episode) == before
 
 
 def test_overwrite_replaces_an_earlier_episode_through_a_link_without_following_links(
-        sandbox, tmp_path):
+    sandbox, tmp_path
+):
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "keep.txt").write_text("not sim's")
@@ -110,8 +141,18 @@ def test_overwrite_replaces_an_earlier_episode_through_a_link_without_following_
     old_manifest = (real / "manifest.json").read_bytes()
     link = tmp_path / "link"
     link.symlink_to(real, target_is_directory=True)
-    proc = sim_cli("run", str(CUT_IN), "--out", str(link), "--overwrite", "--seed", "5", *TINY,
-                   home=sandbox["home"], cwd=sandbox["cwd"])
+    proc = sim_cli(
+        "run",
+        str(CUT_IN),
+        "--out",
+        str(link),
+        "--overwrite",
+        "--seed",
+        "5",
+        *TINY,
+        home=sandbox["home"],
+        cwd=sandbox["cwd"],
+    )
     assert proc.returncode == 0, proc.stderr
     assert (precious / "keep.txt").read_text() == "not sim's"
     assert link.is_symlink() and link.resolve() == real.resolve()  # judged and replaced there
@@ -127,16 +168,21 @@ def test_home_and_working_folders_and_their_parents_are_refused(sandbox):
     for folder in (home, cwd):
         _copy_episode(sandbox, folder)
     before = listing(sandbox["root"])
-    for out, why in ((home, "is the home folder"), (cwd, "is the working folder"),
-                     (".", "is the working folder"),
-                     (cwd.parent, "is a folder that contains the working folder")):
-        proc = sim_cli("run", str(CUT_IN), "--out", str(out), "--overwrite", *TINY,
-                       home=home, cwd=cwd)
+    for out, why in (
+        (home, "is the home folder"),
+        (cwd, "is the working folder"),
+        (".", "is the working folder"),
+        (cwd.parent, "is a folder that contains the working folder"),
+    ):
+        proc = sim_cli(
+            "run", str(CUT_IN), "--out", str(out), "--overwrite", *TINY, home=home, cwd=cwd
+        )
         assert_refused(proc, why)
     assert listing(sandbox["root"]) == before
 
 
 # --- the guard itself, in-process ------------------------------------------------------------
+
 
 @pytest.fixture
 def no_delete(monkeypatch):
@@ -223,8 +269,12 @@ def test_only_sim_kinds_are_recognised(no_delete, tmp_path):
     glb.mkdir()
     (glb / "sedan_0.glb").write_bytes(b"glTF")
     (glb / "README").write_text("mine")
-    for path, kinds in ((plain, (EPISODE, DATASET, MARKED, PARTIAL, ASSETS)), (fake, (EPISODE,)),
-                        (named, (PARTIAL,)), (glb, (ASSETS,))):
+    for path, kinds in (
+        (plain, (EPISODE, DATASET, MARKED, PARTIAL, ASSETS)),
+        (fake, (EPISODE,)),
+        (named, (PARTIAL,)),
+        (glb, (ASSETS,)),
+    ):
         for kind in kinds:
             with pytest.raises(OutputError, match="refusing"):
                 remove_tree(path, kind)
@@ -265,8 +315,16 @@ def test_generate_refusals_leave_the_folder_as_they_found_it(sandbox, tmp_path):
     before = listing(foreign)
     config = REPO / "tests" / "data" / "tiny_dataset.yaml"
     for extra in ([], ["--overwrite"]):
-        proc = sim_cli("generate", str(config), "--out", str(foreign), "--quiet", *extra,
-                       home=sandbox["home"], cwd=sandbox["cwd"])
+        proc = sim_cli(
+            "generate",
+            str(config),
+            "--out",
+            str(foreign),
+            "--quiet",
+            *extra,
+            home=sandbox["home"],
+            cwd=sandbox["cwd"],
+        )
         assert_refused(proc, str(foreign), "notes.txt")
         assert listing(foreign) == before  # no .lock, no generate.log
     try:
@@ -275,16 +333,28 @@ def test_generate_refusals_leave_the_folder_as_they_found_it(sandbox, tmp_path):
         empty = tmp_path / "empty"
         empty.mkdir()
         for out in (empty, tmp_path / "missing"):
-            proc = sim_cli("generate", str(config), "--out", str(out), "--backend", "ray",
-                           "--quiet", home=sandbox["home"], cwd=sandbox["cwd"])
+            proc = sim_cli(
+                "generate",
+                str(config),
+                "--out",
+                str(out),
+                "--backend",
+                "ray",
+                "--quiet",
+                home=sandbox["home"],
+                cwd=sandbox["cwd"],
+            )
             assert_refused(proc, "needs Ray")
         assert list(empty.iterdir()) == [] and not (tmp_path / "missing").exists()
 
 
 def test_generate_overwrite_replaces_an_earlier_dataset_and_only_that(sandbox, tmp_path):
     text = (REPO / "tests" / "data" / "tiny_dataset.yaml").read_text()
-    text = (text.replace("../../scenarios", str(REPO / "scenarios"))
-            .replace("episodes: 4", "episodes: 1").replace("duration=0.5", "duration=0.3"))
+    text = (
+        text.replace("../../scenarios", str(REPO / "scenarios"))
+        .replace("episodes: 4", "episodes: 1")
+        .replace("duration=0.5", "duration=0.3")
+    )
     first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
     first.write_text(text)
     second.write_text(text.replace("seed: 11", "seed: 12"))
@@ -300,8 +370,17 @@ def test_generate_overwrite_replaces_an_earlier_dataset_and_only_that(sandbox, t
     assert_refused(proc, "shard_00000/notes.txt")
     os.unlink(out / "shard_00000" / "notes.txt")
     assert listing(out) == before
-    proc = sim_cli("generate", str(second), "--out", str(out), "--workers", "1", "--quiet",
-                   "--overwrite", **where)
+    proc = sim_cli(
+        "generate",
+        str(second),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--quiet",
+        "--overwrite",
+        **where,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads((out / "plan.json").read_text())["config"]["seed"] == 12
     assert json.loads((out / "manifest.json").read_text())["complete"]
@@ -315,8 +394,11 @@ def test_a_dataset_is_recognised_entry_by_entry(no_delete, tmp_path):
     ep = root / "shard_00000" / "ep_000000_cut_in"
     (ep / "labels").mkdir(parents=True)
     (ep / "labels" / "000000.json").write_text("{}")
-    (ep / "manifest.json").write_text(json.dumps(
-        {"episode": "cut_in", "sim_version": "0", "files": [{"path": "labels/000000.json"}]}))
+    (ep / "manifest.json").write_text(
+        json.dumps(
+            {"episode": "cut_in", "sim_version": "0", "files": [{"path": "labels/000000.json"}]}
+        )
+    )
     (root / "shard_00000" / ".ep_000001_cut_in.partial-77" / "frames").mkdir(parents=True)
     (root / "shard_00000" / "ep_000002_cut_in").mkdir()  # empty: nothing to lose
     (root / "coco").mkdir()
@@ -334,7 +416,10 @@ def test_a_dataset_is_recognised_entry_by_entry(no_delete, tmp_path):
     (root / "shard_00000" / "ep_000003_cut_in").mkdir()
     (root / "shard_00000" / "ep_000003_cut_in" / "x").write_text("no manifest")
     assert sorted(foreign_entries(root, DATASET)) == [
-        "coco/notes.txt", "report/mine.png", "shard_00000/ep_000000_cut_in/labels/extra.json",
-        "shard_00000/ep_000003_cut_in/"]
+        "coco/notes.txt",
+        "report/mine.png",
+        "shard_00000/ep_000000_cut_in/labels/extra.json",
+        "shard_00000/ep_000003_cut_in/",
+    ]
     (root / "plan.json").unlink()
     assert foreign_entries(root, DATASET) is None  # no plan, no dataset manifest: not a dataset

@@ -97,21 +97,59 @@ CORPUS = [
     ("duration: 8.0", "duration: -1", "duration: expected a number > 0", "duration: -1"),
     ("duration: 8.0", "duration: 0.01", "shorter than one step", "duration: 0.01"),
     ("  lanes: 3 ", "  lanes: 0 ", "road.lanes: expected an integer >= 1", "  lanes: 0"),
-    ("    speed: 30.0", "    speed: {uniform: [20, 90]}", "the distribution covers [20, 90]", "uniform: [20, 90]"),
-    ("    speed: 30.0", "    speed: {unifrom: [20, 30]}", "unknown distribution 'unifrom'", "unifrom"),
+    (
+        "    speed: 30.0",
+        "    speed: {uniform: [20, 90]}",
+        "the distribution covers [20, 90]",
+        "uniform: [20, 90]",
+    ),
+    (
+        "    speed: 30.0",
+        "    speed: {unifrom: [20, 30]}",
+        "unknown distribution 'unifrom'",
+        "unifrom",
+    ),
     ("        target: ego", "        target: egoo", "unknown actor 'egoo'", "target: egoo"),
-    ("      - type: cut_in", "      - type: cut_inn", "unknown type 'cut_inn'; did you mean 'cut_in'?", "cut_inn"),
-    ("      hfov_deg: 90.0", "      hfov_deg: 0.0", "hfov_deg: expected a number > 0", "hfov_deg: 0.0"),
+    (
+        "      - type: cut_in",
+        "      - type: cut_inn",
+        "unknown type 'cut_inn'; did you mean 'cut_in'?",
+        "cut_inn",
+    ),
+    (
+        "      hfov_deg: 90.0",
+        "      hfov_deg: 0.0",
+        "hfov_deg: expected a number > 0",
+        "hfov_deg: 0.0",
+    ),
     ("      rate: 10.0", "      rate: 7.0", "camera rate 7 Hz is not a whole number", "rate: 7.0"),
     ("    s: 125.0", "    s: 82.0", "lead overlaps ego at the start", "s: 82.0"),
     ("name: cut_in", "name: cut in", "expected a name made of letters", "name: cut in"),
     ("  lane_width: 3.5", "  lane_width: 3.5\n  lane_width: 3.6", "duplicate", "lane_width: 3.6"),
-    ("  lanes: 3 ", "  lanes: 3\n  junction: {s: 5.0}\n", "road.junction: junction at s=5 m", "junction: {s: 5.0}"),
-    ("  lanes: 3 ", "  lanes: 3\n  on_ramp: {start: 300.0, end: 200.0}\n", "on_ramp needs start < end",
-     "on_ramp: {start"),
-    ("      - type: cut_in", "      - type: cross\n      - type: cut_in", "only walkers cross", "type: cross"),
-    ("  lanes: 3 ", "  lanes: 3\n  lane_drops: [{lane: 1, at: 300.0}]\n", "only an outer forward lane",
-     "lane_drops"),
+    (
+        "  lanes: 3 ",
+        "  lanes: 3\n  junction: {s: 5.0}\n",
+        "road.junction: junction at s=5 m",
+        "junction: {s: 5.0}",
+    ),
+    (
+        "  lanes: 3 ",
+        "  lanes: 3\n  on_ramp: {start: 300.0, end: 200.0}\n",
+        "on_ramp needs start < end",
+        "on_ramp: {start",
+    ),
+    (
+        "      - type: cut_in",
+        "      - type: cross\n      - type: cut_in",
+        "only walkers cross",
+        "type: cross",
+    ),
+    (
+        "  lanes: 3 ",
+        "  lanes: 3\n  lane_drops: [{lane: 1, at: 300.0}]\n",
+        "only an outer forward lane",
+        "lane_drops",
+    ),
 ]
 
 
@@ -129,8 +167,28 @@ def test_broken_file_gives_one_clear_line(tmp_path, old, new, message, line_text
 
 # --- random mutations never crash -------------------------------------------------------
 LINES = GOOD.splitlines()
-JUNK = st.sampled_from(["", "-1", "1e9", "nan", "[]", "{}", "foo", "{uniform: [3, 1]}", "$nope", "'x'", "null",
-                        "[1, 2, 3]", "{choice: []}", "{normal: [0, -1]}", ":", "- a", "true", "0x10"])
+JUNK = st.sampled_from(
+    [
+        "",
+        "-1",
+        "1e9",
+        "nan",
+        "[]",
+        "{}",
+        "foo",
+        "{uniform: [3, 1]}",
+        "$nope",
+        "'x'",
+        "null",
+        "[1, 2, 3]",
+        "{choice: []}",
+        "{normal: [0, -1]}",
+        ":",
+        "- a",
+        "true",
+        "0x10",
+    ]
+)
 
 
 @st.composite
@@ -155,7 +213,9 @@ def mutated(draw):
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=mutated())
 def test_random_mutations_never_produce_a_traceback(tmp_path, text):
     code, err = _validate(tmp_path, text)  # an unexpected exception fails the test here
@@ -164,7 +224,9 @@ def test_random_mutations_never_produce_a_traceback(tmp_path, text):
         assert err.startswith("error: ") and "Traceback" not in err
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=mutated())
 def test_mutated_runs_leave_nothing_half_written(tmp_path, text):
     path = tmp_path / "m.yaml"
@@ -176,8 +238,21 @@ def test_mutated_runs_leave_nothing_half_written(tmp_path, text):
         shutil.rmtree(out)
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = cli_main(["run", str(path), "--out", str(out), "--quiet", "--set", "duration=0.1",
-                         "--set", "sensors.cameras.0.width=64", "--set", "sensors.cameras.0.height=36"])
+        code = cli_main(
+            [
+                "run",
+                str(path),
+                "--out",
+                str(out),
+                "--quiet",
+                "--set",
+                "duration=0.1",
+                "--set",
+                "sensors.cameras.0.width=64",
+                "--set",
+                "sensors.cameras.0.height=36",
+            ]
+        )
     assert code in (0, 2)
     if code == 2:
         assert not out.exists() and not list(tmp_path.glob(".out.partial*"))

@@ -9,11 +9,16 @@ import pkgutil
 def _targets():
     import sim.bench
 
-    return {i.name: f"sim.bench.{i.name}" for i in sorted(pkgutil.iter_modules(sim.bench.__path__), key=lambda i: i.name)}
+    return {
+        i.name: f"sim.bench.{i.name}"
+        for i in sorted(pkgutil.iter_modules(sim.bench.__path__), key=lambda i: i.name)
+    }
 
 
 def register(sub) -> dict:
-    p = sub.add_parser("bench", help="measure speed (ratios against a reference in the same process)")
+    p = sub.add_parser(
+        "bench", help="measure speed (ratios against a reference in the same process)"
+    )
     targets = p.add_subparsers(dest="bench_target", required=True, metavar="TARGET")
     for name, modname in _targets().items():
         mod = importlib.import_module(modname)

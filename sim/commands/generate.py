@@ -9,32 +9,53 @@ from pathlib import Path
 EXIT_FAILED = 1
 
 
-
 def register(sub) -> dict:
-    from sim.cli import positive_int_arg
+    from sim.commands.args import positive_int_arg
 
-    p = sub.add_parser("generate", help="make a dataset of many episodes (resumable)",
-                       description="Make, or finish, the dataset a config describes. Running it again on "
-                       "the same output skips complete episodes and redoes the rest.")
+    p = sub.add_parser(
+        "generate",
+        help="make a dataset of many episodes (resumable)",
+        description="Make, or finish, the dataset a config describes. Running it again on "
+        "the same output skips complete episodes and redoes the rest.",
+    )
     p.add_argument("config", type=Path, help="dataset config YAML (see docs/dataset-generation.md)")
-    p.add_argument("--out", type=Path, help="dataset folder (default: the config's 'out', else datasets/<name>)")
-    p.add_argument("--workers", type=positive_int_arg, help="worker processes (default: the config's, else one per core)")
-    p.add_argument("--backend", choices=("local", "ray"), default="local",
-                   help="local processes (default) or Ray tasks")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="dataset folder (default: the config's 'out', else datasets/<name>)",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int_arg,
+        help="worker processes (default: the config's, else one per core)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="local processes (default) or Ray tasks",
+    )
     p.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace a dataset sim wrote in --out (even of another config) instead of "
-                   "resuming it; a folder holding anything else is refused")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a dataset sim wrote in --out (even of another config) instead of "
+        "resuming it; a folder holding anything else is refused",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("check", help="verify a dataset: hashes, labels against masks, readability, counts")
+    p = sub.add_parser(
+        "check", help="verify a dataset: hashes, labels against masks, readability, counts"
+    )
     p.add_argument("dataset", type=Path)
     p.add_argument("--quiet", action="store_true", help="print problems and the summary only")
 
     p = sub.add_parser("report", help="write an HTML report with plots of what a dataset holds")
     p.add_argument("dataset", type=Path)
     p.add_argument("--out", type=Path, help="report folder (default: DATASET/report)")
-    p.add_argument("--samples", type=int, default=12, help="frames on the contact sheet (default 12)")
+    p.add_argument(
+        "--samples", type=int, default=12, help="frames on the contact sheet (default 12)"
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an earlier report in --out")
     return {"generate": cmd_generate, "check": cmd_check, "report": cmd_report}
 
@@ -46,11 +67,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
     loaded = load_config(args.config)
     out = args.out or Path(loaded.config.out or Path("datasets") / loaded.config.name)
     try:
-        result = generate(loaded, out, workers=args.workers, backend=args.backend,
-                          address=args.address, progress=not args.quiet, overwrite=args.overwrite)
+        result = generate(
+            loaded,
+            out,
+            workers=args.workers,
+            backend=args.backend,
+            address=args.address,
+            progress=not args.quiet,
+            overwrite=args.overwrite,
+        )
     except KeyboardInterrupt:
-        print(f"interrupted; complete episodes are kept: run the same command again to resume ({out})",
-              file=sys.stderr)
+        print(
+            "interrupted; complete episodes are kept: run the same command again to resume "
+            f"({out})",
+            file=sys.stderr,
+        )
         return 130
     print(result.line())
     return EXIT_FAILED if result.failed else 0

@@ -1,4 +1,5 @@
-"""``python -m sim import-xosc FILE.xosc --out SCENARIO.yaml``: an OpenSCENARIO 1.x subset as a scenario."""
+"""``python -m sim import-xosc FILE.xosc --out SCENARIO.yaml``: an OpenSCENARIO 1.x subset as a
+scenario."""
 
 from __future__ import annotations
 
@@ -7,20 +8,25 @@ from pathlib import Path
 
 
 def register(sub) -> dict:
-    from sim.cli import positive_float_arg
+    from sim.commands.args import positive_float_arg
 
     p = sub.add_parser(
-        "import-xosc", help="convert an OpenSCENARIO 1.x file (a documented subset) to a scenario file",
-        description="Read init positions and speeds, lane-change and speed actions with simple start "
-        "triggers from FILE.xosc and write a scenario YAML whose header lists what was approximated "
-        "or left out (docs/scenario-format.md, 'OpenSCENARIO import'). The result is validated "
-        "before it is written.",
+        "import-xosc",
+        help="convert an OpenSCENARIO 1.x file (a documented subset) to a scenario file",
+        description="Read init positions and speeds, lane-change and speed actions with simple "
+        "start triggers from FILE.xosc and write a scenario YAML whose header lists what was "
+        "approximated or left out (docs/scenario-format.md, 'OpenSCENARIO import'). The result "
+        "is validated before it is written.",
     )
     p.add_argument("xosc", type=Path)
     p.add_argument("--out", type=Path, required=True, help="scenario file to write")
     p.add_argument("--lane-width", type=positive_float_arg, default=3.5, help="[m] (default 3.5)")
-    p.add_argument("--duration", type=positive_float_arg, default=None,
-                   help="[s] episode length (default: the StopTrigger's simulation time, else 20)")
+    p.add_argument(
+        "--duration",
+        type=positive_float_arg,
+        default=None,
+        help="[s] episode length (default: the StopTrigger's simulation time, else 20)",
+    )
     p.add_argument("--overwrite", action="store_true")
     return {"import-xosc": cmd_import_xosc}
 
@@ -50,7 +56,10 @@ def cmd_import_xosc(args: argparse.Namespace) -> int:
         check.write_text(text)
         load_scenario(check)
     write_bytes_atomic(args.out, text.encode())
-    print(f"wrote {args.out}: ego + {len(imported.data['actors'])} actors, "
-          f"{sum(len(a.get('maneuvers', [])) for a in [imported.data['ego'], *imported.data['actors']])} maneuvers, "
-          f"{len(imported.notes)} notes")
+    road_users = [imported.data["ego"], *imported.data["actors"]]
+    maneuvers = sum(len(a.get("maneuvers", [])) for a in road_users)
+    print(
+        f"wrote {args.out}: ego + {len(imported.data['actors'])} actors, "
+        f"{maneuvers} maneuvers, {len(imported.notes)} notes"
+    )
     return 0

@@ -48,8 +48,9 @@ MAX_EPISODE_SEED = MAX_SEED
 class ScenarioEntry(Strict):
     path: str = Field(min_length=1, description="scenario file, relative to the config file")
     weight: float = Field(1.0, gt=0.0, description="relative share of the episodes")
-    set: list[str] = Field(default_factory=list, max_length=1000,
-                           description="KEY=VALUE overrides (as --set)")
+    set: list[str] = Field(
+        default_factory=list, max_length=1000, description="KEY=VALUE overrides (as --set)"
+    )
 
 
 class SplitSpec(Strict):
@@ -73,8 +74,9 @@ class GenerateConfig(Strict):
     scenarios: list[ScenarioEntry] = Field(min_length=1, max_length=10_000)
     formats: list[Format] | None = Field(None, description="default: each scenario's own")
     split: SplitSpec = SplitSpec()
-    set: list[str] = Field(default_factory=list, max_length=1000,
-                           description="overrides for every scenario")
+    set: list[str] = Field(
+        default_factory=list, max_length=1000, description="overrides for every scenario"
+    )
     out: str | None = None
     workers: int | None = Field(None, ge=1, le=1024)
     shard_size: int = Field(100, ge=1)
@@ -154,7 +156,7 @@ def split_counts(n: int, split: SplitSpec) -> dict[str, int]:
     order = sorted(range(3), key=lambda i: (-(shares[i] - counts[i]), i))
     for i in order[: n - sum(counts)]:
         counts[i] += 1
-    return dict(zip(SPLITS, counts))
+    return dict(zip(SPLITS, counts, strict=True))
 
 
 def make_plan(loaded: LoadedConfig) -> list[EpisodeTask]:
@@ -176,7 +178,9 @@ def make_plan(loaded: LoadedConfig) -> list[EpisodeTask]:
         u = child_rng(root, f"episode/{i}").random()
         k = min(int(np.searchsorted(cdf, u, side="right")), len(config.scenarios) - 1)
         entry = config.scenarios[k]
-        seed = int(child_seed(root, f"episode/{i}/seed").generate_state(1, np.uint64)[0] >> np.uint64(11))
+        seed = int(
+            child_seed(root, f"episode/{i}/seed").generate_state(1, np.uint64)[0] >> np.uint64(11)
+        )
         scenario_name = Path(entry.path).stem
         name = f"ep_{i:06d}_{scenario_name}"
         tasks.append(
@@ -213,7 +217,8 @@ def validate_scenarios(loaded: LoadedConfig, catalog, workers: int | None = None
         except ScenarioError as err:
             raise ScenarioError(
                 f"scenario {entry.path} (scenarios[{i}]): {err}",
-                file=str(loaded.path), line=loaded.source.locate(("scenarios", i))[1],
+                file=str(loaded.path),
+                line=loaded.source.locate(("scenarios", i))[1],
             ) from None
         try:
             check_resources(resolved, workers=n)

@@ -1,5 +1,7 @@
 """Scenario files: load (with positions), validate, resolve distributions, check semantics.
 
+Use::
+
     loaded = load_scenario("scenarios/cut_in.yaml")        # ScenarioError on bad input
     resolved = resolve_scenario(loaded, catalog, seed=7)    # every number fixed
     print(dump_resolved(resolved))
@@ -41,8 +43,12 @@ class LoadedScenario:
     sha256: str  # of the file's bytes
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (), *,
-                  allow_extends_outside: bool | None = None) -> LoadedScenario:
+def load_scenario(
+    path: str | Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    *,
+    allow_extends_outside: bool | None = None,
+) -> LoadedScenario:
     """Read and validate a scenario file; raises ScenarioError (with ``all_errors``).
 
     ``overrides``: ``key.path=value`` strings applied on top of the file (``--set``).
@@ -77,14 +83,18 @@ def _check_limits(spec: ScenarioSpec, src: SourceMap) -> None:
         raise src.error(message, path)
 
 
-def resolve_scenario(loaded: LoadedScenario, catalog: Catalog, seed: int | None = None) -> ScenarioSpec:
+def resolve_scenario(
+    loaded: LoadedScenario, catalog: Catalog, seed: int | None = None
+) -> ScenarioSpec:
     """Sample every distribution and check the result; same seed -> same scenario.
 
     ``seed`` (``--seed``) must be an integer from 0 to MAX_SEED (2**53 - 1)."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
-                             or not 0 <= seed <= MAX_SEED):
-        raise ArgumentError(f"expected an integer from 0 to {MAX_SEED}, found {seed!r}",
-                            argument="--seed")
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED
+    ):
+        raise ArgumentError(
+            f"expected an integer from 0 to {MAX_SEED}, found {seed!r}", argument="--seed"
+        )
     resolved = resolve(loaded.spec, loaded.source, catalog, seed)
     check(resolved, loaded.source, catalog)
     return resolved

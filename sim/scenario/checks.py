@@ -27,7 +27,9 @@ _STEP_TOLERANCE = 1e-6
 
 def road_length(spec: ScenarioSpec) -> float:
     road = spec.road
-    return float(road.length if road.length is not None else sum(seg.length for seg in road.segments))
+    return float(
+        road.length if road.length is not None else sum(seg.length for seg in road.segments)
+    )
 
 
 def steps_per_frame(rate: float, step: float) -> int | None:
@@ -39,7 +41,10 @@ def steps_per_frame(rate: float, step: float) -> int | None:
 
 def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
     if spec.duration < spec.step:
-        raise src.error(f"duration {spec.duration:g} s is shorter than one step ({spec.step:g} s)", ("duration",))
+        raise src.error(
+            f"duration {spec.duration:g} s is shorter than one step ({spec.step:g} s)",
+            ("duration",),
+        )
     for i, cam in enumerate(spec.sensors.cameras):
         if steps_per_frame(cam.rate, spec.step) is None:
             raise src.error(
@@ -48,7 +53,10 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
                 ("sensors", "cameras", i, "rate"),
             )
         if cam.znear >= cam.zfar:
-            raise src.error(f"znear ({cam.znear:g}) must be smaller than zfar ({cam.zfar:g})", ("sensors", "cameras", i, "znear"))
+            raise src.error(
+                f"znear ({cam.znear:g}) must be smaller than zfar ({cam.zfar:g})",
+                ("sensors", "cameras", i, "znear"),
+            )
     names = [c.name for c in spec.sensors.cameras]
     for i, name in enumerate(names):
         if names.index(name) != i:
@@ -60,40 +68,70 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
 
     length = road_length(spec)
     _check_road(spec, src, length)
-    actors = [(("ego",), "ego", spec.ego)] + [(("actors", i), a.name, a) for i, a in enumerate(spec.actors)]
+    actors = [(("ego",), "ego", spec.ego)] + [
+        (("actors", i), a.name, a) for i, a in enumerate(spec.actors)
+    ]
     known = {name for _, name, _ in actors}
     footprints = []
     junction = spec.road.junction
     for path, name, actor in actors:
         if actor.reserve:
             if not name.startswith("bg_r"):
-                raise src.error("only the steady background's own vehicles (bg_r...) wait in reserve", (*path, "reserve"))
+                raise src.error(
+                    "only the steady background's own vehicles (bg_r...) wait in reserve",
+                    (*path, "reserve"),
+                )
             continue  # placed by the World when it enters
         if actor.road == "cross":
             if junction is None:
                 raise src.error("road 'cross' needs a road.junction", (*path, "road"))
-            lanes, lane_width, road_len = 2 * junction.lanes, junction.lane_width, 2.0 * junction.arm_length
+            lanes, lane_width, road_len = (
+                2 * junction.lanes,
+                junction.lane_width,
+                2.0 * junction.arm_length,
+            )
         else:
-            lanes, lane_width, road_len = spec.road.lanes + spec.road.oncoming_lanes, spec.road.lane_width, length
+            lanes, lane_width, road_len = (
+                spec.road.lanes + spec.road.oncoming_lanes,
+                spec.road.lane_width,
+                length,
+            )
         if actor.lane is not None and not 0 <= actor.lane < lanes:
-            raise src.error(f"lane {actor.lane} does not exist (the road has lanes 0..{lanes - 1})", (*path, "lane"))
+            raise src.error(
+                f"lane {actor.lane} does not exist (the road has lanes 0..{lanes - 1})",
+                (*path, "lane"),
+            )
         size = catalog.info(actor.asset).variants[actor.variant].size
         if actor.s - size[0] / 2 < 0 or actor.s + size[0] / 2 > road_len:
-            raise src.error(f"{name} at s = {actor.s:g} m does not fit on the road [0, {road_len:g}] m", (*path, "s"))
+            raise src.error(
+                f"{name} at s = {actor.s:g} m does not fit on the road [0, {road_len:g}] m",
+                (*path, "s"),
+            )
         d = actor_d(actor, lane_width)
-        for other_path, other_name, other_road, ox, oy, ol, ow in footprints:
-            if other_road == actor.road and _obb_overlap(actor.s, d, 0.0, size[0], size[1], ox, oy, 0.0, ol, ow):
+        for _other_path, other_name, other_road, ox, oy, ol, ow in footprints:
+            if other_road == actor.road and _obb_overlap(
+                actor.s, d, 0.0, size[0], size[1], ox, oy, 0.0, ol, ow
+            ):
                 raise src.error(f"{name} overlaps {other_name} at the start", (*path, "s"))
         footprints.append((path, name, actor.road, actor.s, d, size[0], size[1]))
         for k, m in enumerate(actor.maneuvers):
             mpath = (*path, "maneuvers", k)
             if isinstance(m, LaneChangeSpec) and not 0 <= m.to_lane < lanes:
-                raise src.error(f"lane {m.to_lane} does not exist (the road has lanes 0..{lanes - 1})", (*mpath, "to_lane"))
+                raise src.error(
+                    f"lane {m.to_lane} does not exist (the road has lanes 0..{lanes - 1})",
+                    (*mpath, "to_lane"),
+                )
             if isinstance(m, TurnSpec) and junction is None:
                 raise src.error("a turn needs a road.junction", (*mpath, "type"))
-            if isinstance(m, CrossSpec) and catalog.info(actor.asset).kind not in ("pedestrian", "static"):
-                raise src.error(f"only walkers cross ({actor.asset!r} is a {catalog.info(actor.asset).kind}); "
-                                "a vehicle can use follow_path", (*mpath, "type"))
+            if isinstance(m, CrossSpec) and catalog.info(actor.asset).kind not in (
+                "pedestrian",
+                "static",
+            ):
+                raise src.error(
+                    f"only walkers cross ({actor.asset!r} is a {catalog.info(actor.asset).kind}); "
+                    "a vehicle can use follow_path",
+                    (*mpath, "type"),
+                )
             if isinstance(m, CutInSpec):
                 if m.target not in known:
                     raise src.error(f"unknown actor {m.target!r}", (*mpath, "target"))
@@ -106,12 +144,17 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
                 if other is not None and other not in known:
                     raise src.error(f"unknown actor {other!r}", (*mpath, "trigger", key))
                 if other == name and not isinstance(trig, EventTrigger):
-                    raise src.error("a trigger cannot compare an actor with itself", (*mpath, "trigger", key))
+                    raise src.error(
+                        "a trigger cannot compare an actor with itself", (*mpath, "trigger", key)
+                    )
     if not math.isfinite(length):
         raise src.error("road length must be finite", ("road",))
     for i, c in enumerate(spec.road.crossings):
         if not 2.0 <= c <= length - 2.0:
-            raise src.error(f"crossing at s = {c:g} m is not on the road [2, {length - 2.0:g}] m", ("road", "crossings", i))
+            raise src.error(
+                f"crossing at s = {c:g} m is not on the road [2, {length - 2.0:g}] m",
+                ("road", "crossings", i),
+            )
 
 
 def _check_road(spec: ScenarioSpec, src: SourceMap, length: float) -> None:
@@ -120,14 +163,26 @@ def _check_road(spec: ScenarioSpec, src: SourceMap, length: float) -> None:
 
     road = spec.road
     if road.on_ramp is not None and not road.on_ramp.start < road.on_ramp.end <= length:
-        raise src.error(f"on_ramp needs start < end <= road length ({length:g} m)", ("road", "on_ramp"))
+        raise src.error(
+            f"on_ramp needs start < end <= road length ({length:g} m)", ("road", "on_ramp")
+        )
     for i, drop in enumerate(road.lane_drops):
         if drop.lane not in (0, road.lanes - 1):
-            raise src.error(f"only an outer forward lane (0 or {road.lanes - 1}) can end", ("road", "lane_drops", i, "lane"))
+            raise src.error(
+                f"only an outer forward lane (0 or {road.lanes - 1}) can end",
+                ("road", "lane_drops", i, "lane"),
+            )
         if drop.at > length:
-            raise src.error(f"lane drop at {drop.at:g} m is beyond the road's end ({length:g} m)", ("road", "lane_drops", i, "at"))
+            raise src.error(
+                f"lane drop at {drop.at:g} m is beyond the road's end ({length:g} m)",
+                ("road", "lane_drops", i, "at"),
+            )
     try:
         build_network(road)
     except ValueError as err:
-        where = ("road", "junction") if road.junction is not None and "junction" in str(err) else ("road",)
+        where = (
+            ("road", "junction")
+            if road.junction is not None and "junction" in str(err)
+            else ("road",)
+        )
         raise src.error(str(err), where) from None

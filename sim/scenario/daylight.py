@@ -34,7 +34,7 @@ def _smoothstep(x: float, lo: float, hi: float) -> float:
 
 
 def _mix(a, b, t: float) -> tuple:
-    return tuple(x + (y - x) * t for x, y in zip(a, b))
+    return tuple(x + (y - x) * t for x, y in zip(a, b, strict=True))
 
 
 def sun_position(hours: float) -> tuple[float, float]:
@@ -58,7 +58,10 @@ def daylight(hours: float) -> dict[str, object]:
     warm = 1.0 - _smoothstep(elevation, 0.0, 25.0)
     night = 1.0 - _smoothstep(elevation, -8.0, 0.0)
     clear = _smoothstep(elevation, 2.0, 15.0)
-    sky = [_mix(_mix(dusk, d, clear), n, night) for d, dusk, n in zip(DAY_SKY, _SKY_DUSK, _SKY_NIGHT)]
+    sky = [
+        _mix(_mix(dusk, d, clear), n, night)
+        for d, dusk, n in zip(DAY_SKY, _SKY_DUSK, _SKY_NIGHT, strict=True)
+    ]
     return {
         "sun_elevation_deg": round(max(elevation, MIN_ELEVATION_DEG), 6),
         "sun_azimuth_deg": round(azimuth, 6),

@@ -144,14 +144,18 @@ def parse_distribution(value: Any) -> Distribution | ParamRef:
             "expected a number or a distribution with one key "
             f"({', '.join(FAMILIES)}), found {value!r}"
         )
-    (family, body), = value.items()
+    ((family, body),) = value.items()
     if family == "uniform":
         lo, hi = _pair(body, family)
         if not lo < hi:
             raise DistributionError(f"uniform needs lo < hi, found [{lo}, {hi}]")
         return Uniform(lo, hi)
     if family == "int":
-        if not (isinstance(body, list) and len(body) == 2 and all(isinstance(b, int) and not isinstance(b, bool) for b in body)):
+        if not (
+            isinstance(body, list)
+            and len(body) == 2
+            and all(isinstance(b, int) and not isinstance(b, bool) for b in body)
+        ):
             raise DistributionError(f"int expects a list [lo, hi] of two integers, found {body!r}")
         if not body[0] <= body[1]:
             raise DistributionError(f"int needs lo <= hi, found {body}")
@@ -189,11 +193,17 @@ def parse_distribution(value: Any) -> Distribution | ParamRef:
         if not isinstance(values, list) or not values:
             raise DistributionError("choice needs a non-empty list of values")
         if weights is not None:
-            if not (isinstance(weights, list) and len(weights) == len(values)
-                    and all(_is_number(w) and w >= 0 for w in weights) and sum(weights) > 0):
+            if not (
+                isinstance(weights, list)
+                and len(weights) == len(values)
+                and all(_is_number(w) and w >= 0 for w in weights)
+                and sum(weights) > 0
+            ):
                 raise DistributionError(
                     "choice weights must be non-negative numbers, one per value, not all zero"
                 )
             weights = tuple(float(w) for w in weights)
         return Choice(tuple(values), weights)
-    raise DistributionError(f"unknown distribution {family!r}; expected one of {', '.join(FAMILIES)}")
+    raise DistributionError(
+        f"unknown distribution {family!r}; expected one of {', '.join(FAMILIES)}"
+    )

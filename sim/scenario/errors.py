@@ -41,7 +41,11 @@ def _unwrap(annotation: Any, node: Any) -> Any:
         return _unwrap(typing.get_args(annotation)[0], node)
     if origin in (typing.Union, types.UnionType):
         members = [a for a in typing.get_args(annotation) if a is not type(None)]
-        models = [m for m in (_unwrap(a, node) for a in members) if isinstance(m, type) and issubclass(m, BaseModel)]
+        models = [
+            m
+            for m in (_unwrap(a, node) for a in members)
+            if isinstance(m, type) and issubclass(m, BaseModel)
+        ]
         if len(models) > 1 and isinstance(node, dict):
             for m in models:
                 tag = m.model_fields.get("type")
@@ -119,7 +123,9 @@ def _clean_path(loc: tuple, data: Any) -> Path_:
         elif isinstance(node, list) and isinstance(part, int):
             out.append(part)
             node = node[part] if 0 <= part < len(node) else None
-        elif isinstance(part, (str, int)) and node is not None and not isinstance(node, (dict, list)):
+        elif (
+            isinstance(part, (str, int)) and node is not None and not isinstance(node, (dict, list))
+        ):
             continue  # tag of a union of scalar types
         else:
             out.append(part)
@@ -140,7 +146,9 @@ def _content_free(kind: str, msg: str, ctx: dict) -> str:
     return msg + " (the value is not shown: the file lies outside the scenario's folder)"
 
 
-def translate(err: ValidationError, data: Any, src: SourceMap, root: type[BaseModel]) -> list[ScenarioError]:
+def translate(
+    err: ValidationError, data: Any, src: SourceMap, root: type[BaseModel]
+) -> list[ScenarioError]:
     """All errors of a pydantic ValidationError as ScenarioErrors, in file order."""
     out: list[tuple[int, ScenarioError]] = []
     seen: set[tuple] = set()
@@ -172,13 +180,21 @@ def translate(err: ValidationError, data: Any, src: SourceMap, root: type[BaseMo
         elif kind == "union_tag_invalid":
             expected = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
             tag = ctx.get("tag")
-            msg = f"unknown type {tag!r}{suggest(tag, expected)} (expected one of: {', '.join(expected)})"
+            msg = (
+                f"unknown type {tag!r}{suggest(tag, expected)} "
+                f"(expected one of: {', '.join(expected)})"
+            )
             path = (*path, "type")
         elif kind == "union_tag_not_found":
             msg = "missing required key 'type'"
         elif kind == "literal_error":
-            expected = [t.strip(" '") for t in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
-            msg = f"expected one of: {', '.join(expected)}; found {_found(value)}{suggest(value, expected)}"
+            expected = [
+                t.strip(" '") for t in str(ctx.get("expected", "")).replace(" or ", ",").split(",")
+            ]
+            msg = (
+                f"expected one of: {', '.join(expected)}; "
+                f"found {_found(value)}{suggest(value, expected)}"
+            )
         elif kind == "sim":
             msg = e["msg"]
         elif kind == "value_error":
@@ -192,7 +208,10 @@ def translate(err: ValidationError, data: Any, src: SourceMap, root: type[BaseMo
         elif kind in ("string_type",):
             msg = f"expected a string, found {_found(value)}"
         elif kind == "string_pattern_mismatch":
-            msg = f"expected a name made of letters, digits and '_' (not starting with a digit), found {_found(value)}"
+            msg = (
+                "expected a name made of letters, digits and '_' (not starting with a digit), "
+                f"found {_found(value)}"
+            )
         elif kind in ("bool_type", "bool_parsing"):
             msg = f"expected true or false, found {_found(value)}"
         elif kind in ("int_type", "int_parsing", "int_from_float"):
@@ -208,8 +227,12 @@ def translate(err: ValidationError, data: Any, src: SourceMap, root: type[BaseMo
             continue
         seen.add(key)
         safe = _content_free(kind, msg, ctx)
-        out.append((0 if kind == "extra_forbidden" else 1,
-                    src.error(msg, path, prefer_key=prefer_key, foreign_message=safe)))
+        out.append(
+            (
+                0 if kind == "extra_forbidden" else 1,
+                src.error(msg, path, prefer_key=prefer_key, foreign_message=safe),
+            )
+        )
     # A misspelt key also shows up as a missing one: report the unknown key first.
     out.sort(key=lambda x: (x[0], x[1].file or "", x[1].line or 0, x[1].column or 0))
     return [e for _, e in out]

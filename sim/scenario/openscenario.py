@@ -57,16 +57,31 @@ def _asset(obj: ET.Element) -> str:
     veh = obj.find("Vehicle")
     if veh is not None:
         cat = (veh.get("vehicleCategory") or "car").lower()
-        return {"truck": "truck", "trailer": "truck", "semitrailer": "truck", "bus": "bus", "van": "van",
-                "motorbike": "motorcycle_with_rider", "bicycle": "bicycle_with_rider"}.get(cat, "sedan")
+        return {
+            "truck": "truck",
+            "trailer": "truck",
+            "semitrailer": "truck",
+            "bus": "bus",
+            "van": "van",
+            "motorbike": "motorcycle_with_rider",
+            "bicycle": "bicycle_with_rider",
+        }.get(cat, "sedan")
     if obj.find("Pedestrian") is not None:
         return "pedestrian_adult"
     ref = obj.find("CatalogReference")
     name = (ref.get("entryName") if ref is not None else "") or ""
     name = name.lower()
-    for word, asset in (("truck", "truck"), ("bus", "bus"), ("van", "van"), ("motorbike", "motorcycle_with_rider"),
-                        ("motorcycle", "motorcycle_with_rider"), ("bike", "bicycle_with_rider"),
-                        ("cycl", "bicycle_with_rider"), ("ped", "pedestrian_adult"), ("walker", "pedestrian_adult")):
+    for word, asset in (
+        ("truck", "truck"),
+        ("bus", "bus"),
+        ("van", "van"),
+        ("motorbike", "motorcycle_with_rider"),
+        ("motorcycle", "motorcycle_with_rider"),
+        ("bike", "bicycle_with_rider"),
+        ("cycl", "bicycle_with_rider"),
+        ("ped", "pedestrian_adult"),
+        ("walker", "pedestrian_adult"),
+    ):
         if word in name:
             return asset
     return "sedan"
@@ -91,10 +106,14 @@ class _Reader:
         if value is None:
             return None
         if value.startswith("${"):
-            raise OpenScenarioError(f"{self.path}: <{el.tag} {key}={value!r}>: expressions are not supported")
+            raise OpenScenarioError(
+                f"{self.path}: <{el.tag} {key}={value!r}>: expressions are not supported"
+            )
         if value.startswith("$"):
             if value[1:] not in self.params:
-                raise OpenScenarioError(f"{self.path}: <{el.tag} {key}={value!r}>: no such parameter")
+                raise OpenScenarioError(
+                    f"{self.path}: <{el.tag} {key}={value!r}>: no such parameter"
+                )
             return self.params[value[1:]]
         return value
 
@@ -105,7 +124,9 @@ class _Reader:
         try:
             return float(value)
         except ValueError:
-            raise OpenScenarioError(f"{self.path}: <{el.tag} {key}={value!r}>: expected a number") from None
+            raise OpenScenarioError(
+                f"{self.path}: <{el.tag} {key}={value!r}>: expected a number"
+            ) from None
 
 
 def _parse(path: Path) -> ET.Element:
@@ -121,8 +142,10 @@ def _parse(path: Path) -> ET.Element:
     head = data[:4096].lower()
     if b"<!doctype" in data.lower() or b"<!entity" in head:
         line = data[: data.lower().find(b"<!")].count(b"\n") + 1
-        raise OpenScenarioError(f"{path}:{line}: a DOCTYPE/ENTITY declaration is not supported "
-                                "(OpenSCENARIO files have none)")
+        raise OpenScenarioError(
+            f"{path}:{line}: a DOCTYPE/ENTITY declaration is not supported "
+            "(OpenSCENARIO files have none)"
+        )
     try:
         return ET.fromstring(data)
     except ET.ParseError as err:
@@ -132,7 +155,9 @@ def _parse(path: Path) -> ET.Element:
         raise OpenScenarioError(f"{where}: not well-formed XML ({reason})") from None
 
 
-def import_xosc(path: str | Path, lane_width: float = 3.5, duration: float | None = None) -> Imported:
+def import_xosc(
+    path: str | Path, lane_width: float = 3.5, duration: float | None = None
+) -> Imported:
     """Read ``path`` and return the scenario mapping plus notes (see the module doc)."""
     path = Path(path)
     root = _parse(path)
@@ -146,7 +171,7 @@ def import_xosc(path: str | Path, lane_width: float = 3.5, duration: float | Non
     ego_name = next((n for n in names if n.lower() in ("ego", "hero", "ego_vehicle")), names[0])
     actors: dict[str, dict] = {}
     lane_ids: dict[str, int] = {}
-    for o, name in zip(objects, names):
+    for o, name in zip(objects, names, strict=True):
         ident = "ego" if name == ego_name else _ident(name)
         if ident == "ego" and name != ego_name:
             ident = "ego_2"  # 'ego' is the ego's own name in sim scenarios
@@ -187,8 +212,12 @@ def import_xosc(path: str | Path, lane_width: float = 3.5, duration: float | Non
         "name": _ident(path.stem),
         "description": f"imported from {path.name} (OpenSCENARIO); see the notes at the top",
         "duration": float(stop or DEFAULT_DURATION),
-        "road": {"length": round(length, 3), "lanes": n_forward, "lane_width": lane_width,
-                 **({"oncoming_lanes": n_oncoming} if n_oncoming else {})},
+        "road": {
+            "length": round(length, 3),
+            "lanes": n_forward,
+            "lane_width": lane_width,
+            **({"oncoming_lanes": n_oncoming} if n_oncoming else {}),
+        },
         "ego": _clean(ego),
         "actors": [_clean(a) for a in actors.values()],
     }
@@ -209,7 +238,11 @@ def _init_action(r: _Reader, action: ET.Element, who: str, actors: dict, lane_id
     a = actors[who]
     pos = action.find("./TeleportAction/Position")
     if pos is not None:
-        lp, rel, world = pos.find("LanePosition"), pos.find("RelativeLanePosition"), pos.find("WorldPosition")
+        lp, rel, world = (
+            pos.find("LanePosition"),
+            pos.find("RelativeLanePosition"),
+            pos.find("WorldPosition"),
+        )
         rel = rel if rel is not None else pos.find("RelativeRoadPosition")
         if lp is not None:
             lane_ids[who] = int(r.num(lp, "laneId"))
@@ -219,7 +252,10 @@ def _init_action(r: _Reader, action: ET.Element, who: str, actors: dict, lane_id
         elif rel is not None:
             ref = r.attr(rel, "entityRef")
             if ref not in lane_ids:
-                raise OpenScenarioError(f"{r.path}: {who} is placed relative to {ref!r}, which has no lane position before it")
+                raise OpenScenarioError(
+                    f"{r.path}: {who} is placed relative to {ref!r}, which has no lane position "
+                    "before it"
+                )
             lane_ids[who] = lane_ids[ref] + int(r.num(rel, "dLane", 0.0))
             a["s"] = actors[ref]["s"] + r.num(rel, "ds", 0.0)
         elif world is not None:
@@ -227,7 +263,9 @@ def _init_action(r: _Reader, action: ET.Element, who: str, actors: dict, lane_id
             a["d"] = r.num(world, "y", 0.0)
             r.notes.append(f"{who}: WorldPosition read as s = x, d = y (a straight road along +x)")
         else:
-            r.notes.append(f"{who}: position kind {[c.tag for c in pos]} not supported; left at s = 0")
+            r.notes.append(
+                f"{who}: position kind {[c.tag for c in pos]} not supported; left at s = 0"
+            )
         return
     target = action.find("./LongitudinalAction/SpeedAction/SpeedActionTarget/AbsoluteTargetSpeed")
     if target is not None:
@@ -261,7 +299,9 @@ def _story_event(r: _Reader, item, actors: dict, lane_ids: dict, our_lane) -> No
                 trigger = None  # further actions of this event follow the first
 
 
-def _maneuver(r: _Reader, action: ET.Element, who: str, actors: dict, lane_ids: dict, our_lane, event: str):
+def _maneuver(
+    r: _Reader, action: ET.Element, who: str, actors: dict, lane_ids: dict, our_lane, event: str
+):
     a = actors[who]
     lc = action.find("./LateralAction/LaneChangeAction")
     if lc is not None:
@@ -276,7 +316,9 @@ def _maneuver(r: _Reader, action: ET.Element, who: str, actors: dict, lane_ids: 
         if rel is not None:
             ref = r.attr(rel, "entityRef")
             if ref not in lane_ids:
-                r.notes.append(f"event {event!r}: lane change relative to {ref!r} without a lane; skipped")
+                r.notes.append(
+                    f"event {event!r}: lane change relative to {ref!r} without a lane; skipped"
+                )
                 return None
             to_lane = our_lane(lane_ids[ref]) + int(r.num(rel, "value", 0.0))
         elif absolute is not None:
@@ -284,7 +326,11 @@ def _maneuver(r: _Reader, action: ET.Element, who: str, actors: dict, lane_ids: 
         else:
             r.notes.append(f"event {event!r}: lane change target not supported; skipped")
             return None
-        return {"type": "lane_change", "to_lane": to_lane, "duration": round(min(max(duration, 0.6), 15.0), 6)}
+        return {
+            "type": "lane_change",
+            "to_lane": to_lane,
+            "duration": round(min(max(duration, 0.6), 15.0), 6),
+        }
     speed = action.find("./LongitudinalAction/SpeedAction")
     if speed is not None:
         target = speed.find("./SpeedActionTarget/AbsoluteTargetSpeed")
@@ -300,10 +346,19 @@ def _maneuver(r: _Reader, action: ET.Element, who: str, actors: dict, lane_ids: 
         if v <= 0.0:
             return {"type": "stop", "decel": round(min(rate or 3.0, 12.0), 6)}
         if v < current and rate:
-            r.notes.append(f"event {event!r}: braking to {v:g} m/s as hard_brake for {(current - v) / rate:.2f} s, "
-                           f"then set_speed {v:g}")
-            return [{"type": "hard_brake", "decel": round(min(rate, 12.0), 6), "duration": round((current - v) / rate, 6)},
-                    {"type": "set_speed", "speed": v}]
+            r.notes.append(
+                f"event {event!r}: braking to {v:g} m/s as hard_brake for "
+                f"{(current - v) / rate:.2f} s, "
+                f"then set_speed {v:g}"
+            )
+            return [
+                {
+                    "type": "hard_brake",
+                    "decel": round(min(rate, 12.0), 6),
+                    "duration": round((current - v) / rate, 6),
+                },
+                {"type": "set_speed", "speed": v},
+            ]
         if v > current and rate:
             return {"type": "accelerate", "speed": v, "accel": round(min(rate, 10.0), 6)}
         return {"type": "set_speed", "speed": v}
@@ -317,7 +372,9 @@ def _compare(r: _Reader, el: ET.Element) -> dict:
     return {"below": value} if rule in RULES_BELOW else {"above": value}
 
 
-def _trigger(r: _Reader, start: ET.Element | None, who: str, actors: dict, event: str) -> dict | None:
+def _trigger(
+    r: _Reader, start: ET.Element | None, who: str, actors: dict, event: str
+) -> dict | None:
     if start is None:
         return None
     groups = start.findall("ConditionGroup")
@@ -325,7 +382,9 @@ def _trigger(r: _Reader, start: ET.Element | None, who: str, actors: dict, event
     if not conditions:
         return None
     if len(conditions) > 1:
-        r.notes.append(f"event {event!r}: only the first of {len(conditions)} start conditions is used")
+        r.notes.append(
+            f"event {event!r}: only the first of {len(conditions)} start conditions is used"
+        )
     cond = conditions[0]
     if r.num(cond, "delay", 0.0):
         r.notes.append(f"event {event!r}: the condition's delay is ignored")
@@ -334,9 +393,13 @@ def _trigger(r: _Reader, start: ET.Element | None, who: str, actors: dict, event
         return {"type": "time", "at": r.num(t, "value", 0.0)}
     by_entity = cond.find("ByEntityCondition")
     if by_entity is None:
-        r.notes.append(f"event {event!r}: condition {[c.tag for c in cond]} not supported; starts at once")
+        r.notes.append(
+            f"event {event!r}: condition {[c.tag for c in cond]} not supported; starts at once"
+        )
         return None
-    triggering = [r.attr(e, "entityRef") for e in by_entity.findall("./TriggeringEntities/EntityRef")]
+    triggering = [
+        r.attr(e, "entityRef") for e in by_entity.findall("./TriggeringEntities/EntityRef")
+    ]
     ec = by_entity.find("EntityCondition")
     kind = ec[0] if ec is not None and len(ec) else None
     other = triggering[0] if triggering else who
@@ -344,7 +407,10 @@ def _trigger(r: _Reader, start: ET.Element | None, who: str, actors: dict, event
         ref = r.attr(kind, "entityRef")
         peer = ref if other == who else other
         if who not in (other, ref):
-            r.notes.append(f"event {event!r}: a distance between two other entities is not supported; starts at once")
+            r.notes.append(
+                f"event {event!r}: a distance between two other entities is not supported; "
+                "starts at once"
+            )
             return None
         return {"type": "distance", "to": actors[peer]["name"], **_compare(r, kind)}
     if kind is not None and kind.tag == "TimeToCollisionCondition":
@@ -352,19 +418,27 @@ def _trigger(r: _Reader, start: ET.Element | None, who: str, actors: dict, event
         peer = r.attr(ref, "entityRef") if ref is not None else None
         peer = peer if other == who else other
         if peer not in actors or peer == who:
-            r.notes.append(f"event {event!r}: time-to-collision target not supported; starts at once")
+            r.notes.append(
+                f"event {event!r}: time-to-collision target not supported; starts at once"
+            )
             return None
         return {"type": "ttc", "to": actors[peer]["name"], **_compare(r, kind)}
     if kind is not None and kind.tag == "SpeedCondition":
         if other == who:
-            r.notes.append(f"event {event!r}: a speed condition on the actor itself is not supported; starts at once")
+            r.notes.append(
+                f"event {event!r}: a speed condition on the actor itself is not supported; "
+                "starts at once"
+            )
             return None
         return {"type": "speed", "to": actors[other]["name"], **_compare(r, kind)}
     if kind is not None and kind.tag == "ReachPositionCondition" and other == who:
         lp = kind.find("./Position/LanePosition")
         if lp is not None:
             return {"type": "reach", "s": r.num(lp, "s", 0.0)}
-    r.notes.append(f"event {event!r}: condition {kind.tag if kind is not None else '?'} not supported; starts at once")
+    r.notes.append(
+        f"event {event!r}: condition {kind.tag if kind is not None else '?'} not supported; "
+        "starts at once"
+    )
     return None
 
 
@@ -372,4 +446,3 @@ def notes_header(notes: list[str]) -> str:
     lines = ["# Imported from OpenSCENARIO by `python -m sim import-xosc`. Notes:"]
     lines += [f"#  - {n}" for n in notes] or ["#  - none"]
     return "\n".join(lines) + "\n"
-
