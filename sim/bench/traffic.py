@@ -62,32 +62,63 @@ _BODIES = ((4.5, 1.8, 2.7, 0.7), (5.2, 2.0, 3.2, 0.2), (12.0, 2.5, 6.0, 0.1))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 1000, 10000, 100000],
-                        help="numbers of vehicles (default: 50 1000 10000 100000)")
-    parser.add_argument("--seconds", type=float, default=0.3,
-                        help="simulated work per timed run, in wall seconds (default 0.3)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[50, 1000, 10000, 100000],
+        help="numbers of vehicles (default: 50 1000 10000 100000)",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=0.3,
+        help="simulated work per timed run, in wall seconds (default 0.3)",
+    )
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per figure; best counts")
-    parser.add_argument("--python-max", type=int, default=500,
-                        help="largest N for the per-agent Python reference (default 500)")
-    parser.add_argument("--parallel-min", type=int, default=5000,
-                        help="also time the threaded step kernel from this N on (default 5000)")
-    parser.add_argument("--large", type=int, default=10000,
-                        help="above this N, half the timed runs per figure (default 10000)")
+    parser.add_argument(
+        "--python-max",
+        type=int,
+        default=500,
+        help="largest N for the per-agent Python reference (default 500)",
+    )
+    parser.add_argument(
+        "--parallel-min",
+        type=int,
+        default=5000,
+        help="also time the threaded step kernel from this N on (default 5000)",
+    )
+    parser.add_argument(
+        "--large",
+        type=int,
+        default=10000,
+        help="above this N, half the timed runs per figure (default 10000)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--contention", action="store_true",
-                        help="time serial vs threaded in interleaved blocks while a busy process "
-                             "competes for a core (issue 13)")
-    parser.add_argument("--contention-n", type=int, default=10000,
-                        help="vehicles for --contention (default 10000)")
-    parser.add_argument("--blocks", type=int, default=40,
-                        help="blocks per world for --contention (default 40)")
-    parser.add_argument("--block-steps", type=int, default=50,
-                        help="steps per block for --contention (default 50)")
-    parser.add_argument("--busy", type=int, default=1,
-                        help="competing busy processes for --contention (default 1)")
-    parser.add_argument("--control", action="store_true",
-                        help="--contention also steps a second serial world: its ratio to the "
-                             "first is the noise floor of the machine")
+    parser.add_argument(
+        "--contention",
+        action="store_true",
+        help="time serial vs threaded in interleaved blocks while a busy process "
+        "competes for a core (issue 13)",
+    )
+    parser.add_argument(
+        "--contention-n", type=int, default=10000, help="vehicles for --contention (default 10000)"
+    )
+    parser.add_argument(
+        "--blocks", type=int, default=40, help="blocks per world for --contention (default 40)"
+    )
+    parser.add_argument(
+        "--block-steps", type=int, default=50, help="steps per block for --contention (default 50)"
+    )
+    parser.add_argument(
+        "--busy", type=int, default=1, help="competing busy processes for --contention (default 1)"
+    )
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="--contention also steps a second serial world: its ratio to the "
+        "first is the noise floor of the machine",
+    )
 
 
 def highway(n: int, rng: np.random.Generator) -> tuple[Road, AgentState]:
@@ -135,7 +166,9 @@ class NumpyStep:
         gap = np.where(has, st.s[lead] - st.s - 0.5 * (st.length + st.length[lead]), np.inf)
         free = 1.0 - (st.v / st.v0) ** st.delta
         dv = st.v - st.v[lead]
-        s_star = st.s0 + np.maximum(0.0, st.v * st.T + st.v * dv / (2 * np.sqrt(st.a_max * st.b_comf)))
+        s_star = st.s0 + np.maximum(
+            0.0, st.v * st.T + st.v * dv / (2 * np.sqrt(st.a_max * st.b_comf))
+        )
         inter = np.where(has, (s_star / np.maximum(gap, 1e-3)) ** 2, 0.0)
         acc = np.clip(st.a_max * (free - inter), -st.b_max, st.a_max)
         look = np.clip(P.LOOKAHEAD_TIME * st.v, P.LOOKAHEAD_MIN, P.LOOKAHEAD_MAX)
@@ -178,17 +211,26 @@ class PythonStep:
             if leader >= 0:
                 gap = st.s[leader] - st.s[i] - 0.5 * (st.length[i] + st.length[leader])
                 dv = st.v[i] - st.v[leader]
-                s_star = st.s0[i] + max(0.0, st.v[i] * st.T[i] + st.v[i] * dv / (2 * math.sqrt(st.a_max[i] * st.b_comf[i])))
+                s_star = st.s0[i] + max(
+                    0.0,
+                    st.v[i] * st.T[i] + st.v[i] * dv / (2 * math.sqrt(st.a_max[i] * st.b_comf[i])),
+                )
                 acc -= st.a_max[i] * (s_star / max(gap, 1e-3)) ** 2
             look = min(max(P.LOOKAHEAD_TIME * st.v[i], P.LOOKAHEAD_MIN), P.LOOKAHEAD_MAX)
             c, sn = math.cos(st.yaw[i]), math.sin(st.yaw[i])
             dx = st.s[i] + look - (st.x[i] - 0.5 * st.wheelbase[i] * c)
             dy = st.d_ref[i] - (st.y[i] - 0.5 * st.wheelbase[i] * sn)
             lx, ly = c * dx + sn * dy, -sn * dx + c * dy
-            decisions.append((min(max(acc, -st.b_max[i]), st.a_max[i]),
-                              math.atan(st.wheelbase[i] * 2.0 * ly / (lx * lx + ly * ly))))
+            decisions.append(
+                (
+                    min(max(acc, -st.b_max[i]), st.a_max[i]),
+                    math.atan(st.wheelbase[i] * 2.0 * ly / (lx * lx + ly * ly)),
+                )
+            )
         for i, (acc, steer_cmd) in enumerate(decisions):
-            change = min(max(steer_cmd - st.steer[i], -st.steer_rate_max[i] * DT), st.steer_rate_max[i] * DT)
+            change = min(
+                max(steer_cmd - st.steer[i], -st.steer_rate_max[i] * DT), st.steer_rate_max[i] * DT
+            )
             st.steer[i] = min(max(st.steer[i] + change, -st.steer_max[i]), st.steer_max[i])
             v_new = max(0.0, st.v[i] + acc * DT)
             v_mid = 0.5 * (st.v[i] + v_new)
@@ -224,8 +266,11 @@ def _rate(step, n: int, seconds: float, repeats: int) -> float:
 
 def _spread(rates: list[float]) -> dict[str, int]:
     """Best, median and worst of a list of rates [agent-steps/s]."""
-    return {"best": round(max(rates)), "median": round(float(np.median(rates))),
-            "worst": round(min(rates))}
+    return {
+        "best": round(max(rates)),
+        "median": round(float(np.median(rates))),
+        "worst": round(min(rates)),
+    }
 
 
 def load_average() -> list[float]:
@@ -250,14 +295,18 @@ def run(args: argparse.Namespace) -> int:
         engine = serial[0]
         ref = NumpyStep(road, st)
         numpy_rate = _rate(ref.step, n, args.seconds, max(1, repeats // 2))
-        row = {"bench": "traffic", "n": n, "engine_agent_steps_per_s": round(engine),
-               "numpy_agent_steps_per_s": round(numpy_rate),
-               "engine_over_numpy": round(engine / numpy_rate, 2),
-               "ns_per_agent_step": round(1e9 / engine, 1),
-               "engine_median_agent_steps_per_s": _spread(serial)["median"],
-               "engine_worst_agent_steps_per_s": _spread(serial)["worst"],
-               "lane_changes": sum(1 for e in world.scripts.events if e.name.startswith("mobil")),
-               "collisions": len(world.collisions)}
+        row = {
+            "bench": "traffic",
+            "n": n,
+            "engine_agent_steps_per_s": round(engine),
+            "numpy_agent_steps_per_s": round(numpy_rate),
+            "engine_over_numpy": round(engine / numpy_rate, 2),
+            "ns_per_agent_step": round(1e9 / engine, 1),
+            "engine_median_agent_steps_per_s": _spread(serial)["median"],
+            "engine_worst_agent_steps_per_s": _spread(serial)["worst"],
+            "lane_changes": sum(1 for e in world.scripts.events if e.name.startswith("mobil")),
+            "collisions": len(world.collisions),
+        }
         if n >= args.parallel_min:
             threaded = World(road, st.copy(), DT, parallel=True)
             got = _spread(_rates(threaded.step, n, args.seconds, repeats))
@@ -277,13 +326,19 @@ def run(args: argparse.Namespace) -> int:
             row["engine_over_python"] = round(engine / py_rate, 1)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    by_n = {r["n"]: max(r["engine_agent_steps_per_s"], r.get("engine_threaded_agent_steps_per_s", 0)) for r in rows}
+    by_n = {
+        r["n"]: max(r["engine_agent_steps_per_s"], r.get("engine_threaded_agent_steps_per_s", 0))
+        for r in rows
+    }
     small, large = min(by_n), max(by_n)
-    summary = {"bench": "traffic", "summary": True,
-               "best_agent_steps_per_s": by_n,
-               "scaling_large_over_small": round(by_n[large] / by_n[small], 2),
-               "sizes": [small, large],
-               "target_agent_steps_per_s": TARGET}
+    summary = {
+        "bench": "traffic",
+        "summary": True,
+        "best_agent_steps_per_s": by_n,
+        "scaling_large_over_small": round(by_n[large] / by_n[small], 2),
+        "sizes": [small, large],
+        "target_agent_steps_per_s": TARGET,
+    }
     if 10000 in by_n:
         summary["at_10000_over_target"] = round(by_n[10000] / TARGET, 3)
     if 10000 in by_n and 100000 in by_n:
@@ -300,18 +355,26 @@ def run(args: argparse.Namespace) -> int:
 
 def _busy(count: int) -> list[subprocess.Popen]:
     """``count`` competing busy processes (pure-Python spin loops; stopped by the caller)."""
-    return [subprocess.Popen([sys.executable, "-c", _SPIN], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for _ in range(max(0, count))]
+    return [
+        subprocess.Popen(
+            [sys.executable, "-c", _SPIN],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(max(0, count))
+    ]
 
 
 def run_contention(args: argparse.Namespace) -> int:
     """Serial vs threaded in interleaved blocks while ``--busy`` spin loops compete."""
     n, steps = args.contention_n, args.block_steps
     road, st = highway(n, np.random.default_rng(args.seed))
-    worlds = {"serial": World(road, st.copy(), DT),
-              "threaded": World(road, st.copy(), DT, parallel=True),
-              "threads_only": World(road, st.copy(), DT, parallel="always")}
+    worlds = {
+        "serial": World(road, st.copy(), DT),
+        "threaded": World(road, st.copy(), DT, parallel=True),
+        "threads_only": World(road, st.copy(), DT, parallel="always"),
+    }
     if args.control:
         worlds["serial_control"] = World(road, st.copy(), DT)
     for w in worlds.values():  # warm up: compilation, cache load, thread pool, calibration
@@ -342,33 +405,52 @@ def run_contention(args: argparse.Namespace) -> int:
     paired = np.array(rates["threaded"]) / np.array(rates["serial"])
     ratio_median = spread["threaded"]["median"] / max(spread["serial"]["median"], 1)
     ratio_worst = spread["threaded"]["worst"] / max(spread["serial"]["worst"], 1)
-    row = {"bench": "traffic", "contention": True, "n": n, "busy_processes": args.busy,
-           "blocks": args.blocks, "block_steps": steps, "threads": numba.get_num_threads(),
-           "threading_layer": threads.layer(),
-           "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
-           "agent_steps_per_s": spread,
-           "threaded_over_serial_median": round(ratio_median, 3),
-           "threaded_over_serial_worst": round(ratio_worst, 3),
-           "paired_ratio_median": round(float(np.median(paired)), 3),
-           "paired_ratio_p10": round(float(np.percentile(paired, 10)), 3),
-           "threads_only_over_serial_median": round(
-               spread["threads_only"]["median"] / max(spread["serial"]["median"], 1), 3),
-           "threads_only_over_serial_worst": round(
-               spread["threads_only"]["worst"] / max(spread["serial"]["worst"], 1), 3),
-           "target_ratio": CONTENTION_TARGET,
-           "meets_target": bool(min(ratio_median, ratio_worst) >= CONTENTION_TARGET),
-           **({"control_over_serial_median": round(
-                   spread["serial_control"]["median"] / max(spread["serial"]["median"], 1), 3),
-               "control_over_serial_worst": round(
-                   spread["serial_control"]["worst"] / max(spread["serial"]["worst"], 1), 3)}
-              if args.control else {}),
-           "chooser_switches": worlds["threaded"].chooser.switches,
-           "load_average_before_during": [load_before, load_during]}
+    row = {
+        "bench": "traffic",
+        "contention": True,
+        "n": n,
+        "busy_processes": args.busy,
+        "blocks": args.blocks,
+        "block_steps": steps,
+        "threads": numba.get_num_threads(),
+        "threading_layer": threads.layer(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
+        "agent_steps_per_s": spread,
+        "threaded_over_serial_median": round(ratio_median, 3),
+        "threaded_over_serial_worst": round(ratio_worst, 3),
+        "paired_ratio_median": round(float(np.median(paired)), 3),
+        "paired_ratio_p10": round(float(np.percentile(paired, 10)), 3),
+        "threads_only_over_serial_median": round(
+            spread["threads_only"]["median"] / max(spread["serial"]["median"], 1), 3
+        ),
+        "threads_only_over_serial_worst": round(
+            spread["threads_only"]["worst"] / max(spread["serial"]["worst"], 1), 3
+        ),
+        "target_ratio": CONTENTION_TARGET,
+        "meets_target": bool(min(ratio_median, ratio_worst) >= CONTENTION_TARGET),
+        **(
+            {
+                "control_over_serial_median": round(
+                    spread["serial_control"]["median"] / max(spread["serial"]["median"], 1), 3
+                ),
+                "control_over_serial_worst": round(
+                    spread["serial_control"]["worst"] / max(spread["serial"]["worst"], 1), 3
+                ),
+            }
+            if args.control
+            else {}
+        ),
+        "chooser_switches": worlds["threaded"].chooser.switches,
+        "load_average_before_during": [load_before, load_during],
+    }
     print(json.dumps(row), flush=True)
     s, th = spread["serial"], spread["threaded"]
-    print(f"contention bench, {n} agents, {args.busy} busy process(es): threaded/serial median "
-          f"{th['median'] / 1e6:.2f}/{s['median'] / 1e6:.2f} M = {ratio_median:.2f}, worst "
-          f"{th['worst'] / 1e6:.2f}/{s['worst'] / 1e6:.2f} M = {ratio_worst:.2f} agent-steps/s "
-          f"(target >= {CONTENTION_TARGET}: {'met' if row['meets_target'] else 'NOT met'}; "
-          f"load {load_during})", flush=True)
+    print(
+        f"contention bench, {n} agents, {args.busy} busy process(es): threaded/serial median "
+        f"{th['median'] / 1e6:.2f}/{s['median'] / 1e6:.2f} M = {ratio_median:.2f}, worst "
+        f"{th['worst'] / 1e6:.2f}/{s['worst'] / 1e6:.2f} M = {ratio_worst:.2f} agent-steps/s "
+        f"(target >= {CONTENTION_TARGET}: {'met' if row['meets_target'] else 'NOT met'}; "
+        f"load {load_during})",
+        flush=True,
+    )
     return 0

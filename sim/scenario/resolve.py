@@ -17,7 +17,6 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from sim.assets import Catalog
-from sim.errors import ScenarioError
 from sim.scenario.daylight import daylight
 from sim.scenario.distributions import Choice, IntUniform, Normal, ParamRef, Uniform
 from sim.scenario.errors import suggest, translate
@@ -90,7 +89,9 @@ def check_param_refs(spec: ScenarioSpec, src: SourceMap) -> None:
             )
 
 
-def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | None = None) -> ScenarioSpec:
+def resolve(
+    spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | None = None
+) -> ScenarioSpec:
     """Sample every distribution of ``spec`` with ``seed`` (default: the scenario's own seed)."""
     check_param_refs(spec, src)
     if seed is None:
@@ -118,13 +119,24 @@ def resolve(spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | No
     resolved = _validate(data, src)
     _check_names_and_assets(resolved, src, catalog)
     resolved = _appearance(resolved, catalog, child_rng(root, "appearance"))
-    resolved = _place_background(resolved, spec.background, catalog, child_rng(root, "background"), src, params)
+    resolved = _place_background(
+        resolved, spec.background, catalog, child_rng(root, "background"), src, params
+    )
     if spec.cross_traffic is not None:
         if resolved.road.junction is None:
             raise src.error("cross_traffic needs a road.junction", ("cross_traffic",))
-        resolved = _place_background(resolved, spec.cross_traffic, catalog, child_rng(root, "cross_traffic"),
-                                     src, params, on_cross=True)
-    resolved = _place_pedestrians(resolved, spec.pedestrians, catalog, child_rng(root, "pedestrians"), src, params)
+        resolved = _place_background(
+            resolved,
+            spec.cross_traffic,
+            catalog,
+            child_rng(root, "cross_traffic"),
+            src,
+            params,
+            on_cross=True,
+        )
+    resolved = _place_pedestrians(
+        resolved, spec.pedestrians, catalog, child_rng(root, "pedestrians"), src, params
+    )
     from sim.perturb.apply import apply_perturbations  # late: sim.perturb builds on this package
 
     return apply_perturbations(resolved, catalog, child_rng(root, "perturb"), src)
@@ -143,18 +155,26 @@ def _check_names_and_assets(spec: ScenarioSpec, src: SourceMap, catalog: Catalog
     seen: dict[str, int] = {}
     for i, actor in enumerate(spec.actors):
         if actor.name == "ego":
-            raise src.error("'ego' is reserved for the ego vehicle; choose another name", ("actors", i, "name"))
+            raise src.error(
+                "'ego' is reserved for the ego vehicle; choose another name", ("actors", i, "name")
+            )
         if actor.name in seen:
-            raise src.error(f"duplicate actor name {actor.name!r} (also actors[{seen[actor.name]}])", ("actors", i, "name"))
+            raise src.error(
+                f"duplicate actor name {actor.name!r} (also actors[{seen[actor.name]}])",
+                ("actors", i, "name"),
+            )
         seen[actor.name] = i
     known = catalog.names()
     for path, actor in _actors_with_paths(spec):
         if actor.asset not in known:
-            raise src.error(f"unknown asset {actor.asset!r}{suggest(actor.asset, known)}", (*path, "asset"))
+            raise src.error(
+                f"unknown asset {actor.asset!r}{suggest(actor.asset, known)}", (*path, "asset")
+            )
         n_var = len(catalog.info(actor.asset).variants)
         if actor.variant is not None and actor.variant >= n_var:
             raise src.error(
-                f"asset {actor.asset!r} has {n_var} variants (0..{n_var - 1}), found {actor.variant}",
+                f"asset {actor.asset!r} has {n_var} variants (0..{n_var - 1}), "
+                f"found {actor.variant}",
                 (*path, "variant"),
             )
 
@@ -175,7 +195,9 @@ def _appearance(spec: ScenarioSpec, catalog: Catalog, rng: np.random.Generator) 
             variant = int(rng.integers(len(info.variants)))
         color = actor.color
         if color is None and info.paint_colors:
-            color = tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))])
+            color = tuple(
+                int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))]
+            )
         return actor.model_copy(update={"variant": variant, "color": color})
 
     return spec.model_copy(update={"ego": fix(spec.ego), "actors": [fix(a) for a in spec.actors]})
@@ -202,7 +224,9 @@ def _place_background(
         road_length = 2 * road.junction.arm_length
     else:
         n_lanes = road.lanes + road.oncoming_lanes
-        road_length = road.length if road.length is not None else sum(seg.length for seg in road.segments)
+        road_length = (
+            road.length if road.length is not None else sum(seg.length for seg in road.segments)
+        )
     lanes = list(bg.lanes) if bg.lanes is not None else list(range(n_lanes))
     n_forward = road.junction.lanes if on_cross else road.lanes
     lane_ends: dict[int, float] = {}
@@ -213,10 +237,15 @@ def _place_background(
             lane_ends[0] = float(road.on_ramp.end) - float(road.on_ramp.taper)
     for k, lane in enumerate(lanes):
         if not 0 <= lane < n_lanes:
-            raise src.error(f"lane {lane} does not exist (the road has lanes 0..{n_lanes - 1})", (key, "lanes", k))
-    s_lo, s_hi = (_draw(bg.s_range, rng, params) if bg.s_range is not None else (0.0, road_length))
+            raise src.error(
+                f"lane {lane} does not exist (the road has lanes 0..{n_lanes - 1})",
+                (key, "lanes", k),
+            )
+    s_lo, s_hi = _draw(bg.s_range, rng, params) if bg.s_range is not None else (0.0, road_length)
     if not 0 <= s_lo < s_hi <= road_length:
-        raise src.error(f"s_range must lie within the road [0, {road_length:g}] with lo < hi", (key, "s_range"))
+        raise src.error(
+            f"s_range must lie within the road [0, {road_length:g}] with lo < hi", (key, "s_range")
+        )
     names = list(bg.assets)
     known = catalog.names()
     for name in names:
@@ -251,7 +280,11 @@ def _place_background(
         info = catalog.info(asset)
         variant = int(rng.integers(len(info.variants)))
         length = info.variants[variant].size[0]
-        color = tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))]) if info.paint_colors else None
+        color = (
+            tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))])
+            if info.paint_colors
+            else None
+        )
         for _ in range(_PLACEMENT_TRIES):
             lane = lanes[int(rng.integers(len(lanes)))]
             s = float(rng.uniform(s_lo + length / 2, s_hi - length / 2))
@@ -262,24 +295,44 @@ def _place_background(
             rear, front = s - length / 2, s + length / 2
             row = occupied[lane]
             pos = bisect.bisect_left(row, (rear, front))
-            ok = (pos == 0 or row[pos - 1][1] + min_gap <= rear) and (pos == len(row) or front + min_gap <= row[pos][0])
+            ok = (pos == 0 or row[pos - 1][1] + min_gap <= rear) and (
+                pos == len(row) or front + min_gap <= row[pos][0]
+            )
             if ok:
                 bisect.insort(row, (rear, front))
                 break
         else:
             # every try failed: place it exactly (sim.scenario.placement), moving the
             # vehicles placed so far only if no position is free
-            lane, s = _place_exactly(length, lanes, body_range, occupied, fixed, bodies, placed,
-                                     min_gap, rng, src, (key, "count"),
-                                     f"{k} of {count} background vehicles {min_gap:g} m apart in "
-                                     f"s_range [{s_lo:g}, {s_hi:g}] on lanes {lanes}")
+            lane, s = _place_exactly(
+                length,
+                lanes,
+                body_range,
+                occupied,
+                fixed,
+                bodies,
+                placed,
+                min_gap,
+                rng,
+                src,
+                (key, "count"),
+                f"{k} of {count} background vehicles {min_gap:g} m apart in "
+                f"s_range [{s_lo:g}, {s_hi:g}] on lanes {lanes}",
+            )
         bodies.append((lane, s, length))
         speed = float(_draw(bg.speed, rng, params))
         behaviour = BehaviourSpec.model_validate(_draw(bg.behaviour, rng, params))
         placed.append(
             ActorSpec(
-                name=f"{'cx' if on_cross else 'bg'}_{k:03d}", asset=asset, variant=variant, color=color,
-                road=road_name, lane=lane, s=round(s, 6), speed=speed, behaviour=behaviour,
+                name=f"{'cx' if on_cross else 'bg'}_{k:03d}",
+                asset=asset,
+                variant=variant,
+                color=color,
+                road=road_name,
+                lane=lane,
+                s=round(s, 6),
+                speed=speed,
+                behaviour=behaviour,
                 maneuvers=[{"type": "mobil"}] if bg.mobil else [],
             )
         )
@@ -289,27 +342,46 @@ def _place_background(
     return spec.model_copy(update={"actors": [*spec.actors, *placed]})
 
 
-def _place_exactly(length: float, lanes: list[int], body_range, occupied: dict, fixed: dict,
-                   bodies: list, placed: list, gap: float, rng: np.random.Generator,
-                   src: SourceMap, path: Path_, what: str) -> tuple[int, float]:
+def _place_exactly(
+    length: float,
+    lanes: list[int],
+    body_range,
+    occupied: dict,
+    fixed: dict,
+    bodies: list,
+    placed: list,
+    gap: float,
+    rng: np.random.Generator,
+    src: SourceMap,
+    path: Path_,
+    what: str,
+) -> tuple[int, float]:
     """Lane and centre s [m] of a vehicle of ``length`` [m] for which every rejection try
     failed (see sim.scenario.placement): drawn uniformly among the positions still free on
     ``lanes``; if there are none, this call's vehicles placed so far (``bodies``, ``placed``)
     and this one are packed again between the ``fixed`` actors. ``occupied`` is updated.
     ScenarioError only when the vehicles do not fit in the free stretches at all."""
-    spans = [(lane, a, b) for lane in lanes
-             for a, b in free_spans(occupied[lane], *body_range(lane), length, gap)]
+    spans = [
+        (lane, a, b)
+        for lane in lanes
+        for a, b in free_spans(occupied[lane], *body_range(lane), length, gap)
+    ]
     hit = draw_uniform(spans, rng)
     if hit is None:
-        spaces = [(lane, lo, hi) for lane in sorted(set(lanes))
-                  for lo, hi in stretches(fixed[lane], *body_range(lane), gap)]
+        spaces = [
+            (lane, lo, hi)
+            for lane in sorted(set(lanes))
+            for lo, hi in stretches(fixed[lane], *body_range(lane), gap)
+        ]
         lengths = [b[2] for b in bodies] + [length]
         where = pack(spaces, lengths, gap, rng)
         if where is None:
             raise src.error(
                 f"could place only {what}: the first {len(lengths)} need "
                 f"{sum(lengths) + gap * len(lengths):.1f} m of lane (lengths plus gaps), the "
-                f"free stretches hold {room(spaces, gap):.1f} m", path)
+                f"free stretches hold {room(spaces, gap):.1f} m",
+                path,
+            )
         for lane in occupied:
             occupied[lane] = list(fixed.get(lane, []))
         for i, (lane, s) in enumerate(where[:-1]):
@@ -326,8 +398,14 @@ def _place_exactly(length: float, lanes: list[int], body_range, occupied: dict, 
 PEDESTRIAN_SPACING = 1.5  # [m] between two pedestrians' centres on one side at the start
 
 
-def _place_pedestrians(spec: ScenarioSpec, peds: PedestriansSpec, catalog: Catalog, rng: np.random.Generator,
-                       src: SourceMap, params: dict[str, Any]) -> ScenarioSpec:
+def _place_pedestrians(
+    spec: ScenarioSpec,
+    peds: PedestriansSpec,
+    catalog: Catalog,
+    rng: np.random.Generator,
+    src: SourceMap,
+    params: dict[str, Any],
+) -> ScenarioSpec:
     """Expand ``pedestrians`` into walkers ``ped_000``, ... on the main road's sidewalks (the
     middle of each, jittered) or, without sidewalks, 0.6 m beyond the shoulders' outer edge;
     a ``crossing_rate`` share get a ``cross`` at the next zebra crossing on their way."""
@@ -336,23 +414,30 @@ def _place_pedestrians(spec: ScenarioSpec, peds: PedestriansSpec, catalog: Catal
         return spec
     road = spec.road
     length = road.length if road.length is not None else sum(seg.length for seg in road.segments)
-    s_lo, s_hi = (_draw(peds.s_range, rng, params) if peds.s_range is not None else (0.0, length))
+    s_lo, s_hi = _draw(peds.s_range, rng, params) if peds.s_range is not None else (0.0, length)
     if not 0 <= s_lo < s_hi <= length:
-        raise src.error(f"s_range must lie within the road [0, {length:g}] with lo < hi", ("pedestrians", "s_range"))
+        raise src.error(
+            f"s_range must lie within the road [0, {length:g}] with lo < hi",
+            ("pedestrians", "s_range"),
+        )
     names = list(peds.assets)
     known = catalog.names()
     for name in names:
         if name not in known:
-            raise src.error(f"unknown asset {name!r}{suggest(name, known)}", ("pedestrians", "assets", name))
+            raise src.error(
+                f"unknown asset {name!r}{suggest(name, known)}", ("pedestrians", "assets", name)
+            )
         if catalog.info(name).kind != "pedestrian":
             raise src.error(f"{name!r} is not a pedestrian asset", ("pedestrians", "assets", name))
     weights = np.array([peds.assets[n] for n in names], dtype=np.float64)
     if (weights < 0).any() or weights.sum() <= 0:
-        raise src.error("asset weights must be non-negative and not all zero", ("pedestrians", "assets"))
+        raise src.error(
+            "asset weights must be non-negative and not all zero", ("pedestrians", "assets")
+        )
     weights /= weights.sum()
     width = (road.lanes + road.oncoming_lanes) * road.lane_width
     sw, sh = float(road.sidewalk_width), float(road.shoulder_width)
-    sides = ((-sh - sw / 2, width + sh + sw / 2) if sw > 0 else (-sh - 0.6, width + sh + 0.6))
+    sides = (-sh - sw / 2, width + sh + sw / 2) if sw > 0 else (-sh - 0.6, width + sh + 0.6)
     jitter = max(0.0, sw / 2 - 0.5)
     taken: dict[int, list[float]] = {0: [], 1: []}
     drawn = []  # per pedestrian: [asset, variant, side, s, offset from the side's line, ...]
@@ -381,17 +466,36 @@ def _place_pedestrians(spec: ScenarioSpec, peds: PedestriansSpec, catalog: Catal
         maneuvers = []
         if crosses and ahead:
             c = min(ahead) if forward else max(ahead)
-            maneuvers = [CrossSpec(type="cross", speed=speed, trigger=ReachTrigger(type="reach", s=round(c, 6)))]
-        out.append(ActorSpec(
-            name=f"ped_{k:03d}", asset=asset, variant=variant, d=round(d, 6), s=round(s, 6), speed=round(speed, 6),
-            direction="forward" if forward else "backward", maneuvers=maneuvers,
-        ))
+            maneuvers = [
+                CrossSpec(
+                    type="cross", speed=speed, trigger=ReachTrigger(type="reach", s=round(c, 6))
+                )
+            ]
+        out.append(
+            ActorSpec(
+                name=f"ped_{k:03d}",
+                asset=asset,
+                variant=variant,
+                d=round(d, 6),
+                s=round(s, 6),
+                speed=round(speed, 6),
+                direction="forward" if forward else "backward",
+                maneuvers=maneuvers,
+            )
+        )
     return spec.model_copy(update={"actors": [*spec.actors, *out]})
 
 
-def _place_walker_exactly(side: int, taken: dict[int, list[float]], drawn: list, lo: float,
-                          hi: float, rng: np.random.Generator, src: SourceMap,
-                          what: str) -> tuple[int, float]:
+def _place_walker_exactly(
+    side: int,
+    taken: dict[int, list[float]],
+    drawn: list,
+    lo: float,
+    hi: float,
+    rng: np.random.Generator,
+    src: SourceMap,
+    what: str,
+) -> tuple[int, float]:
     """Side and s [m] of a pedestrian for which every rejection try failed (see
     sim.scenario.placement): drawn uniformly among the free positions of its side, else of
     the other side; if neither has one, everybody is spread again over both sides (``taken``
@@ -406,8 +510,10 @@ def _place_walker_exactly(side: int, taken: dict[int, list[float]], drawn: list,
     where = pack(spaces, [0.0] * (len(drawn) + 1), PEDESTRIAN_SPACING, rng)
     if where is None:
         fit = 2 * (int((hi - lo) // PEDESTRIAN_SPACING) + 1)
-        raise src.error(f"could place only {what}: at most {fit} fit on the two sidewalks of "
-                        "s_range", ("pedestrians", "count"))
+        raise src.error(
+            f"could place only {what}: at most {fit} fit on the two sidewalks of s_range",
+            ("pedestrians", "count"),
+        )
     taken[0].clear()
     taken[1].clear()
     for rec, (sd, s) in zip(drawn, where[:-1], strict=True):
@@ -416,7 +522,9 @@ def _place_walker_exactly(side: int, taken: dict[int, list[float]], drawn: list,
     return int(where[-1][0]), float(where[-1][1])
 
 
-def _reserve(bg: BackgroundSpec, names, weights, catalog, rng, params, lanes, n_forward) -> list[ActorSpec]:
+def _reserve(
+    bg: BackgroundSpec, names, weights, catalog, rng, params, lanes, n_forward
+) -> list[ActorSpec]:
     """The steady background's waiting vehicles ``bg_r000``, ...: drawn like the others
     (asset, look, speed, behaviour); the World places each when it lets it in."""
     out = []
@@ -425,11 +533,25 @@ def _reserve(bg: BackgroundSpec, names, weights, catalog, rng, params, lanes, n_
         asset = names[int(rng.choice(len(names), p=weights))]
         info = catalog.info(asset)
         variant = int(rng.integers(len(info.variants)))
-        color = tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))]) if info.paint_colors else None
+        color = (
+            tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))])
+            if info.paint_colors
+            else None
+        )
         speed = float(_draw(bg.speed, rng, params))
         behaviour = BehaviourSpec.model_validate(_draw(bg.behaviour, rng, params))
-        out.append(ActorSpec(
-            name=f"bg_r{k:03d}", asset=asset, variant=variant, color=color, lane=forward[0], s=0.0,
-            speed=speed, behaviour=behaviour, reserve=True, maneuvers=[{"type": "mobil"}] if bg.mobil else [],
-        ))
+        out.append(
+            ActorSpec(
+                name=f"bg_r{k:03d}",
+                asset=asset,
+                variant=variant,
+                color=color,
+                lane=forward[0],
+                s=0.0,
+                speed=speed,
+                behaviour=behaviour,
+                reserve=True,
+                maneuvers=[{"type": "mobil"}] if bg.mobil else [],
+            )
+        )
     return out

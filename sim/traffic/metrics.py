@@ -56,7 +56,7 @@ def post_encroachment(traj: Trajectory, length: np.ndarray, ego: int | None = No
     cells, agents = key[starts] // n, key[starts] % n
     group = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
     best = math.inf
-    for a, b in zip(group, np.r_[group[1:], cells.size]):
+    for a, b in zip(group, np.r_[group[1:], cells.size], strict=True):
         if b - a < 2:
             continue
         h = head[a:b]
@@ -67,8 +67,8 @@ def post_encroachment(traj: Trajectory, length: np.ndarray, ego: int | None = No
             crossing &= mine[:, None] | mine[None, :]
         if not crossing.any():
             continue
-        f, l = first[a:b], last[a:b]
-        gap = np.maximum(np.maximum(f[None, :] - l[:, None], f[:, None] - l[None, :]), 0)
+        f, la = first[a:b], last[a:b]
+        gap = np.maximum(np.maximum(f[None, :] - la[:, None], f[:, None] - la[None, :]), 0)
         best = min(best, float(gap[crossing].min()) * stride * dt)
     return best
 
@@ -102,7 +102,9 @@ def episode_metrics(traj: Trajectory, ego: int = 0, length: np.ndarray | None = 
         "min_gap": _finite_or_none(gap.min()),
         "hard_brake_events": int(onsets.sum()),
         "ego_max_decel": round(float(max(0.0, -traj.a[:, ego].min())), 6),
-        "ego_min_pet": None if length is None else _finite_or_none(post_encroachment(traj, length, ego)),
+        "ego_min_pet": None
+        if length is None
+        else _finite_or_none(post_encroachment(traj, length, ego)),
         "min_pet": None if length is None else _finite_or_none(post_encroachment(traj, length)),
         "collisions": len(traj.collisions),
     }

@@ -26,8 +26,14 @@ ENTRY_GAP = 12.0  # [m] free road a vehicle needs in front of and behind it to e
 
 
 class Spawner:
-    def __init__(self, behind: float, ahead: float, recyclable: np.ndarray, reserve: list[int],
-                 rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        behind: float,
+        ahead: float,
+        recyclable: np.ndarray,
+        reserve: list[int],
+        rng: np.random.Generator,
+    ) -> None:
         self.behind = float(behind)
         self.ahead = float(ahead)
         self.recyclable = recyclable  # (N,) bool: background vehicles, reserve included
@@ -42,7 +48,12 @@ class Spawner:
             return False  # the ego has left the main road (a turn): the window is undefined
         s_ego = float(st.s[0])
         rel = st.s - s_ego
-        leaving = world.active & self.recyclable & (st.road == 0) & ((rel < -self.behind) | (rel > self.ahead))
+        leaving = (
+            world.active
+            & self.recyclable
+            & (st.road == 0)
+            & ((rel < -self.behind) | (rel > self.ahead))
+        )
         changed = False
         for i in np.flatnonzero(leaving):
             world.active[i] = False
@@ -63,7 +74,11 @@ class Spawner:
         s = s_ego + self.ahead - 10.0 if where == "ahead" else s_ego - self.behind + 10.0
         if not 0.0 + st.length[i] < s < road.length - st.length[i]:
             return False
-        lanes = [k for k in range(road.lanes) if road.lane_bounds(k, s) is not None and road.lane_shift(k, s) == 0.0]
+        lanes = [
+            k
+            for k in range(road.lanes)
+            if road.lane_bounds(k, s) is not None and road.lane_shift(k, s) == 0.0
+        ]
         self.rng.shuffle(lanes)
         on_main = world.active & (st.road == 0)
         for lane in lanes:

@@ -1,8 +1,9 @@
 """The World: road + agent arrays + scripts, advanced one fixed step at a time.
 
-``World.step()`` is act-then-move: scripts start maneuvers from the current state, every
-agent decides from the same frozen state (kernels._controls), then every agent moves
-(kernels._integrate). ``simulate()`` runs a whole episode and returns a Trajectory.
+``World.step()`` is act-then-move: scripts start maneuvers from the current state, then the
+step kernel (sim.traffic.kernels.motion) lets every agent decide from the same frozen state
+and then move; the ordering, collision and MOBIL kernels follow. ``simulate()`` runs a
+whole episode and returns a Trajectory.
 """
 
 from __future__ import annotations
@@ -15,14 +16,65 @@ import numpy as np
 
 from sim.road import Network, Road
 from sim.road.network import GREEN
-from sim.traffic import kernels
 from sim.traffic import params as P
-from sim.traffic.maneuvers import Event, Maneuver, ScriptRunner
+from sim.traffic.kernels import (
+    Agents,
+    Boxes,
+    Grid,
+    Idm,
+    LanePath,
+    Limits,
+    MobilParams,
+    Roads,
+    Traffic,
+    validate,
+)
+from sim.traffic.kernels.collisions import _collisions, _collisions_parallel
+from sim.traffic.kernels.lane_change import _mobil, _mobil_parallel
+from sim.traffic.kernels.motion import _lane_at, _step, _step_parallel
+from sim.traffic.kernels.ordering import _refresh, _refresh_parallel
+from sim.traffic.maneuvers import Event, Maneuver, ScriptRunner, WorldView
 from sim.traffic.state import AgentState
 from sim.traffic.threads import KernelChooser
 
 _HINT_WINDOW = 8  # [samples] search window around a caller-given s at start
 DEFAULT_DT = 0.05  # [s] the scenario format's default physics step
+
+
+_KERNELS = (
+    _step,
+    _step_parallel,
+    _refresh,
+    _refresh_parallel,
+    _collisions,
+    _collisions_parallel,
+    _mobil,
+    _mobil_parallel,
+)
+
+
+class _Direct:
+    """A kernel called, after its first call, through the machine code compiled for this
+    World's argument types, skipping Numba's per-call type dispatch: for bundles (tuples of
+    arrays) the dispatcher spends ~8 us a call working out their types, more than the whole
+    step at 50 agents. A World's bundles keep their types (validated once), so the entry
+    point found after the first call fits every later one; if Numba has no such entry
+    point, the dispatcher keeps being called."""
+
+    def __init__(self, kernel) -> None:
+        self.kernel = kernel
+        self.call = None
+
+    def __call__(self, *args):
+        if self.call is not None:
+            return self.call(*args)
+        out = self.kernel(*args)
+        try:
+            types = tuple(self.kernel.typeof_pyval(a) for a in args)
+            self.call = self.kernel.overloads[types].entry_point
+        except (AttributeError, KeyError):
+            self.call = self.kernel
+        return out
 
 
 @dataclass(frozen=True)
@@ -36,7 +88,9 @@ class Collision:
 
 class World:
     """Roads + agents + scripts. ``step()`` costs a fixed handful of kernel calls (see
-    kernels.py); Python only runs per scripted agent and per collision.
+    sim.traffic.kernels); Python only runs per scripted agent and per collision. The kernels
+    take named bundles of the World's arrays (sim.traffic.kernels.bundles), built and
+    validated once here; the arrays are updated in place.
 
     ``road`` is a Road (one road) or a Network (main road, cross street, traffic lights);
     ``self.roads`` lists them, then the turn and follow-a-path paths added by maneuvers.
@@ -56,10 +110,18 @@ class World:
     """
 
     @classmethod
-    def from_agents(cls, road: Road | Network, s, lane=0, v=0.0, dt: float = DEFAULT_DT,
-                    scripts: dict[int, tuple[Maneuver, ...]] | None = None,
-                    stop_on_collision: bool = False, parallel: bool | str = False,
-                    **values) -> World:
+    def from_agents(
+        cls,
+        road: Road | Network,
+        s,
+        lane=0,
+        v=0.0,
+        dt: float = DEFAULT_DT,
+        scripts: dict[int, tuple[Maneuver, ...]] | None = None,
+        stop_on_collision: bool = False,
+        parallel: bool | str = False,
+        **values,
+    ) -> World:
         """A World of vehicles on ``road`` (its main road when a Network): agent ``i`` on
         the centre of ``lane[i]`` at arc length ``s[i]`` [m] with speed ``v[i]`` [m/s];
         every other quantity is a physical default or given by keyword (any AgentState
@@ -93,7 +155,8 @@ class World:
         self.dt = float(dt)
         self.step_index = 0
         self.scripts = ScriptRunner(scripts or {})
-        self.scripts.world = self
+        # scripts see roads, network and two calls, not the World
+        self.scripts.bind(WorldView(self.roads, self.network, self.add_road, self.move_to_road))
         self.stop_on_collision = stop_on_collision
         self.stopped = False
         self.collisions: list[Collision] = []
@@ -124,6 +187,7 @@ class World:
         self.order = np.arange(n, dtype=np.int64)
         self._grid_key = np.zeros(n, dtype=np.int64)
         self._grid_order = np.arange(n, dtype=np.int64)
+        self._bundle()
         # initial lane coordinates: from the caller's s as a hint when it gave one (builders
         # place agents by (s, d)), else an exhaustive projection; hinted updates after that
         for r, rd in enumerate(self.roads):
@@ -137,8 +201,10 @@ class World:
             state.s[on] = s
             state.d[on] = d
             base = int(self._road_lanes[r, 0])
-            state.lane[on] = [kernels._lane_at(self._lane_tab, base, rd.total_lanes, rd.lane_width, si, di)
-                              for si, di in zip(s, d)]
+            state.lane[on] = [
+                _lane_at(self._lane_tab, base, rd.total_lanes, rd.lane_width, si, di)
+                for si, di in zip(s, d, strict=True)
+            ]
             # d_ref NaN (AgentState.empty): keep to the centre of the lane it starts in
             unset = on & np.isnan(state.d_ref)
             if unset.any():
@@ -151,10 +217,55 @@ class World:
     def _use_kernels(self, threaded: bool) -> None:
         """Point the step at the threaded or the serial kernels (same results)."""
         self._threaded = threaded
-        self._step_kernel = kernels._step_parallel if threaded else kernels._step
-        self._refresh_kernel = kernels._refresh_parallel if threaded else kernels._refresh
-        self._collision_kernel = kernels._collisions_parallel if threaded else kernels._collisions
-        self._mobil_kernel = kernels._mobil_parallel if threaded else kernels._mobil
+        if not hasattr(self, "_direct"):
+            self._direct = {k: _Direct(k) for k in _KERNELS}
+        pick = {kernel: self._direct[kernel] for kernel in _KERNELS}
+        self._step_kernel = pick[_step_parallel if threaded else _step]
+        self._refresh_kernel = pick[_refresh_parallel if threaded else _refresh]
+        self._collision_kernel = pick[_collisions_parallel if threaded else _collisions]
+        self._mobil_kernel = pick[_mobil_parallel if threaded else _mobil]
+
+    def _bundle(self) -> None:
+        """The kernels' bundles of this World's arrays (shared, not copied), validated once:
+        a wrong dtype or length is a ValueError naming the field here, never a silent
+        recompile or a swapped argument in the step."""
+        st = self.state
+        own = {"active": self.active, "cos_yaw": self._cos_yaw, "sin_yaw": self._sin_yaw}
+        self._agents = Agents(*(own.get(f, getattr(st, f, None)) for f in Agents._fields))
+        self._idm = Idm(*(getattr(st, f) for f in Idm._fields))
+        self._limits = Limits(*(getattr(st, f) for f in Limits._fields))
+        self._path = LanePath(*(getattr(st, f) for f in LanePath._fields))
+        self._mobil_params = MobilParams(
+            st.mobil, st.politeness, st.mobil_threshold, st.b_safe, st.lc_duration, st.lc_cooldown
+        )
+        self._traffic = Traffic(
+            self.order,
+            self._key,
+            self._sorted_key,
+            self._rank,
+            self._glane,
+            self._lc_lane,
+            self.leader,
+            self.gap,
+            self._v_lead,
+            self.gap_ctl,
+            self._v_ctl,
+        )
+        self._grid = Grid(self._grid_order, self._grid_key)
+        self._boxes = Boxes(
+            self.active, st.x, st.y, self._cos_yaw, self._sin_yaw, st.length, st.width
+        )
+        validate(
+            self._agents,
+            self._idm,
+            self._limits,
+            self._path,
+            self._mobil_params,
+            self._traffic,
+            self._grid,
+            self._boxes,
+            n=len(st),
+        )
 
     def _build_road_tables(self) -> None:
         """Stack every road's segment table and lane table for the kernels."""
@@ -175,8 +286,19 @@ class World:
         self._lane_wall = np.array([w if math.isfinite(w) else 1e300 for w in walls])
         self._lane_signal = np.full(g0, np.nan)
         self._lane_stride = max(rd.length for rd in self.roads) + 1e4
-        self._stop_lines = [(int(self._road_lanes[sl.road, 0]) + sl.lane, sl)
-                            for sl in self.network.stop_lines]
+        self._roads = Roads(
+            self._ref_all,
+            self._ref_rows,
+            self._road_lanes,
+            self._lane_tab,
+            self._lane_wall,
+            self._lane_signal,
+            float(self._lane_stride),
+        )
+        validate(self._roads)
+        self._stop_lines = [
+            (int(self._road_lanes[sl.road, 0]) + sl.lane, sl) for sl in self.network.stop_lines
+        ]
 
     def add_road(self, road: Road) -> int:
         """Append a path (turn, follow-a-path) and return its road index."""
@@ -197,14 +319,7 @@ class World:
         return self.step_index * self.dt
 
     def _refresh_order(self) -> None:
-        st = self.state
-        self._refresh_kernel(
-            self.order, self._key, self._sorted_key, self._rank, self._lane_stride,
-            self._road_lanes, self.active, st.road, st.lane, self._glane, st.s, st.d, st.v,
-            self._cos_yaw, self._sin_yaw, st.width, st.length, st.dirn, st.lc_active, st.lc_d1,
-            self._lc_lane, self.leader, self.gap, self._v_lead, self._lane_tab, self._lane_wall,
-            self._lane_signal, st.ignore_signals, st.walker, st.stop_s, self.gap_ctl, self._v_ctl,
-        )
+        self._refresh_kernel(self._roads, self._agents, self._path, self._traffic)
 
     def step(self) -> None:
         """Advance by one step of ``dt``."""
@@ -226,13 +341,16 @@ class World:
         if self.scripts.act(st, self.t):
             self._refresh_order()  # a lane change started: it now occupies two lanes
         self._step_kernel(
-            self.dt, self._ref_all, self._ref_rows, self._road_lanes, self._lane_tab,
-            P.LOOKAHEAD_TIME, P.LOOKAHEAD_MAX, self.active, st.road, st.walker, st.x, st.y,
-            st.yaw, st.v, st.a, st.steer, st.s, st.d, st.lane, st.dirn, st.wheelbase, st.v0,
-            st.T, st.s0, st.a_max, st.b_comf, st.delta, st.b_max, st.steer_max,
-            st.steer_rate_max, st.look_min, st.d_ref, st.tgt_s, st.lc_active, st.lc_s0,
-            st.lc_len, st.lc_d0, st.lc_d1, st.acc_override, self.gap_ctl, self._v_ctl,
-            self._cos_yaw, self._sin_yaw, self._done,
+            self.dt,
+            P.LOOKAHEAD_TIME,
+            P.LOOKAHEAD_MAX,
+            self._roads,
+            self._agents,
+            self._idm,
+            self._limits,
+            self._path,
+            self._traffic,
+            self._done,
         )
         self.step_index += 1
         self.scripts.after_step(st, self.t, self._done)
@@ -243,20 +361,27 @@ class World:
         self._refresh_order()  # leaders and gaps of the new state
         if self._mobil_on:
             started = self._mobil_kernel(
-                self.step_index, P.MOBIL_PERIOD, self.dt, self.order, self._sorted_key,
-                self._rank, self._claimed, self._lane_stride, self._road_lanes, self._lane_tab,
-                self._lane_wall, self.active, st.road, st.lane, self._glane, st.dirn,
-                self.gap_ctl, self._v_ctl, st.s,
-                st.d, st.v, st.length, st.v0, st.T, st.s0, st.a_max, st.b_comf, st.delta,
-                st.acc_override, st.mobil, st.politeness, st.mobil_threshold, st.b_safe,
-                st.lc_duration, st.lc_cooldown, st.lc_active, st.lc_s0, st.lc_len, st.lc_d0,
-                st.lc_d1, self._started,
+                self.step_index,
+                P.MOBIL_PERIOD,
+                self.dt,
+                self._roads,
+                self._agents,
+                self._idm,
+                self._path,
+                self._mobil_params,
+                self._traffic,
+                self._claimed,
+                self._started,
             )
             if started:
                 for i in np.flatnonzero(self._started):
                     rd = self.roads[st.road[i]]
-                    self.scripts.emit(self.t, int(i), "mobil_lane_change_start",
-                                      to_lane=int(rd.lane_of(st.lc_d1[i])))
+                    self.scripts.emit(
+                        self.t,
+                        int(i),
+                        "mobil_lane_change_start",
+                        to_lane=int(rd.lane_of(st.lc_d1[i])),
+                    )
                 self._started[:] = False
 
     @property
@@ -280,10 +405,7 @@ class World:
 
     def _detect_collisions(self) -> None:
         st = self.state
-        pairs = self._collision_kernel(
-            self._grid_order, self._grid_key, self.active, st.x, st.y, self._cos_yaw,
-            self._sin_yaw, st.length, st.width,
-        )
+        pairs, _tested = self._collision_kernel(self._grid, self._boxes)
         if pairs.shape[0] == 0 and not self._colliding:
             return
         now = set()
@@ -298,8 +420,13 @@ class World:
                 va = np.array([math.cos(st.yaw[a]), math.sin(st.yaw[a])]) * st.v[a]
                 vb = np.array([math.cos(st.yaw[b]), math.sin(st.yaw[b])]) * st.v[b]
                 self.collisions.append(
-                    Collision(self.step_index, round(self.t, 9), key[0], key[1],
-                              float(np.linalg.norm(va - vb)))
+                    Collision(
+                        self.step_index,
+                        round(self.t, 9),
+                        key[0],
+                        key[1],
+                        float(np.linalg.norm(va - vb)),
+                    )
                 )
         self._colliding = now
         if now and self.stop_on_collision:
@@ -359,5 +486,12 @@ def simulate(world: World, n_steps: int) -> Trajectory:
         gap[k] = world.gap
         active[k] = world.active
         t[k] = k * world.dt
-    return Trajectory(t=t, leader=leader, gap=gap, active=active, events=list(world.scripts.events),
-                      collisions=list(world.collisions), **rec)
+    return Trajectory(
+        t=t,
+        leader=leader,
+        gap=gap,
+        active=active,
+        events=list(world.scripts.events),
+        collisions=list(world.collisions),
+        **rec,
+    )

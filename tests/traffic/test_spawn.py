@@ -44,7 +44,7 @@ def test_a_long_episode_keeps_its_traffic_around_the_ego(tmp_path):
     # the ego at 30 m/s passes 18-24 m/s traffic: without recycling the window would empty
     # after ~40 s; with it the count stays near the start's
     assert count[0] >= 15
-    late = count[int(30.0 / spec.step):]
+    late = count[int(30.0 / spec.step) :]
     assert late.min() >= 0.6 * count[0] and late.max() <= 1.4 * count[0] + 2
     events = [e for e in traj.events if e.name in ("spawn", "despawn")]
     spawned = {e.agent for e in events if e.name == "spawn"}
@@ -57,11 +57,13 @@ def test_a_long_episode_keeps_its_traffic_around_the_ego(tmp_path):
         assert traj.active[k, e.agent] and not traj.active[k - 1, e.agent]
         assert abs(rel[k, e.agent]) > 100.0
         moved = np.hypot(np.diff(traj.x[k:, e.agent]), np.diff(traj.y[k:, e.agent]))
-        assert np.all(moved <= 0.5 * (traj.v[k + 1:, e.agent] + traj.v[k:-1, e.agent]) * spec.step + 1e-6)
+        assert np.all(
+            moved <= 0.5 * (traj.v[k + 1 :, e.agent] + traj.v[k:-1, e.agent]) * spec.step + 1e-6
+        )
     # leavers leave for good, and nobody crashes
     for e in events:
         if e.name == "despawn":
-            assert not traj.active[int(round(e.t / spec.step)):, e.agent].any()
+            assert not traj.active[int(round(e.t / spec.step)) :, e.agent].any()
     assert not traj.collisions
     # tracks.csv has rows only for vehicles in the scene
     rows = tracks_csv(traj, infos).decode().splitlines()[1:]
@@ -91,9 +93,13 @@ def test_steady_episode_renders_only_vehicles_in_the_scene(tmp_path):
     from test_episode import run_sim
 
     text = STEADY.replace("duration: 60.0", "duration: 4.0").replace(
-        "steady: {behind: 150.0, ahead: 250.0, reserve: 60}", "steady: {behind: 25.0, ahead: 120.0, reserve: 10}")
+        "steady: {behind: 150.0, ahead: 250.0, reserve: 60}",
+        "steady: {behind: 25.0, ahead: 120.0, reserve: 10}",
+    )
     path = tmp_path / "steady.yaml"
-    path.write_text(text + "sensors: {cameras: [{name: front, width: 320, height: 180, hfov_deg: 90.0}]}\n")
+    path.write_text(
+        text + "sensors: {cameras: [{name: front, width: 320, height: 180, hfov_deg: 90.0}]}\n"
+    )
     out = tmp_path / "out"
     proc = run_sim("run", str(path), "--out", str(out), "--quiet")
     assert proc.returncode == 0, proc.stderr

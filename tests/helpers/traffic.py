@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.road import Road
 from sim.traffic import params as P
+from sim.traffic.kernels import DTYPES
 from sim.traffic.state import AgentState
 
 
@@ -35,3 +36,19 @@ def make_state(road: Road, lanes, s, v, v0=None, length=4.5, width=1.8) -> Agent
     st.steer_rate_max[:] = P.MAX_STEER_RATE
     st.d_ref[:] = d
     return st
+
+
+def bundle(kind, n: int, **given):
+    """A kernel bundle (sim.traffic.kernels.bundles) of ``n`` agents: the ``given`` arrays
+    (converted to the field's dtype), zeros for every other field."""
+    fields = {}
+    for name, dtype in DTYPES[kind].items():
+        value = given.pop(name, None)
+        fields[name] = (
+            np.zeros(n, dtype=dtype)
+            if value is None
+            else np.ascontiguousarray(np.broadcast_to(value, (n,)), dtype=dtype).copy()
+        )
+    if given:
+        raise TypeError(f"{kind.__name__} has no field(s) {sorted(given)}")
+    return kind(**fields)

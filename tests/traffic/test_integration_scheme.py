@@ -25,7 +25,7 @@ from sim.road import Road
 from sim.traffic import params as P
 from sim.traffic.world import World, simulate
 
-from traffic_helpers import make_state
+from helpers.traffic import make_state
 
 DT = 0.05
 X0 = 100.0

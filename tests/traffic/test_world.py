@@ -1,4 +1,5 @@
-"""Traffic engine: kernels against their naive twins, and physical outcomes."""
+"""The traffic World judged by physical outcome: following, equilibrium gaps, free road,
+curves, scripted cut-ins, lane changes and braking; determinism; the bench's output."""
 
 from __future__ import annotations
 
@@ -7,83 +8,15 @@ import math
 import numpy as np
 import pytest
 
-import naive
 from sim.road import Road, Segment
-from sim.traffic import kernels
 from sim.traffic.maneuvers import CutIn, HardBrake, LaneChange, Trigger
 from sim.traffic.world import World, simulate
-from traffic_helpers import make_state
+
+from helpers.traffic import make_state
 
 DT = 0.05
 
 
-# ------------------------------------------------------------------ kernels vs twins
-def test_idm_kernel_matches_published_equation():
-    rng = np.random.default_rng(0)
-    for _ in range(200):
-        v, v0 = rng.uniform(0, 40), rng.uniform(5, 40)
-        T, s0, a, b = rng.uniform(0.5, 2.5), rng.uniform(1, 4), rng.uniform(0.5, 3), rng.uniform(1, 4)
-        gap, vl = rng.uniform(0.5, 100), rng.uniform(0, 40)
-        got = kernels._idm_accel(v, v0, T, s0, a, b, 4.0, gap, v - vl, True)
-        assert got == pytest.approx(naive.idm_accel(v, v0, T, s0, a, b, 4.0, gap, vl), rel=1e-12, abs=1e-12)
-        got_free = kernels._idm_accel(v, v0, T, s0, a, b, 4.0, 0.0, 0.0, False)
-        assert got_free == pytest.approx(naive.idm_accel(v, v0, T, s0, a, b, 4.0), rel=1e-12, abs=1e-12)
-
-
-@pytest.mark.parametrize("n", [1, 2, 7, 60])
-def test_leader_search_matches_all_pairs(n):
-    rng = np.random.default_rng(n)
-    for _ in range(20):
-        lane = rng.integers(-1, 3, n).astype(np.int32)  # -1: off the carriageway
-        s = rng.uniform(0, 200, n)
-        length = rng.uniform(3, 12, n)
-        active = rng.random(n) > 0.1
-        lc_active = rng.random(n) > 0.7
-        lc_lane = np.where(lane < 0, lane, np.clip(lane + rng.choice([-1, 1], n), 0, 2)).astype(np.int32)
-        lc_lane = np.where(lc_active | (rng.random(n) > 0.8), lc_lane, lane).astype(np.int32)  # changing, signalling
-        dirn = rng.choice([1.0, 1.0, 1.0, -1.0], n)  # some wrong-way / oncoming drivers
-        stride = 1e4
-        key = np.where(active & (lane >= 0), lane * stride + s, kernels._INACTIVE_KEY)
-        order = rng.permutation(n).astype(np.int64)
-        kernels._insertion_sort(order, key)
-        assert np.all(np.diff(key[order]) >= 0)
-        leader = np.zeros(n, np.int32)
-        gap = np.zeros(n)
-        kernels._find_leaders(order, key[order], lane, s, length, active, lc_active, lc_lane, stride, leader, gap,
-                              dirn)
-        want_leader, want_gap = naive.leaders(lane, s, length, active, lc_active, lc_lane, dirn)
-        np.testing.assert_array_equal(leader, want_leader)
-        np.testing.assert_allclose(gap, want_gap)
-
-
-def test_integrate_matches_bicycle_twin():
-    rng = np.random.default_rng(5)
-    n = 50
-    x, y, yaw = rng.uniform(-50, 50, n), rng.uniform(-50, 50, n), rng.uniform(-3, 3, n)
-    v, steer = rng.uniform(0, 30, n), rng.uniform(-0.5, 0.5, n)
-    acc, steer_cmd = rng.uniform(-9, 3, n), rng.uniform(-1, 1, n)
-    wb = rng.uniform(2, 6, n)
-    smax, srate = np.full(n, 0.6), np.full(n, 0.8)
-    want = [naive.bicycle_step(x[i], y[i], yaw[i], v[i], steer[i], acc[i], steer_cmd[i], wb[i], 0.6, 0.8, DT) for i in range(n)]
-    a = np.zeros(n)
-    active = np.ones(n, bool)
-    kernels._integrate(DT, active, x, y, yaw, v, a, steer, wb, smax, srate, acc, steer_cmd)
-    np.testing.assert_allclose(np.stack([x, y, yaw, v, a, steer], 1), np.array(want), rtol=1e-12, atol=1e-12)
-
-
-def test_collision_pairs_match_shapely():
-    rng = np.random.default_rng(9)
-    for _ in range(30):
-        n = 40
-        x, y = rng.uniform(0, 60, n), rng.uniform(0, 20, n)
-        yaw = rng.uniform(-math.pi, math.pi, n)
-        length, width = rng.uniform(0.5, 12, n), rng.uniform(0.5, 3, n)
-        active = rng.random(n) > 0.1
-        got = {tuple(p) for p in kernels._collision_pairs(active, x, y, yaw, length, width)}
-        assert got == set(naive.collision_pairs(active, x, y, yaw, length, width))
-
-
-# ------------------------------------------------------------------ physical outcomes
 def _run(road, st, steps, scripts=None):
     world = World(road, st, DT, scripts)
     return world, simulate(world, steps)
@@ -123,7 +56,17 @@ def test_free_road_speed_approaches_v0():
 
 
 def test_vehicle_follows_a_curved_lane():
-    road = Road(lanes=2, lane_width=3.5, segments=(Segment(60.0), Segment(250.0, 1 / 80.0), Segment(60.0), Segment(200.0, -1 / 60.0), Segment(100.0)))
+    road = Road(
+        lanes=2,
+        lane_width=3.5,
+        segments=(
+            Segment(60.0),
+            Segment(250.0, 1 / 80.0),
+            Segment(60.0),
+            Segment(200.0, -1 / 60.0),
+            Segment(100.0),
+        ),
+    )
     st = make_state(road, [1], [10.0], [20.0])
     world, traj = _run(road, st, 600)
     offset = traj.d[:, 0] - road.lane_center(1)
@@ -171,5 +114,41 @@ def test_determinism_same_inputs_same_bytes():
     for _ in range(2):
         st = make_state(road, lanes, s, v, v0=v + 3)
         _, traj = _run(road, st, 200)
-        runs.append(b"".join(getattr(traj, f).tobytes() for f in ("x", "y", "yaw", "v", "a", "steer")))
+        runs.append(
+            b"".join(getattr(traj, f).tobytes() for f in ("x", "y", "yaw", "v", "a", "steer"))
+        )
     assert runs[0] == runs[1]
+
+
+def test_traffic_bench_prints_a_line_per_size_and_the_issue_targets(capsys):
+    import argparse
+    import json
+
+    from sim.bench import traffic as bench
+
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    assert parser.parse_args([]).sizes == [50, 1000, 10000, 100000]
+    args = parser.parse_args(
+        [
+            "--sizes",
+            "40",
+            "80",
+            "--seconds",
+            "0.001",
+            "--repeats",
+            "2",
+            "--parallel-min",
+            "80",
+            "--python-max",
+            "40",
+            "--large",
+            "50",
+        ]
+    )
+    assert bench.run(args) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r.get("n") for r in rows[:2]] == [40, 80] and rows[2]["summary"]
+    assert "python_agent_steps_per_s" in rows[0] and "python_agent_steps_per_s" not in rows[1]
+    assert "engine_threaded_agent_steps_per_s" in rows[1] and rows[0]["numpy_agent_steps_per_s"] > 0
+    assert len(rows[2]["load_average_before_after"]) == 2

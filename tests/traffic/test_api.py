@@ -18,7 +18,7 @@ from sim.traffic import params as P
 from sim.traffic.state import AgentState
 from sim.traffic.world import World, simulate
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "traffic.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "traffic.md"
 DT = 0.05  # [s]
 
 

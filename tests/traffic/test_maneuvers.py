@@ -16,7 +16,8 @@ from sim.traffic.maneuvers import (
     Trigger,
 )
 from sim.traffic.world import World, simulate
-from traffic_helpers import make_state
+
+from helpers.traffic import make_state
 
 DT = 0.05
 
@@ -32,11 +33,13 @@ def _at(t):
 def test_hard_brake_decelerates_at_the_given_rate_until_standing():
     road = Road.straight(1000.0, 1, 3.5)
     st = make_state(road, [0], [50.0], [24.0])
-    traj = simulate(World(road, st, DT, {0: (HardBrake(8.0, trigger=Trigger("time", at=1.0)),)}), 200)
+    traj = simulate(
+        World(road, st, DT, {0: (HardBrake(8.0, trigger=Trigger("time", at=1.0)),)}), 200
+    )
     start = _at(dict(_events(traj))["hard_brake_start"])
     stop = _at(dict(_events(traj))["hard_brake_done"])
     assert stop - start == pytest.approx(24.0 / 8.0 / DT, abs=1)
-    np.testing.assert_allclose(traj.a[start + 1:stop + 1, 0], -8.0)
+    np.testing.assert_allclose(traj.a[start + 1 : stop + 1, 0], -8.0)
     # braking distance v^2 / 2a
     assert traj.s[stop, 0] - traj.s[start, 0] == pytest.approx(24.0**2 / 16.0, abs=0.3)
 
@@ -77,10 +80,12 @@ def test_mobil_traffic_overtakes_a_stalled_car():
 def test_accelerate_to_speed_at_the_given_rate_then_hold_it():
     road = Road.straight(2000.0, 1, 3.5)
     st = make_state(road, [0], [50.0], [10.0])
-    traj = simulate(World(road, st, DT, {0: (Accelerate(25.0, 2.0, Trigger("time", at=1.0)),)}), 400)
+    traj = simulate(
+        World(road, st, DT, {0: (Accelerate(25.0, 2.0, Trigger("time", at=1.0)),)}), 400
+    )
     start, done = (_at(t) for _, t in _events(traj))
     assert (done - start) * DT == pytest.approx(15.0 / 2.0, abs=DT)
-    np.testing.assert_allclose(traj.a[start + 1:done, 0], 2.0)
+    np.testing.assert_allclose(traj.a[start + 1 : done, 0], 2.0)
     assert traj.v[-1, 0] == pytest.approx(25.0, abs=0.05)
 
 
@@ -115,7 +120,11 @@ def test_cut_out_towards_no_lane_is_skipped_with_an_event():
     road = Road.straight(500.0, 2, 3.5)
     st = make_state(road, [0], [50.0], [20.0])
     traj = simulate(World(road, st, DT, {0: (CutOut("right"), SetSpeed(10.0))}), 100)
-    assert [n for n, _ in _events(traj)] == ["cut_out_impossible", "set_speed_start", "set_speed_done"]
+    assert [n for n, _ in _events(traj)] == [
+        "cut_out_impossible",
+        "set_speed_start",
+        "set_speed_done",
+    ]
     assert (traj.lane[:, 0] == 0).all()
 
 
@@ -126,8 +135,10 @@ def test_ttc_and_event_triggers_chain_maneuvers():
     st = make_state(road, [0, 0], [50.0, 90.0], [25.0, 25.0])
     scripts = {
         0: (HardBrake(9.0, trigger=Trigger("ttc", other=1, below=3.0)),),
-        1: (HardBrake(8.0, trigger=Trigger("time", at=1.0)),
-            Accelerate(10.0, 2.0, Trigger("event", other=0, event="hard_brake_done"))),
+        1: (
+            HardBrake(8.0, trigger=Trigger("time", at=1.0)),
+            Accelerate(10.0, 2.0, Trigger("event", other=0, event="hard_brake_done")),
+        ),
     }
     traj = simulate(World(road, st, DT, scripts), 300)
     k = _at(dict(_events(traj, 0))["hard_brake_start"])
@@ -143,7 +154,12 @@ def test_ttc_and_event_triggers_chain_maneuvers():
 def test_distance_trigger_on_the_ego():
     road = Road.straight(2000.0, 2, 3.5)
     st = make_state(road, [0, 1], [50.0, 300.0], [30.0, 0.0], v0=[30.0, 10.0])
-    traj = simulate(World(road, st, DT, {1: (Accelerate(15.0, 2.0, Trigger("distance", other=0, below=100.0)),)}), 400)
+    traj = simulate(
+        World(
+            road, st, DT, {1: (Accelerate(15.0, 2.0, Trigger("distance", other=0, below=100.0)),)}
+        ),
+        400,
+    )
     k = _at(dict(_events(traj, 1))["accelerate_start"])
     dist = np.hypot(traj.x[k, 1] - traj.x[k, 0], traj.y[k, 1] - traj.y[k, 0])
     assert dist == pytest.approx(100.0, abs=30.0 * DT + 0.01)
@@ -191,9 +207,16 @@ def test_new_maneuvers_and_speed_trigger_through_the_scenario_format(tmp_path):
     world, agents = build_world(spec, catalog)
     traj = simulate(world, n_steps(spec))
     names = {(agents[e.agent].name, e.name) for e in traj.events}
-    assert {("ego", "mobil_start"), ("broken", "stalled_start"), ("broken", "stalled_done"),
-            ("lead", "cut_out_start"), ("lead", "cut_out_done"), ("lead", "stop_start"),
-            ("lead", "stop_done"), ("lead", "accelerate_start")} <= names
+    assert {
+        ("ego", "mobil_start"),
+        ("broken", "stalled_start"),
+        ("broken", "stalled_done"),
+        ("lead", "cut_out_start"),
+        ("lead", "cut_out_done"),
+        ("lead", "stop_start"),
+        ("lead", "stop_done"),
+        ("lead", "accelerate_start"),
+    } <= names
     assert traj.lane[-1, 1] == 0  # the lead cut out to the right
     assert traj.v[-1, 2] == 0.0  # the broken-down car stays put
     # the ego, free to change lanes, gets past the stalled car instead of stopping behind it
@@ -229,4 +252,32 @@ def test_stop_on_collision_freezes_the_world():
     world, traj = _crash(True)
     c = traj.collisions[0]
     assert world.stopped
-    np.testing.assert_array_equal(traj.x[c.step:], np.broadcast_to(traj.x[c.step], traj.x[c.step:].shape))
+    np.testing.assert_array_equal(
+        traj.x[c.step :], np.broadcast_to(traj.x[c.step], traj.x[c.step :].shape)
+    )
+
+
+def test_every_maneuver_spec_has_one_registered_maneuver_class():
+    """One maneuver, one place: each spec type of the scenario format builds its class
+    through the registry (sim.traffic.maneuvers.MANEUVERS), no isinstance ladder."""
+    from typing import get_args
+
+    from sim.scenario.schema import ManeuverSpec
+    from sim.traffic.maneuvers import MANEUVERS, Maneuver
+
+    specs = set(get_args(get_args(ManeuverSpec)[0]))
+    assert set(MANEUVERS) == specs
+    for cls in MANEUVERS.values():
+        assert issubclass(cls, Maneuver)
+        for method in ("from_spec", "start", "progress"):
+            assert getattr(cls, method) is not getattr(Maneuver, method), (cls, method)
+
+
+def test_scripts_see_a_narrow_view_of_the_world():
+    from sim.traffic.maneuvers import WorldView
+
+    road = Road.straight(500.0, 2, 3.5)
+    world = World(road, make_state(road, [0], [10.0], [10.0]), DT, {0: (SetSpeed(5.0),)})
+    view = world.scripts.world
+    assert isinstance(view, WorldView) and not isinstance(view, World)
+    assert view.roads is world.roads and view.network is world.network

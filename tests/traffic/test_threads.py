@@ -20,7 +20,7 @@ from sim.traffic.setup import build_world, n_steps
 from sim.traffic.threads import LOSS_BUDGET, KernelChooser
 from sim.traffic.world import World, simulate
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DT = 0.05  # [s]
 
 
@@ -166,7 +166,7 @@ def test_switching_kernels_at_random_never_changes_a_library_trajectory(name):
 
 
 def test_parallel_true_on_dense_mobil_traffic_gives_the_serial_trajectory():
-    road, st = highway(400, np.random.default_rng(4))
+    road, st = highway(1200, np.random.default_rng(4))  # pieces for the threads
     runs = []
     for parallel in (False, True, "always"):
         world = World(road, st.copy(), DT, parallel=parallel)

@@ -1,0 +1,125 @@
+"""The script runner: evaluates triggers, starts maneuvers and finishes them, records events.
+
+Triggers and maneuvers are evaluated once per step in Python: they concern the handful of
+scripted agents, never the whole population. The runner sees the World only through a
+:class:`~sim.traffic.maneuvers.base.WorldView` (roads, network, add a road, move an agent).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.traffic.maneuvers.base import (
+    Event,
+    Maneuver,
+    Trigger,
+    WorldView,
+    bumper_gap,
+    time_to_collision,
+)
+from sim.traffic.state import AgentState
+
+
+@dataclass
+class Script:
+    """Run-time progress of one agent's maneuver list."""
+
+    agent: int
+    maneuvers: tuple[Maneuver, ...]
+    next_index: int = 0
+    running: Maneuver | None = None
+    started_at: float = 0.0
+    crossing_logged: bool = False
+    phase: int = 0
+    data: dict = field(default_factory=dict)
+
+
+class ScriptRunner:
+    """Evaluates triggers and starts/finishes maneuvers; records events."""
+
+    def __init__(self, scripts: dict[int, tuple[Maneuver, ...]]) -> None:
+        self.scripts = [Script(agent, tuple(m)) for agent, m in sorted(scripts.items())]
+        self.world: WorldView | None = None  # bind(): what of the World scripts may use
+        self.events: list[Event] = []
+        self._emitted: set[tuple[int, str]] = set()
+
+    def bind(self, world: WorldView) -> None:
+        """Give the runner its view of the World (the World does, when it is built)."""
+        self.world = world
+
+    def emit(self, t: float, agent: int, name: str, **data) -> None:
+        self.events.append(Event(round(t, 9), agent, name, data))
+        self._emitted.add((agent, name))
+
+    def has_emitted(self, agent: int, name: str) -> bool:
+        return (agent, name) in self._emitted
+
+    def lane_width(self, state: AgentState, i: int) -> float:
+        """Lane width [m] of the road agent i is on."""
+        return self.world.roads[state.road[i]].lane_width
+
+    def _fires(self, trig: Trigger, state: AgentState, me: int, t: float) -> bool:
+        if trig.kind == "immediate":
+            return True
+        if trig.kind == "time":
+            return t >= trig.at - 1e-9
+        if trig.kind == "event":
+            return self.has_emitted(trig.other, trig.event)
+        if trig.kind == "gap":
+            value = bumper_gap(state, me, trig.other)
+        elif trig.kind == "distance":
+            value = math.hypot(state.x[me] - state.x[trig.other], state.y[me] - state.y[trig.other])
+        elif trig.kind == "ttc":
+            value = time_to_collision(state, me, trig.other)
+        elif trig.kind == "speed":
+            value = float(state.v[trig.other])
+        elif trig.kind == "reach":
+            return bool(state.dirn[me] * (state.s[me] - trig.at) >= 0.0)
+        else:  # pragma: no cover - the schema only builds known kinds
+            raise ValueError(f"unknown trigger kind {trig.kind!r}")
+        if trig.above is not None and not value >= trig.above:
+            return False
+        if trig.below is not None and not value <= trig.below:
+            return False
+        return True
+
+    def act(self, state: AgentState, t: float) -> bool:
+        """Start maneuvers whose trigger fires at time t (before the physics step).
+
+        Returns whether any maneuver started.
+        """
+        started = False
+        for sc in self.scripts:
+            i = sc.agent
+            if sc.running is not None or sc.next_index >= len(sc.maneuvers):
+                continue
+            m = sc.maneuvers[sc.next_index]
+            if not self._fires(m.trigger, state, i, t) or not m.ready(state, i):
+                continue
+            sc.next_index += 1
+            sc.running = m
+            sc.started_at = t
+            sc.crossing_logged = False
+            sc.phase = 0
+            sc.data = {}
+            if m.start(self, sc, state, i, t):
+                started = True
+            else:
+                sc.running = None
+        return started
+
+    def after_step(self, state: AgentState, t: float, lane_change_done: np.ndarray) -> None:
+        """Finish maneuvers that completed during the step that ended at time t.
+
+        ``lane_change_done``: from the step kernel, a lane change closed (vehicles) or a
+        walker arrived at its target."""
+        for sc in self.scripts:
+            m = sc.running
+            if m is None:
+                continue
+            if m.progress(self, sc, state, t, lane_change_done):
+                sc.running = None
+                self.emit(t, sc.agent, f"{m.name}_done")
