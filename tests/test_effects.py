@@ -12,9 +12,9 @@ import pytest
 
 from sim.dataset.io import read_png
 from sim.dataset.writers import FrameData
-from sim.perturb import effects
-from sim.perturb.effects import SensorEffects
+from sim.render import effects
 from sim.render.camera import CameraModel
+from sim.render.effects import SensorEffects
 from sim.render.raster import LabelBuffers
 from sim.scenario.schema import PerturbationSpec
 from sim.seeding import root_seed

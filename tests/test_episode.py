@@ -104,3 +104,16 @@ def test_default_cut_in_episode_full_size(tmp_path):
     assert stats["partly_hidden"] > 0
     check_coco(out)
     check_kitti(out)
+
+
+def test_every_output_format_has_a_writer_and_native_runs_first(tmp_path):
+    from typing import get_args
+
+    from sim.dataset.writers import WRITERS, episode_writers
+    from sim.scenario.schema import Format
+
+    assert set(WRITERS) == set(get_args(Format))
+    writers = episode_writers(["yolo", "coco"], tmp_path)
+    assert [type(w) for w in writers] == [WRITERS["native"], WRITERS["coco"], WRITERS["yolo"]]
+    with pytest.raises(ValueError, match="no writer for output format"):
+        episode_writers(["native", "png"], tmp_path)

@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from sim.dataset.io import read_png
+
 from test_episode import run_sim
 
 

@@ -1,4 +1,4 @@
-"""``python -m sim edge-cases [--case NAME ...]``: see each catalogue entry happen (sim.perturb.showcase)."""
+"""``python -m sim edge-cases [--case NAME ...]``: see each catalogue entry happen (sim.studies.showcase)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def register(sub) -> dict:
-    from sim.cli import positive_float_arg, positive_int_arg, seed_arg
+    from sim.commands.args import positive_float_arg, positive_int_arg, seed_arg
 
     p = sub.add_parser(
         "edge-cases", help="one short episode per edge case and sensor effect, with an overview picture",
@@ -35,8 +35,8 @@ def cmd_edge_cases(args: argparse.Namespace) -> int:
     from sim.dataset.io import staged_dir
     from sim.errors import SimError
     from sim.perturb.catalog import CATALOG
-    from sim.perturb.showcase import run_case, write_overview
     from sim.scenario.errors import suggest
+    from sim.studies.showcase import run_case, write_overview
 
     cases = args.cases or list(CATALOG)
     for name in cases:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def register(sub) -> dict:
-    from sim.cli import positive_float_arg, positive_int_arg
+    from sim.commands.args import positive_float_arg, positive_int_arg
 
     p = sub.add_parser(
         "preview",
@@ -29,7 +29,7 @@ def register(sub) -> dict:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from sim.preview import SHEET_FRAMES, write_preview
+    from sim.studies.preview import SHEET_FRAMES, write_preview
 
     files = write_preview(
         args.episode, args.out, args.cameras, args.fps,

@@ -1,4 +1,4 @@
-"""``python -m sim sweep SCENARIO --n N [--vary KEY=LAW ...] [--search cem]`` (sim.perturb.sweep)."""
+"""``python -m sim sweep SCENARIO --n N [--vary KEY=LAW ...] [--search cem]`` (sim.studies.sweep)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def register(sub) -> dict:
-    from sim.cli import add_overrides, seed_arg
+    from sim.commands.args import add_overrides, seed_arg
 
     p = sub.add_parser(
         "sweep", help="many draws of a scenario (traffic only), with an optional criticality search",
@@ -37,8 +37,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     from sim.dataset.io import staged_dir
     from sim.errors import SimError
-    from sim.perturb import sweep as S
     from sim.scenario import load_scenario
+    from sim.studies import sweep as S
 
     if args.n < 1:
         raise SimError("--n must be at least 1")
@@ -82,7 +82,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def _render_top(args, results, folder: Path) -> None:
     from sim.assets import load_catalog
     from sim.dataset.episode import run_episode
-    from sim.scenario import load_scenario, resolve_scenario
+    from sim.pipeline import resolve_scenario
+    from sim.scenario import load_scenario
 
     catalog = load_catalog()
     top = sorted(results, key=lambda r: (*r.rank_key, r.phase, r.index))[: args.render]

@@ -23,16 +23,12 @@ from sim.assets import Catalog
 from sim.classes import BY_NAME, classes_table
 from sim.dataset.io import json_bytes, sha256_file, write_bytes_atomic, write_json
 from sim.dataset.tracks import tracks_csv
-from sim.dataset.writers import FrameData
-from sim.dataset.writers.coco import CocoWriter, frame_annotations
-from sim.dataset.writers.kitti import KittiTrackingWriter, KittiWriter
-from sim.dataset.writers.native import NativeWriter
-from sim.dataset.writers.yolo import YoloWriter
+from sim.dataset.writers import FrameData, episode_writers
 from sim.labels import SceneObject, label_frame
 from sim.outdir import EPISODE, check_target, staged
 from sim.perturb.apply import applied_list
-from sim.perturb.effects import SensorEffects
 from sim.render.camera import CameraModel, mount_transform, pose_matrix
+from sim.render.effects import SensorEffects
 from sim.render.renderer import AgentView, FrameRenderer, Lighting
 from sim.render.scene import MeshArrays, build_roadside, build_signals, build_static
 from sim.scenario import LoadedScenario, dump_resolved, steps_per_frame
@@ -59,21 +55,36 @@ class EpisodeSummary:
 
     def line(self) -> str:
         return (
-            f"wrote {self.frames} frames ({len(self.cameras)} camera{'s' if len(self.cameras) != 1 else ''}), "
+            f"wrote {self.frames} frames "
+            f"({len(self.cameras)} camera{'s' if len(self.cameras) != 1 else ''}), "
             f"{self.labelled_objects} objects labelled, in {self.seconds:.1f} s -> {self.out_dir}"
         )
 
 
 def camera_model(spec: CameraSpec) -> CameraModel:
     m = spec.mount
-    T = mount_transform(m.x, m.y, m.z, math.radians(m.yaw_deg), math.radians(m.pitch_deg), math.radians(m.roll_deg))
+    T = mount_transform(
+        m.x, m.y, m.z, math.radians(m.yaw_deg), math.radians(m.pitch_deg), math.radians(m.roll_deg)
+    )
     common = dict(rate=float(spec.rate), znear=float(spec.znear), zfar=float(spec.zfar))
     if spec.hfov_deg is not None:
-        return CameraModel.from_fov(spec.name, spec.width, spec.height, math.radians(spec.hfov_deg), T, **common)
+        return CameraModel.from_fov(
+            spec.name, spec.width, spec.height, math.radians(spec.hfov_deg), T, **common
+        )
     fy = spec.fy if spec.fy is not None else spec.fx
     cx = spec.cx if spec.cx is not None else (spec.width - 1) / 2.0
     cy = spec.cy if spec.cy is not None else (spec.height - 1) / 2.0
-    return CameraModel(spec.name, spec.width, spec.height, float(spec.fx), float(fy), float(cx), float(cy), T, **common)
+    return CameraModel(
+        spec.name,
+        spec.width,
+        spec.height,
+        float(spec.fx),
+        float(fy),
+        float(cx),
+        float(cy),
+        T,
+        **common,
+    )
 
 
 def check_output_dir(out_dir: Path, overwrite: bool) -> None:
@@ -91,9 +102,13 @@ def _agent_mesh(catalog: Catalog, info: AgentInfo) -> MeshArrays:
 def lighting(spec: ScenarioSpec) -> Lighting:
     env = spec.environment
     return Lighting.from_angles(
-        env.sun_elevation_deg, env.sun_azimuth_deg, sun_color=tuple(env.sun_color),
-        sun_intensity=float(env.sun_intensity), ambient=float(env.ambient),
-        sky_top=tuple(env.sky_top), sky_horizon=tuple(env.sky_horizon),
+        env.sun_elevation_deg,
+        env.sun_azimuth_deg,
+        sun_color=tuple(env.sun_color),
+        sun_intensity=float(env.sun_intensity),
+        ambient=float(env.ambient),
+        sky_top=tuple(env.sky_top),
+        sky_horizon=tuple(env.sky_horizon),
     )
 
 
@@ -106,7 +121,9 @@ def sun_light(spec: ScenarioSpec) -> float:
     return min(1.0, float(env.sun_intensity) / DAY_SUN_INTENSITY)
 
 
-def _frame_ticks(spec: ScenarioSpec, cameras: list[CameraModel], total_steps: int) -> list[tuple[int, list[int]]]:
+def _frame_ticks(
+    spec: ScenarioSpec, cameras: list[CameraModel], total_steps: int
+) -> list[tuple[int, list[int]]]:
     """(step, camera indices due at that step) for every step where some camera ticks."""
     every = [steps_per_frame(c.rate, float(spec.step)) for c in cameras]
     ticks = []
@@ -135,12 +152,31 @@ def run_episode(
     started = time.perf_counter()
     out_dir = Path(out_dir)
     with staged(out_dir, overwrite, (EPISODE,)) as partial:
-        summary = _write_episode(loaded, resolved, catalog, partial, progress)
+        written = _write_episode(loaded, resolved, catalog, partial, progress)
     seconds = time.perf_counter() - started
-    return EpisodeSummary(out_dir, summary[0], summary[1], summary[2], seconds, summary[3])
+    return EpisodeSummary(
+        out_dir,
+        written.frames,
+        written.labelled_objects,
+        written.cameras,
+        seconds,
+        written.gl_renderer,
+    )
 
 
-def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path, progress: bool):
+@dataclass(frozen=True)
+class WrittenEpisode:
+    """What :func:`_write_episode` wrote."""
+
+    frames: int
+    labelled_objects: int
+    cameras: tuple[str, ...]  # names, in the scenario's order
+    gl_renderer: str
+
+
+def _write_episode(
+    loaded: LoadedScenario, resolved: ScenarioSpec, catalog: Catalog, root: Path, progress: bool
+) -> WrittenEpisode:
     world, agents = build_world(resolved, catalog)
     total_steps = n_steps(resolved)
     traj = simulate(world, total_steps)
@@ -148,65 +184,72 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
 
     cameras = [camera_model(c) for c in resolved.sensors.cameras]
     static = build_static(world.network, child_rng(seed_root, "scene"))
-    roadside = build_roadside(world.network, catalog, child_rng(seed_root, "roadside"),
-                              float(resolved.environment.roadside_density))
+    roadside = build_roadside(
+        world.network,
+        catalog,
+        child_rng(seed_root, "roadside"),
+        float(resolved.environment.roadside_density),
+    )
     if roadside is not None:
         static = (*static, roadside)
     meshes = {a.id: _agent_mesh(catalog, a) for a in agents}
     ticks = _frame_ticks(resolved, cameras, total_steps)
-    formats = set(resolved.outputs.formats)
-    native = NativeWriter(root)
-    coco = CocoWriter(root) if "coco" in formats else None
-    kitti = KittiWriter(root) if "kitti" in formats else None
-    kitti_tracking = KittiTrackingWriter(root) if "kitti_tracking" in formats else None
-    yolo = YoloWriter(root) if "yolo" in formats else None
+    writers = episode_writers(resolved.outputs.formats, root)  # native first
 
-    def write_frame(frame: FrameData) -> list[dict]:
-        native.write(frame)  # first: the others link its RGB
-        if kitti is not None:
-            kitti.write(frame)
-        if kitti_tracking is not None:
-            kitti_tracking.write(frame)
-        if yolo is not None:
-            yolo.write(frame)
-        return frame_annotations(frame) if coco is not None else []
+    def write_frame(frame: FrameData) -> list:
+        """In a writer thread: every format's files of one frame, in table order (native
+        first: the others link its RGB); returns each writer's part for ``add``."""
+        return [w.write(frame) for w in writers]
 
     def collect(item: tuple[FrameData, Future]) -> None:
         """In frame order: wait for a frame's files, hand episode-wide writers their part."""
         frame, future = item
-        annotations = future.result()  # re-raises a writer's error here
-        if coco is not None:
-            coco.add(frame, annotations)
-        if kitti_tracking is not None:
-            kitti_tracking.add(frame)
+        parts = future.result()  # re-raises a writer's error here
+        for w, part in zip(writers, parts, strict=True):
+            w.add(frame, part)
 
     frames_written = 0
     labelled = 0
     occlusion = dict.fromkeys(OCCLUSION_KEYS, 0)  # object-frames by visibility (meta.json metrics)
     light = lighting(resolved)
     renderer = FrameRenderer(static, light, build_signals(world.network, catalog))
-    effects = SensorEffects(resolved.perturbations, seed_root, light.sun_direction, sun_light(resolved))
+    effects = SensorEffects(
+        resolved.perturbations, seed_root, light.sun_direction, sun_light(resolved)
+    )
     pending: deque[tuple[FrameData, Future]] = deque()
     counters = [0] * len(cameras)
     total_frames = sum(len(due) for _, due in ticks)
-    bar = tqdm(total=total_frames, unit="frame", disable=not progress, desc=resolved.name, leave=False)
+    bar = tqdm(
+        total=total_frames, unit="frame", disable=not progress, desc=resolved.name, leave=False
+    )
     try:
         with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
             try:
                 for step, due in ticks:
-                    T_world_ego = pose_matrix(traj.x[step, 0], traj.y[step, 0], 0.0,
-                                              traj.yaw[step, 0])
+                    T_world_ego = pose_matrix(
+                        traj.x[step, 0], traj.y[step, 0], 0.0, traj.yaw[step, 0]
+                    )
                     views, objects = _scene_at(traj, step, agents, meshes)
                     for ci in due:
                         cam = cameras[ci]
                         signals = world.network.signal_state(float(traj.t[step]))
-                        rgb, buffers = renderer.render(cam, T_world_ego, views,
-                                                       signal_state=signals)
+                        rgb, buffers = renderer.render(
+                            cam, T_world_ego, views, signal_state=signals
+                        )
                         T_cam_world = np.linalg.inv(T_world_ego @ cam.T_ego_cam)
-                        labels = label_frame(buffers, objects, cam, T_cam_world,
-                                             int(resolved.outputs.min_pixels))
-                        frame = FrameData(cam, counters[ci], step, float(traj.t[step]), rgb,
-                                          buffers, labels, T_world_ego)
+                        labels = label_frame(
+                            buffers, objects, cam, T_cam_world, int(resolved.outputs.min_pixels)
+                        )
+                        frame = FrameData(
+                            cam,
+                            counters[ci],
+                            step,
+                            float(traj.t[step]),
+                            rgb,
+                            buffers,
+                            labels,
+                            T_world_ego,
+                        )
                         bar.update(1)
                         # fog, rain, ...: the image changes, the labels do not; a faulty camera
                         # drops a frame (None) or repeats the previous one
@@ -229,22 +272,20 @@ def _write_episode(loaded, resolved: ScenarioSpec, catalog: Catalog, root: Path,
     finally:
         bar.close()
         renderer.close()
-    if coco is not None:
-        coco.finish()
-    if kitti_tracking is not None:
-        kitti_tracking.finish()
-    if yolo is not None:
-        yolo.finish([c.name for c in cameras])
+    for w in writers:
+        w.finish(cameras)
     gl = renderer.gl_renderer
     resolved_text = dump_resolved(resolved)
     write_bytes_atomic(root / "scenario.resolved.yaml", resolved_text.encode("utf-8"))
     write_bytes_atomic(root / "tracks.csv", tracks_csv(traj, agents))
     meta = _meta(loaded, resolved, resolved_text, traj, agents, cameras, counters, gl)
-    meta["perturbations"] = effects.record(meta["perturbations"])  # which frames were dropped/duplicated
+    meta["perturbations"] = effects.record(
+        meta["perturbations"]
+    )  # which frames were dropped/duplicated
     meta["metrics"]["occlusion"] = occlusion
     write_json(root / "meta.json", meta)
     write_manifest(root, resolved.name)
-    return frames_written, labelled, tuple(c.name for c in cameras), gl
+    return WrittenEpisode(frames_written, labelled, tuple(c.name for c in cameras), gl)
 
 
 OCCLUSION_KEYS = ("fully_visible", "partly_occluded", "largely_occluded", "hidden")
@@ -261,21 +302,32 @@ def _count_occlusion(counts: dict, frame: FrameData, min_pixels: int) -> None:
     counts["hidden"] += len(in_view - {lab.id for lab in frame.labels})
 
 
-def _scene_at(traj: Trajectory, step: int, agents: list[AgentInfo], meshes) -> tuple[list[AgentView], list[SceneObject]]:
+def _scene_at(
+    traj: Trajectory, step: int, agents: list[AgentInfo], meshes
+) -> tuple[list[AgentView], list[SceneObject]]:
     """Everything but the ego (which carries the cameras) at one step."""
     views, objects = [], []
     for i, a in enumerate(agents):
         if i == 0 or traj.active is not None and not traj.active[step, i]:
             continue  # the ego carries the cameras; a steady background's reserve waits off stage
         T = pose_matrix(traj.x[step, i], traj.y[step, i], 0.0, traj.yaw[step, i])
-        l, w, h = a.size
-        views.append(AgentView(a.id, a.id, meshes[a.id], T, math.sqrt((l / 2) ** 2 + (w / 2) ** 2 + h * h)))
+        length, w, h = a.size
+        radius = math.sqrt((length / 2) ** 2 + (w / 2) ** 2 + h * h)
+        views.append(AgentView(a.id, a.id, meshes[a.id], T, radius))
         objects.append(SceneObject(a.id, a.cls, a.size, T))
     return views, objects
 
 
-def _meta(loaded: LoadedScenario, resolved: ScenarioSpec, resolved_text: str, traj: Trajectory,
-          agents: list[AgentInfo], cameras: list[CameraModel], counters: list[int], gl: str) -> dict:
+def _meta(
+    loaded: LoadedScenario,
+    resolved: ScenarioSpec,
+    resolved_text: str,
+    traj: Trajectory,
+    agents: list[AgentInfo],
+    cameras: list[CameraModel],
+    counters: list[int],
+    gl: str,
+) -> dict:
     return {
         "sim_version": sim.__version__,
         "seed": int(resolved.seed),
@@ -290,29 +342,52 @@ def _meta(loaded: LoadedScenario, resolved: ScenarioSpec, resolved_text: str, tr
         "perturbations": applied_list(resolved),
         "metrics": episode_metrics(traj, length=np.array([a.size[0] for a in agents])),
         "events": [
-            {"t": e.t, "agent": agents[e.agent].id, "name": agents[e.agent].name, "event": e.name,
-             **{k: (agents[v].id if k == "target" else v) for k, v in e.data.items()}}
+            {
+                "t": e.t,
+                "agent": agents[e.agent].id,
+                "name": agents[e.agent].name,
+                "event": e.name,
+                **{k: (agents[v].id if k == "target" else v) for k, v in e.data.items()},
+            }
             for e in traj.events
         ],
         "collisions": [
-            {"step": c.step, "t": c.t, "ids": [agents[c.a].id, agents[c.b].id], "impact_speed": round(c.impact_speed, 6)}
+            {
+                "step": c.step,
+                "t": c.t,
+                "ids": [agents[c.a].id, agents[c.b].id],
+                "impact_speed": round(c.impact_speed, 6),
+            }
             for c in traj.collisions
         ],
         "classes": classes_table(),
         "agents": [
-            {"id": a.id, "name": a.name, "asset": a.asset, "variant": a.variant, "cls": a.cls,
-             "size": [round(v, 6) for v in a.size], "color": list(a.color) if a.color else None}
+            {
+                "id": a.id,
+                "name": a.name,
+                "asset": a.asset,
+                "variant": a.variant,
+                "cls": a.cls,
+                "size": [round(v, 6) for v in a.size],
+                "color": list(a.color) if a.color else None,
+            }
             for a in agents
         ],
-        "cameras": [{**c.to_meta(), "frames": n} for c, n in zip(cameras, counters)],
+        "cameras": [{**c.to_meta(), "frames": n} for c, n in zip(cameras, counters, strict=True)],
         "formats": sorted({"native", *resolved.outputs.formats}),
         "min_pixels": int(resolved.outputs.min_pixels),
-        "renderer": {"rgb": "pyrender (OpenGL)", "gl_renderer": gl, "labels": "sim rasterizer (pixel centres)"},
+        "renderer": {
+            "rgb": "pyrender (OpenGL)",
+            "gl_renderer": gl,
+            "labels": "sim rasterizer (pixel centres)",
+        },
         "conventions": {
-            "depth_png": "uint16 millimetres along the optical axis; 0 = nothing; 65535 = at or beyond 65.535 m",
+            "depth_png": "uint16 millimetres along the optical axis; 0 = nothing; "
+            "65535 = at or beyond 65.535 m",
             "box2d": "pixel-edge coordinates [x0, y0, x1, y1], x1 = last column + 1",
             "K": "OpenCV: pixel centres at integer coordinates; camera x right, y down, z forward",
-            "T_ego_cam": "camera pose in the ego frame (x forward, y left, z up, origin bottom centre)",
+            "T_ego_cam": "camera pose in the ego frame "
+            "(x forward, y left, z up, origin bottom centre)",
         },
     }
 
@@ -325,4 +400,7 @@ def write_manifest(root: Path, name: str) -> None:
         if rel == "manifest.json":
             continue
         files.append({"path": rel, "sha256": sha256_file(path), "size": path.stat().st_size})
-    write_bytes_atomic(root / "manifest.json", json_bytes({"episode": name, "sim_version": sim.__version__, "files": files}))
+    write_bytes_atomic(
+        root / "manifest.json",
+        json_bytes({"episode": name, "sim_version": sim.__version__, "files": files}),
+    )

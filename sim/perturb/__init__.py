@@ -1,3 +1,5 @@
-"""Edge cases and sensor effects (:mod:`sim.perturb.catalog`), their injection into scenarios
-(:mod:`sim.perturb.apply`), image effects (:mod:`sim.perturb.effects`) and sweeps with a
-criticality search (:mod:`sim.perturb.sweep`). See docs/perturbations.md."""
+"""Spec transforms only: the catalogue of edge cases and sensor perturbations
+(:mod:`sim.perturb.catalog`, :mod:`sim.perturb.edge_cases`) and their injection into a
+resolved scenario (:mod:`sim.perturb.apply`). The image effects of the sensor entries run
+in :mod:`sim.render.effects`; sweeps and edge-case previews are in :mod:`sim.studies`.
+See docs/perturbations.md."""

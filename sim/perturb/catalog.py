@@ -6,7 +6,7 @@ Two kinds:
   insert a stalled vehicle, move the sun, shift the camera mounts). Everything downstream
   (traffic, rendering, labels) then follows from the changed scenario, so labels stay exact.
 * ``sensor`` perturbations change only the RGB image after rendering (fog, noise, exposure,
-  blur; :mod:`sim.perturb.effects`). Depth, masks and labels are those of the clean scene.
+  blur; :mod:`sim.render.effects`). Depth, masks and labels are those of the clean scene.
 
 Each entry declares its parameter laws (overridable per scenario), what it applies to
 (``applicable(spec) -> reason or None``) and, for the scenario kind, ``apply(spec, params)``.
@@ -196,7 +196,7 @@ def _extrinsic_jitter(spec: ScenarioSpec, p: dict[str, float]) -> ScenarioSpec:
     return spec.model_copy(update={"sensors": spec.sensors.model_copy(update={"cameras": cams})})
 
 
-# --- more sensor / environment perturbations (image effects in sim.perturb.effects) -------
+# --- more sensor / environment perturbations (image effects in sim.render.effects) -------
 _SENSOR_EXTRA = (
     Perturbation(
         "rain",

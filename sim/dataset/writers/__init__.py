@@ -1,36 +1,39 @@
-"""Writers of one episode's labelled frames: native (always), COCO, KITTI.
+"""Writers of one episode's labelled frames, one class per output format.
 
-Each writer gets every finished frame (``FrameData``) from a worker thread and writes its
-files; ``finish()`` writes what spans the episode (e.g. the COCO file).
+``WRITERS`` maps the format names of ``outputs.formats`` (the scenario schema's ``Format``)
+to their :class:`Writer` classes; adding a format is one class and one entry here. The
+native writer always runs, and first: the others link its RGB images.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from pathlib import Path
 
-import numpy as np
+from sim.dataset.writers.base import FrameData, Writer
+from sim.dataset.writers.coco import CocoWriter
+from sim.dataset.writers.kitti import KittiTrackingWriter, KittiWriter
+from sim.dataset.writers.native import NativeWriter
+from sim.dataset.writers.yolo import YoloWriter
 
-from sim.labels import ObjectLabel
-from sim.render.camera import CameraModel
-from sim.render.raster import LabelBuffers
+WRITERS: dict[str, type[Writer]] = {
+    "native": NativeWriter,
+    "coco": CocoWriter,
+    "kitti": KittiWriter,
+    "kitti_tracking": KittiTrackingWriter,
+    "yolo": YoloWriter,
+}
+NATIVE = "native"
+
+__all__ = ["NATIVE", "WRITERS", "FrameData", "Writer", "episode_writers"]
 
 
-@dataclass(frozen=True)
-class FrameData:
-    camera: CameraModel
-    index: int  # frame number of this camera, from 0
-    step: int  # physics step
-    t: float  # [s]
-    rgb: np.ndarray  # (H, W, 3) uint8
-    buffers: LabelBuffers
-    labels: list[ObjectLabel]
-    T_world_ego: np.ndarray
-
-    @property
-    def stem(self) -> str:
-        return f"{self.index:06d}"
-
-    @property
-    def rgb_path(self) -> str:
-        """Path of the colour image relative to the episode folder."""
-        return f"frames/{self.camera.name}/rgb/{self.stem}.png"
+def episode_writers(formats: Iterable[str], root: Path) -> list[Writer]:
+    """The writers of ``formats`` for the episode folder ``root``: native first (always),
+    then the others in table order. A name not in the table raises ValueError."""
+    wanted = set(formats)
+    unknown = sorted(wanted - WRITERS.keys())
+    if unknown:
+        raise ValueError(f"no writer for output format(s) {', '.join(unknown)}")
+    names = [NATIVE, *(name for name in WRITERS if name != NATIVE and name in wanted)]
+    return [WRITERS[name](root) for name in names]

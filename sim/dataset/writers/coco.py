@@ -8,6 +8,7 @@ Category ids are 1-based (sim.classes.COCO_CATEGORY_ID).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,8 @@ from pycocotools import mask as mask_utils
 
 from sim.classes import COCO_CATEGORY_ID, THING_CLASSES
 from sim.dataset.io import write_json
-from sim.dataset.writers import FrameData
+from sim.dataset.writers.base import FrameData, Writer
+from sim.render.camera import CameraModel
 
 _SUPERCATEGORY = {
     "pedestrian": "person",
@@ -76,13 +78,17 @@ def frame_annotations(frame: FrameData) -> list[dict]:
     return out
 
 
-class CocoWriter:
-    """Collects annotations frame by frame (in frame order) and writes them at the end."""
+class CocoWriter(Writer):
+    """Encodes a frame's annotations in a writer thread (``write``), collects them in frame
+    order (``add``) and writes one file per camera at the end (``finish``)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.images: dict[str, list[dict]] = {}
         self.annotations: dict[str, list[dict]] = {}
+
+    def write(self, frame: FrameData) -> list[dict]:
+        return frame_annotations(frame)
 
     def add(self, frame: FrameData, annotations: list[dict]) -> None:
         cam = frame.camera.name
@@ -102,7 +108,7 @@ class CocoWriter:
         for ann in annotations:
             anns.append({"id": len(anns) + 1, "image_id": image_id, **ann})
 
-    def finish(self) -> None:
+    def finish(self, cameras: Sequence[CameraModel]) -> None:
         for cam, images in self.images.items():
             write_json(
                 self.root / "coco" / f"{cam}.json",

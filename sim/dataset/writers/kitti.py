@@ -10,13 +10,14 @@ the native labels do; projecting with P2 gives pixel-centre coordinates (add 0.5
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from sim.classes import BY_NAME
 from sim.dataset.io import link_or_copy, write_bytes_atomic
-from sim.dataset.writers import FrameData
+from sim.dataset.writers.base import FrameData, Writer
 from sim.labels.geometry import wrap_angle
 from sim.render.camera import CameraModel, invert_rigid
 
@@ -87,7 +88,7 @@ def calib_text(camera: CameraModel) -> str:
     return "\n".join(rows) + "\n"
 
 
-class KittiWriter:
+class KittiWriter(Writer):
     def __init__(self, root: Path) -> None:
         self.root = root
 
@@ -101,7 +102,7 @@ class KittiWriter:
         link_or_copy(self.root / frame.rgb_path, base / "image_2" / f"{frame.stem}.png")
 
 
-class KittiTrackingWriter:
+class KittiTrackingWriter(Writer):
     """KITTI tracking format, the episode as sequence 0000 of each camera:
     ``kitti_tracking/<cam>/{image_02/0000/NNNNNN.png, label_02/0000.txt, calib/0000.txt}``.
 
@@ -118,11 +119,11 @@ class KittiTrackingWriter:
         base = self.root / "kitti_tracking" / frame.camera.name
         link_or_copy(self.root / frame.rgb_path, base / "image_02" / "0000" / f"{frame.stem}.png")
 
-    def add(self, frame: FrameData) -> None:
+    def add(self, frame: FrameData, part: None) -> None:
         self.cameras.setdefault(frame.camera.name, frame.camera)
         self.lines.setdefault(frame.camera.name, []).extend(tracking_lines(frame))
 
-    def finish(self) -> None:
+    def finish(self, cameras: Sequence[CameraModel]) -> None:
         for name, camera in self.cameras.items():
             base = self.root / "kitti_tracking" / name
             write_bytes_atomic(

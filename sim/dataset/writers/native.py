@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.dataset.io import depth_to_png, write_json, write_png
-from sim.dataset.writers import FrameData
+from sim.dataset.writers.base import FrameData, Writer
 
 
-class NativeWriter:
+class NativeWriter(Writer):
     def __init__(self, root: Path) -> None:
         self.root = root
 

@@ -21,6 +21,7 @@ whose parts hang off the first part by zero-width bridges, so every object is on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -28,7 +29,8 @@ import numpy as np
 
 from sim.classes import THING_CLASSES, YOLO_CLASS_INDEX
 from sim.dataset.io import link_or_copy, write_bytes_atomic
-from sim.dataset.writers import FrameData
+from sim.dataset.writers.base import FrameData, Writer
+from sim.render.camera import CameraModel
 
 TASKS = ("detect", "segment")
 
@@ -104,7 +106,7 @@ def data_yaml() -> str:
     return f"path: .\ntrain: images\nval: images\nnc: {len(THING_CLASSES)}\nnames:\n{names}\n"
 
 
-class YoloWriter:
+class YoloWriter(Writer):
     def __init__(self, root: Path) -> None:
         self.root = root
 
@@ -122,8 +124,8 @@ class YoloWriter:
             )
             link_or_copy(src, base / task / "images" / f"{frame.stem}.png")
 
-    def finish(self, cameras: list[str]) -> None:
-        for cam in cameras:
+    def finish(self, cameras: Sequence[CameraModel]) -> None:
+        for cam in (c.name for c in cameras):
             for task in TASKS:
                 write_bytes_atomic(
                     self.root / "yolo" / cam / task / "data.yaml", data_yaml().encode()

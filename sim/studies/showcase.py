@@ -18,10 +18,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from sim.dataset.episode import run_episode
 from sim.dataset.io import write_png
 from sim.perturb.catalog import CATALOG
-from sim.preview import annotated_frame, contact_sheet, sheet_indices
+from sim.pipeline import resolve_scenario
+from sim.scenario import load_scenario
 from sim.scenario.schema import PerturbationSpec
+from sim.studies.preview import annotated_frame, contact_sheet, sheet_indices
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 TILES = 4
@@ -42,29 +45,39 @@ class CaseResult:
     params: dict
 
 
-def _overrides(path: Path, width: int, height: int, rate: float, duration: float | None) -> list[str]:
+def _overrides(
+    path: Path, width: int, height: int, rate: float, duration: float | None
+) -> list[str]:
     """``--set`` values (KEY=VALUE) for a small, slow camera and an optional shorter episode."""
-    from sim.scenario import load_scenario
-
     spec = load_scenario(path).spec
     out = []
     for i, _cam in enumerate(spec.sensors.cameras):
-        out += [f"sensors.cameras.{i}.width={width}", f"sensors.cameras.{i}.height={height}",
-                f"sensors.cameras.{i}.rate={rate:g}"]
+        out += [
+            f"sensors.cameras.{i}.width={width}",
+            f"sensors.cameras.{i}.height={height}",
+            f"sensors.cameras.{i}.rate={rate:g}",
+        ]
     if duration is not None and duration < float(spec.duration):
         out.append(f"duration={duration:g}")
     return out
 
 
-def run_case(name: str, out: Path, seed: int, width: int, height: int, rate: float,
-             duration: float | None, catalog) -> CaseResult:
+def run_case(
+    name: str,
+    out: Path,
+    seed: int,
+    width: int,
+    height: int,
+    rate: float,
+    duration: float | None,
+    catalog,
+) -> CaseResult:
     """Run ``name`` on its demo scenario into ``out/<name>/episode`` and pick its frames."""
-    from sim.dataset.episode import run_episode
-    from sim.scenario import load_scenario, resolve_scenario
-
     pert = CATALOG[name]
     path = SCENARIOS / f"{pert.demo}.yaml"
-    loaded = load_scenario(path, [*_overrides(path, width, height, rate, duration), *pert.demo_overrides])
+    loaded = load_scenario(
+        path, [*_overrides(path, width, height, rate, duration), *pert.demo_overrides]
+    )
     base_names = {a.name for a in resolve_scenario(loaded, catalog, seed).actors}
     spec = loaded.spec.model_copy(update={"perturbations": [PerturbationSpec(name=name, rate=1.0)]})
     loaded = dataclasses.replace(loaded, spec=spec)
@@ -72,7 +85,9 @@ def run_case(name: str, out: Path, seed: int, width: int, height: int, rate: flo
     new = [a for a in resolved.actors if a.name not in base_names]
     inserted = [a.name for a in new]
     # what the case is about: the inserted actors that move (not a van parked as cover)
-    movers = [a.name for a in new if a.speed > 0 or any(m.type not in ("stalled",) for m in a.maneuvers)]
+    movers = [
+        a.name for a in new if a.speed > 0 or any(m.type not in ("stalled",) for m in a.maneuvers)
+    ]
     episode = out / name / "episode"
     run_episode(loaded, resolved, catalog, episode, overwrite=True, progress=False)
     meta = json.loads((episode / "meta.json").read_text())
@@ -83,7 +98,9 @@ def run_case(name: str, out: Path, seed: int, width: int, height: int, rate: flo
         n = int(cam_meta["frames"])
         seen = np.zeros(n, dtype=np.int64)
         for k in range(n):
-            labels = json.loads((episode / "labels" / cam_meta["name"] / f"{k:06d}.json").read_text())
+            labels = json.loads(
+                (episode / "labels" / cam_meta["name"] / f"{k:06d}.json").read_text()
+            )
             seen[k] = sum(o["pixels"] for o in labels["objects"] if o["id"] in ids)
         if best is None or seen.sum() > best[2].sum():
             best = (cam_meta, n, seen)
@@ -105,12 +122,23 @@ def run_case(name: str, out: Path, seed: int, width: int, height: int, rate: flo
     else:
         frames = sheet_indices(n, TILES)
     params = resolved.perturbations[0].params if resolved.perturbations else {}
-    return CaseResult(name, pert.demo, episode, cam, frames, inserted, int(pixels[frames].sum()), dict(params))
+    return CaseResult(
+        name, pert.demo, episode, cam, frames, inserted, int(pixels[frames].sum()), dict(params)
+    )
 
 
 def _caption(text: str, width: int) -> np.ndarray:
     strip = np.full((CAPTION_HEIGHT, width, 3), 24, dtype=np.uint8)
-    cv2.putText(strip, text, (6, CAPTION_HEIGHT - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (235, 235, 235), 1, cv2.LINE_AA)
+    cv2.putText(
+        strip,
+        text,
+        (6, CAPTION_HEIGHT - 8),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.5,
+        (235, 235, 235),
+        1,
+        cv2.LINE_AA,
+    )
     return strip
 
 
@@ -135,9 +163,16 @@ def write_overview(out: Path, results: list[CaseResult]) -> Path:
     rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
     path = out / "overview.png"
     write_png(path, np.concatenate(rows, axis=0))
-    lines = ["# Edge cases", "", "| case | demo scenario | inserted actors | frames | parameters |", "|---|---|---|---|---|"]
+    lines = [
+        "# Edge cases",
+        "",
+        "| case | demo scenario | inserted actors | frames | parameters |",
+        "|---|---|---|---|---|",
+    ]
     for r in results:
         params = ", ".join(f"{k}={v:g}" for k, v in r.params.items())
-        lines.append(f"| {r.name} | {r.demo} | {', '.join(r.inserted) or '-'} | {r.frames} | {params} |")
+        lines.append(
+            f"| {r.name} | {r.demo} | {', '.join(r.inserted) or '-'} | {r.frames} | {params} |"
+        )
     (out / "index.md").write_text("\n".join(lines) + "\n")
     return path

@@ -63,7 +63,9 @@ def annotated_frame(episode: Path, camera: str, index: int) -> np.ndarray:
         instance = read_png(episode / "frames" / camera / "instance" / f"{stem}.png")
         labels = json.loads((episode / "labels" / camera / f"{stem}.json").read_text())
     except OSError as err:
-        raise OutputError(f"{episode}: frame {stem} of camera {camera!r} is missing or unreadable ({err})") from None
+        raise OutputError(
+            f"{episode}: frame {stem} of camera {camera!r} is missing or unreadable ({err})"
+        ) from None
     return draw_labels(rgb, labels["objects"], instance)
 
 
@@ -72,7 +74,16 @@ def _caption(image: np.ndarray, text: str) -> None:
     thick = max(1, round(image.shape[1] / 500))
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
     cv2.rectangle(image, (0, 0), (tw + 8, th + base + 8), (0, 0, 0), -1)
-    cv2.putText(image, text, (4, th + 4), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+    cv2.putText(
+        image,
+        text,
+        (4, th + 4),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        scale,
+        (255, 255, 255),
+        thick,
+        cv2.LINE_AA,
+    )
 
 
 def sheet_indices(n_frames: int, n_tiles: int) -> list[int]:
@@ -109,14 +120,28 @@ def write_preview(
         raise ValueError("sheet_frames and columns must be >= 1, tile_width >= 16")
     final = Path(out_dir) if out_dir is not None else default_out_dir(episode)
     with staged_dir(final, overwrite, "preview") as partial:
-        written = [_camera_preview(episode, partial, name, known[name], fps, sheet_frames, columns,
-                                   tile_width) for name in names]
-    return [PreviewFiles(f.camera, final / f.video.name, final / f.sheet.name, f.frames)
-            for f in written]
+        written = [
+            _camera_preview(
+                episode, partial, name, known[name], fps, sheet_frames, columns, tile_width
+            )
+            for name in names
+        ]
+    return [
+        PreviewFiles(f.camera, final / f.video.name, final / f.sheet.name, f.frames)
+        for f in written
+    ]
 
 
-def _camera_preview(episode: Path, out_dir: Path, name: str, cam: dict, fps: float | None,
-                    sheet_frames: int, columns: int, tile_width: int) -> PreviewFiles:
+def _camera_preview(
+    episode: Path,
+    out_dir: Path,
+    name: str,
+    cam: dict,
+    fps: float | None,
+    sheet_frames: int,
+    columns: int,
+    tile_width: int,
+) -> PreviewFiles:
     """One camera's video and contact sheet, written into ``out_dir``."""
     n = int(cam["frames"])
     if n == 0:
@@ -159,7 +184,9 @@ def contact_sheet(tiles: list[np.ndarray], columns: int, gap: int = 4) -> np.nda
     h, w = tiles[0].shape[:2]
     columns = min(columns, len(tiles))
     rows = math.ceil(len(tiles) / columns)
-    sheet = np.full((rows * h + (rows + 1) * gap, columns * w + (columns + 1) * gap, 3), 40, dtype=np.uint8)
+    sheet = np.full(
+        (rows * h + (rows + 1) * gap, columns * w + (columns + 1) * gap, 3), 40, dtype=np.uint8
+    )
     for k, tile in enumerate(tiles):
         r, c = divmod(k, columns)
         y, x = gap + r * (h + gap), gap + c * (w + gap)

@@ -30,15 +30,37 @@ import numpy as np
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from sim.assets import load_catalog
 from sim.errors import ScenarioError, SimError
-from sim.scenario.distributions import Choice, DistributionError, IntUniform, Normal, Uniform, parse_distribution
+from sim.perturb.apply import applied_list
+from sim.pipeline import resolve_scenario
+from sim.scenario import ScenarioFile, load_scenario
+from sim.scenario.distributions import (
+    Choice,
+    DistributionError,
+    IntUniform,
+    Normal,
+    Uniform,
+    parse_distribution,
+)
 from sim.seeding import child_seed, root_seed
+from sim.traffic.metrics import episode_metrics
+from sim.traffic.setup import build_world, n_steps
+from sim.traffic.world import simulate
 
 TTC_CAP = 20.0  # [s] an episode whose ego never closes on anything counts as this
 CRITICAL_TTC = 2.0  # [s] "critical" in the summaries: ego min TTC below this (or a collision)
 ELITE = 0.2
 SMOOTH = 0.7
-METRICS = ("ego_min_ttc", "ego_min_gap", "min_ttc", "min_gap", "hard_brake_events", "ego_max_decel", "collisions")
+METRICS = (
+    "ego_min_ttc",
+    "ego_min_gap",
+    "min_ttc",
+    "min_gap",
+    "hard_brake_events",
+    "ego_max_decel",
+    "collisions",
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +82,9 @@ def parse_vary(text: str) -> Varied:
         value = YAML(typ="safe").load(f"v: {body}")["v"]
         law = parse_distribution(value)
     except (YAMLError, DistributionError, TypeError) as err:
-        raise ScenarioError(f"--vary {key}: expected a distribution such as {{uniform: [lo, hi]}} ({err})") from None
+        raise ScenarioError(
+            f"--vary {key}: expected a distribution such as {{uniform: [lo, hi]}} ({err})"
+        ) from None
     return make_varied(key.strip(), law)
 
 
@@ -113,7 +137,11 @@ class _Law:
         if isinstance(law, Normal):
             lo, hi = law.support()
             z = _norm_cdf((hi - law.mean) / law.std) - _norm_cdf((lo - law.mean) / law.std)
-            return math.exp(-0.5 * ((x - law.mean) / law.std) ** 2) / (law.std * math.sqrt(2 * math.pi)) / z
+            return (
+                math.exp(-0.5 * ((x - law.mean) / law.std) ** 2)
+                / (law.std * math.sqrt(2 * math.pi))
+                / z
+            )
         vals = self.values()
         if isinstance(law, Choice) and law.weights is not None:
             w = np.asarray(law.weights, float)
@@ -126,7 +154,11 @@ class _Law:
         if self.var.continuous:
             lo, hi = self.var.law.support()
             z = _norm_cdf((hi - self.mu) / self.sigma) - _norm_cdf((lo - self.mu) / self.sigma)
-            return math.exp(-0.5 * ((x - self.mu) / self.sigma) ** 2) / (self.sigma * math.sqrt(2 * math.pi)) / z
+            return (
+                math.exp(-0.5 * ((x - self.mu) / self.sigma) ** 2)
+                / (self.sigma * math.sqrt(2 * math.pi))
+                / z
+            )
         return float(self.probs[self.values().index(x)])
 
     def sample(self, rng: np.random.Generator):
@@ -179,38 +211,39 @@ class EpisodeResult:
         """Most critical first: by criticality; ties (the ego never closed in on anything) by
         the hardest braking the ego needed, then by its smallest gap."""
         gap = self.metrics["ego_min_gap"]
-        return self.criticality, -float(self.metrics["ego_max_decel"]), (math.inf if gap is None else float(gap))
+        return (
+            self.criticality,
+            -float(self.metrics["ego_max_decel"]),
+            (math.inf if gap is None else float(gap)),
+        )
 
 
 def episode_seed(base: int, phase: str, index: int) -> int:
-    return int(child_seed(root_seed(base), f"sweep/{phase}/{index}").generate_state(1)[0] & 0x7FFFFFFF)
+    return int(
+        child_seed(root_seed(base), f"sweep/{phase}/{index}").generate_state(1)[0] & 0x7FFFFFFF
+    )
 
 
 class Evaluator:
     """Simulates one sweep episode (traffic only) and returns its metrics."""
 
     def __init__(self, path: Path, base_overrides: list[str]) -> None:
-        from sim.assets import load_catalog
-        from sim.scenario import ScenarioFile
-
         self.file = ScenarioFile(path)  # read and parsed once for the whole sweep
         self.base = list(base_overrides)
         self.catalog = load_catalog()
 
     def __call__(self, overrides: list[str], seed: int) -> tuple[dict, list[str]]:
-        from sim.perturb.apply import applied_list
-        from sim.scenario import resolve_scenario
-        from sim.traffic.metrics import episode_metrics
-        from sim.traffic.setup import build_world, n_steps
-        from sim.traffic.world import simulate
-
         resolved = resolve_scenario(self.file.load([*self.base, *overrides]), self.catalog, seed)
         world, _ = build_world(resolved, self.catalog)
         traj = simulate(world, n_steps(resolved))
-        return episode_metrics(traj, length=world.state.length), [p["name"] for p in applied_list(resolved)]
+        return episode_metrics(traj, length=world.state.length), [
+            p["name"] for p in applied_list(resolved)
+        ]
 
 
-def _stratified(requested: list[tuple[int, str, float]], n: int, rng: np.random.Generator) -> list[list[str]]:
+def _stratified(
+    requested: list[tuple[int, str, float]], n: int, rng: np.random.Generator
+) -> list[list[str]]:
     """Per episode, the ``perturbations.i.rate=`` overrides: exactly round(rate n) get each."""
     out: list[list[str]] = [[] for _ in range(n)]
     for i, _name, rate in requested:
@@ -237,7 +270,9 @@ def run_phase(
     laws = [_Law(v) for v in varied]
     strata = _stratified(requested, n, rng)
     results: list[EpisodeResult] = []
-    sizes = [n] if not search else [len(a) for a in np.array_split(np.arange(n), min(generations, n))]
+    sizes = (
+        [n] if not search else [len(a) for a in np.array_split(np.arange(n), min(generations, n))]
+    )
     index = 0
     for g, size in enumerate(sizes):
         if search and g > 0 and varied:
@@ -254,7 +289,9 @@ def run_phase(
             overrides = [f"{k}={_fmt(v)}" for k, v in values.items()] + strata[index]
             ep_seed = episode_seed(seed, phase, index)
             metrics, perts = evaluate(overrides, ep_seed)
-            results.append(EpisodeResult(phase, index, ep_seed, values, perts, metrics, weight, overrides))
+            results.append(
+                EpisodeResult(phase, index, ep_seed, values, perts, metrics, weight, overrides)
+            )
             index += 1
             if progress is not None:
                 progress.update(1)
@@ -267,28 +304,47 @@ def summary_line(results: list[EpisodeResult]) -> str:
     coll = sum(1 for r in results if r.metrics["collisions"])
     w = np.array([r.weight for r in results])
     est = float(np.sum(w * (np.array(crit) < CRITICAL_TTC)) / max(len(results), 1))
-    return (f"{results[0].phase}: {len(results)} episodes, lowest ego TTC {min(crit):.2f} s, "
-            f"median {float(np.median(crit)):.2f} s, {n_crit} with TTC < {CRITICAL_TTC:g} s, "
-            f"{coll} collisions; re-weighted P(TTC < {CRITICAL_TTC:g} s) = {est:.3f}")
+    return (
+        f"{results[0].phase}: {len(results)} episodes, lowest ego TTC {min(crit):.2f} s, "
+        f"median {float(np.median(crit)):.2f} s, {n_crit} with TTC < {CRITICAL_TTC:g} s, "
+        f"{coll} collisions; re-weighted P(TTC < {CRITICAL_TTC:g} s) = {est:.3f}"
+    )
 
 
 def write_csv(path: Path, results: list[EpisodeResult], varied: list[Varied]) -> None:
-    cols = ["phase", "episode", "seed", *[v.key for v in varied], "perturbations", *METRICS, "criticality", "weight"]
+    cols = [
+        "phase",
+        "episode",
+        "seed",
+        *[v.key for v in varied],
+        "perturbations",
+        *METRICS,
+        "criticality",
+        "weight",
+    ]
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(cols)
         for r in results:
             m = r.metrics
-            w.writerow([
-                r.phase, r.index, r.seed, *[_fmt(r.values[v.key]) for v in varied], ";".join(r.perturbations),
-                *["" if m[k] is None else m[k] for k in METRICS], _fmt(r.criticality), f"{r.weight:.6g}",
-            ])
+            w.writerow(
+                [
+                    r.phase,
+                    r.index,
+                    r.seed,
+                    *[_fmt(r.values[v.key]) for v in varied],
+                    ";".join(r.perturbations),
+                    *["" if m[k] is None else m[k] for k in METRICS],
+                    _fmt(r.criticality),
+                    f"{r.weight:.6g}",
+                ]
+            )
     tmp.replace(path)
 
 
 def _save(fig, path: Path, written: list[Path]) -> None:
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: matplotlib only when plotting (start-up speed)
 
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -297,7 +353,7 @@ def _save(fig, path: Path, written: list[Path]) -> None:
 
 
 def plots(out: Path, results: list[EpisodeResult], varied: list[Varied]) -> list[Path]:
-    import matplotlib
+    import matplotlib  # lazy: matplotlib only when plotting (start-up speed)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -309,8 +365,14 @@ def plots(out: Path, results: list[EpisodeResult], varied: list[Varied]) -> list
         fig, ax = plt.subplots(figsize=(6, 4))
         for ph in phases:
             rs = [r for r in results if r.phase == ph]
-            ax.scatter([r.values[v.key] for r in rs], [r.criticality for r in rs], s=12, alpha=0.6,
-                       label=ph, color=colors.get(ph))
+            ax.scatter(
+                [r.values[v.key] for r in rs],
+                [r.criticality for r in rs],
+                s=12,
+                alpha=0.6,
+                label=ph,
+                color=colors.get(ph),
+            )
         ax.axhline(CRITICAL_TTC, color="k", lw=0.8, ls="--")
         ax.set_xlabel(v.key)
         ax.set_ylabel(f"ego min TTC [s] (capped at {TTC_CAP:g}; 0 = collision)")
@@ -332,7 +394,9 @@ def plots(out: Path, results: list[EpisodeResult], varied: list[Varied]) -> list
         fig, ax = plt.subplots(figsize=(6, 3.5))
         width = 0.8 / len(phases)
         for k, ph in enumerate(phases):
-            counts = [sum(1 for r in results if r.phase == ph and n in r.perturbations) for n in names]
+            counts = [
+                sum(1 for r in results if r.phase == ph and n in r.perturbations) for n in names
+            ]
             ax.bar(np.arange(len(names)) + k * width, counts, width, label=ph, color=colors.get(ph))
         ax.set_xticks(np.arange(len(names)) + width * (len(phases) - 1) / 2, names, rotation=20)
         ax.set_ylabel("episodes")
@@ -345,9 +409,17 @@ def plots(out: Path, results: list[EpisodeResult], varied: list[Varied]) -> list
         fig, ax = plt.subplots(figsize=(6, 5))
         for ph in phases:
             rs = [r for r in results if r.phase == ph]
-            sc = ax.scatter([r.values[a.key] for r in rs], [r.values[b.key] for r in rs],
-                            c=[r.criticality for r in rs], cmap="viridis_r", s=14,
-                            marker="o" if ph == "random" else "^", label=ph, vmin=0, vmax=TTC_CAP)
+            sc = ax.scatter(
+                [r.values[a.key] for r in rs],
+                [r.values[b.key] for r in rs],
+                c=[r.criticality for r in rs],
+                cmap="viridis_r",
+                s=14,
+                marker="o" if ph == "random" else "^",
+                label=ph,
+                vmin=0,
+                vmax=TTC_CAP,
+            )
         fig.colorbar(sc, label="ego min TTC [s]")
         ax.set_xlabel(a.key)
         ax.set_ylabel(b.key)
@@ -359,21 +431,23 @@ def plots(out: Path, results: list[EpisodeResult], varied: list[Varied]) -> list
 
 def check_varied(path: Path, base: list[str], varied: list[Varied], search: bool) -> None:
     """Fail early (one clear line) on a key that does not exist or a law CEM cannot fit."""
-    from sim.scenario import load_scenario
-
     probe = []
     for v in varied:
         law = v.law
-        x = law.lo if isinstance(law, (Uniform, IntUniform)) else (law.values[0] if isinstance(law, Choice) else law.mean)
+        x = (
+            law.lo
+            if isinstance(law, (Uniform, IntUniform))
+            else (law.values[0] if isinstance(law, Choice) else law.mean)
+        )
         probe.append(f"{v.key}={_fmt(x)}")
         if search and isinstance(law, Normal) and not all(map(math.isfinite, law.support())):
-            raise SimError(f"--vary {v.key}: the search needs bounded laws; give the normal min and max")
+            raise SimError(
+                f"--vary {v.key}: the search needs bounded laws; give the normal min and max"
+            )
     load_scenario(path, [*base, *probe])  # raises ScenarioError naming the --set item
 
 
 def requested_perturbations(path: Path, base: list[str]) -> list[tuple[int, str, float]]:
-    from sim.scenario import load_scenario
-
     spec = load_scenario(path, base).spec
     out = []
     for i, p in enumerate(spec.perturbations):
