@@ -26,7 +26,9 @@ def load_json(path: Path):
 def check_manifest(root: Path) -> dict:
     manifest = load_json(root / "manifest.json")
     listed = {f["path"] for f in manifest["files"]}
-    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} - {"manifest.json"}
+    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} - {
+        "manifest.json"
+    }
     assert listed == on_disk, f"manifest differs from disk: {sorted(listed ^ on_disk)[:5]}"
     for f in manifest["files"]:
         data = (root / f["path"]).read_bytes()
@@ -61,9 +63,16 @@ def check_frames(root: Path) -> dict:
                 mask = inst == obj["id"]
                 ys, xs = np.nonzero(mask)
                 assert obj["pixels"] == len(xs) >= meta["min_pixels"]
-                assert obj["box2d"] == [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
+                assert obj["box2d"] == [
+                    int(xs.min()),
+                    int(ys.min()),
+                    int(xs.max()) + 1,
+                    int(ys.max()) + 1,
+                ]
                 # every instance pixel carries the object's class in the semantic buffer
-                assert np.all(sem[mask] == next(c["id"] for c in meta["classes"] if c["name"] == obj["cls"]))
+                assert np.all(
+                    sem[mask] == next(c["id"] for c in meta["classes"] if c["name"] == obj["cls"])
+                )
                 assert 0 < obj["visible_fraction"] <= 1 and obj["pixels"] <= obj["amodal_pixels"]
                 _check_depth_inside_box(obj, depth, mask, K)
                 ax0, ay0, ax1, ay1 = obj["box2d_amodal"]
@@ -82,7 +91,9 @@ def check_frames(root: Path) -> dict:
     return stats
 
 
-def _check_depth_inside_box(obj: dict, depth_mm: np.ndarray, mask: np.ndarray, K: np.ndarray) -> None:
+def _check_depth_inside_box(
+    obj: dict, depth_mm: np.ndarray, mask: np.ndarray, K: np.ndarray
+) -> None:
     """Back-project the object's pixels with their depth: all inside its 3D box."""
     ys, xs = np.nonzero(mask & (depth_mm < 65535))
     if len(xs) == 0:
@@ -117,7 +128,12 @@ def check_coco(root: Path) -> int:
             inst = read_png(root / img["file_name"].replace("/rgb/", "/instance/"))
             np.testing.assert_array_equal(m.astype(bool), inst == ann["track_id"])
             ys, xs = np.nonzero(m)
-            assert ann["bbox"] == [float(xs.min()), float(ys.min()), float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)]
+            assert ann["bbox"] == [
+                float(xs.min()),
+                float(ys.min()),
+                float(xs.max() - xs.min() + 1),
+                float(ys.max() - ys.min() + 1),
+            ]
             assert ann["area"] == len(xs) and isinstance(ann["area"], int)
             assert list(mask_utils.toBbox(ann["segmentation"])) == ann["bbox"]
             n += 1
@@ -126,7 +142,17 @@ def check_coco(root: Path) -> int:
 
 def check_kitti(root: Path) -> int:
     meta = load_json(root / "meta.json")
-    kitti_types = {"Car", "Van", "Truck", "Pedestrian", "Person_sitting", "Cyclist", "Tram", "Misc", "DontCare"}
+    kitti_types = {
+        "Car",
+        "Van",
+        "Truck",
+        "Pedestrian",
+        "Person_sitting",
+        "Cyclist",
+        "Tram",
+        "Misc",
+        "DontCare",
+    }
     n = 0
     for cam in meta["cameras"]:
         base = root / "kitti" / cam["name"]
@@ -136,19 +162,29 @@ def check_kitti(root: Path) -> int:
             for line in (base / "calib" / f"{stem}.txt").read_text().splitlines():
                 key, _, values = line.partition(":")
                 calib[key] = np.array([float(v) for v in values.split()])
-            assert set(calib) == {"P0", "P1", "P2", "P3", "R0_rect", "Tr_velo_to_cam", "Tr_imu_to_velo"}
+            assert set(calib) == {
+                "P0",
+                "P1",
+                "P2",
+                "P3",
+                "R0_rect",
+                "Tr_velo_to_cam",
+                "Tr_imu_to_velo",
+            }
             P2 = calib["P2"].reshape(3, 4)
             np.testing.assert_allclose(P2[:, :3], np.array(cam["K"]))
             labels = load_json(root / "labels" / cam["name"] / f"{stem}.json")["objects"]
             lines = (base / "label_2" / f"{stem}.txt").read_text().splitlines()
             assert len(lines) == len(labels)
-            assert (base / "image_2" / f"{stem}.png").read_bytes() == (root / "frames" / cam["name"] / "rgb" / f"{stem}.png").read_bytes()
-            for line, obj in zip(lines, labels):
+            assert (base / "image_2" / f"{stem}.png").read_bytes() == (
+                root / "frames" / cam["name"] / "rgb" / f"{stem}.png"
+            ).read_bytes()
+            for line, obj in zip(lines, labels, strict=True):
                 f = line.split()
                 assert len(f) == 15 and f[0] in kitti_types
                 trunc, occ, alpha = float(f[1]), int(f[2]), float(f[3])
                 left, top, right, bottom = map(float, f[4:8])
-                h, w, l = map(float, f[8:11])
+                h, w, length = map(float, f[8:11])
                 x, y, z, ry = map(float, f[11:15])
                 assert 0 <= trunc <= 1 and occ in (0, 1, 2, 3) and -math.pi <= alpha <= math.pi
                 assert [left, top, right, bottom] == [float(v) for v in obj["box2d"]]
@@ -157,7 +193,14 @@ def check_kitti(root: Path) -> int:
                 # of the 2-decimal fields
                 if obj["truncation"] == 0.0:
                     c, s_ = math.cos(ry), math.sin(ry)
-                    corners = np.array([[dx, dy, dz] for dx in (-l / 2, l / 2) for dy in (0.0, -h) for dz in (-w / 2, w / 2)])
+                    corners = np.array(
+                        [
+                            [dx, dy, dz]
+                            for dx in (-length / 2, length / 2)
+                            for dy in (0.0, -h)
+                            for dz in (-w / 2, w / 2)
+                        ]
+                    )
                     R = np.array([[c, 0, s_], [0, 1, 0], [-s_, 0, c]])
                     pts = corners @ R.T + (x, y, z)
                     if pts[:, 2].min() > 1.0:
@@ -165,9 +208,18 @@ def check_kitti(root: Path) -> int:
                         u, v = uvw[:, 0] / uvw[:, 2] + 0.5, uvw[:, 1] / uvw[:, 2] + 0.5
                         ax0, ay0, ax1, ay1 = obj["box2d_amodal"]
                         tol = 1.0 + 0.02 * max(ax1 - ax0, ay1 - ay0)
-                        assert abs(u.min() - ax0) < tol and abs(u.max() - ax1) < tol, (line, obj["box2d_amodal"])
-                        assert abs(v.min() - ay0) < tol and abs(v.max() - ay1) < tol, (line, obj["box2d_amodal"])
-                assert abs(h - obj["box3d"]["size"][2]) < 0.006 and abs(l - obj["box3d"]["size"][0]) < 0.006
+                        assert abs(u.min() - ax0) < tol and abs(u.max() - ax1) < tol, (
+                            line,
+                            obj["box2d_amodal"],
+                        )
+                        assert abs(v.min() - ay0) < tol and abs(v.max() - ay1) < tol, (
+                            line,
+                            obj["box2d_amodal"],
+                        )
+                assert (
+                    abs(h - obj["box3d"]["size"][2]) < 0.006
+                    and abs(length - obj["box3d"]["size"][0]) < 0.006
+                )
                 n += 1
     return n
 
@@ -176,4 +228,12 @@ def class_names(meta: dict) -> dict[int, str]:
     return {c["id"]: c["name"] for c in meta["classes"]}
 
 
-__all__ = ["BY_ID", "check_coco", "check_frames", "check_kitti", "check_manifest", "class_names", "load_json"]
+__all__ = [
+    "BY_ID",
+    "check_coco",
+    "check_frames",
+    "check_kitti",
+    "check_manifest",
+    "class_names",
+    "load_json",
+]

@@ -120,7 +120,10 @@ def searchsorted_left(keys, v):
 
 
 def idm_accel(v, v0, T, s0, a, b, delta, gap=None, v_leader=None):
-    """IDM as published: a [1 - (v/v0)^delta - (s*/s)^2], s* = s0 + max(0, vT + v dv / (2 sqrt(ab)))."""
+    """IDM as published: a [1 - (v/v0)^delta - (s*/s)^2].
+
+    s* = s0 + max(0, vT + v dv / (2 sqrt(ab))).
+    """
     free = 1.0 - (v / v0) ** delta
     if gap is None:
         return a * free
@@ -151,8 +154,14 @@ def leaders(lane, s, length, active, lc_active=None, lc_lane=None, dirn=None):
             shared = (
                 lane[j] == lane[i]
                 or (lc_lane[i] != lane[i] and lc_lane[i] == lane[j])
-                or (lc_lane[j] != lane[j] and lc_lane[j] == lane[i] and dirn[i] == dirn[j]
-                    and (lc_active[j] or dirn[i] * (s[j] - s[i]) - 0.5 * (length[i] + length[j]) > 0))
+                or (
+                    lc_lane[j] != lane[j]
+                    and lc_lane[j] == lane[i]
+                    and dirn[i] == dirn[j]
+                    and (
+                        lc_active[j] or dirn[i] * (s[j] - s[i]) - 0.5 * (length[i] + length[j]) > 0
+                    )
+                )
             )
             ahead = dirn[i] * (s[j] - s[i]) > 0
             if not (shared and ahead):
@@ -176,8 +185,29 @@ def bicycle_step(x, y, yaw, v, steer, acc, steer_cmd, wheelbase, steer_max, stee
     return x, y, yaw, v_new, (v_new - v) / dt, steer
 
 
-def agent_controls(segments, x, y, yaw, v, s, wheelbase, v0, T, s0, a_max, b_comf, delta, b_max,
-                   lat_ref, override, gap, v_leader, look_time, look_min, look_max):
+def agent_controls(
+    segments,
+    x,
+    y,
+    yaw,
+    v,
+    s,
+    wheelbase,
+    v0,
+    T,
+    s0,
+    a_max,
+    b_comf,
+    delta,
+    b_max,
+    lat_ref,
+    override,
+    gap,
+    v_leader,
+    look_time,
+    look_min,
+    look_max,
+):
     """One agent's (acceleration, steering target): IDM (or the scripted override: braking
     at it, or accelerating like an IDM driver with no speed limit and a = override), then
     pure pursuit from the rear axle to the lane point ``look`` ahead at offset lat_ref."""
@@ -199,13 +229,15 @@ def agent_controls(segments, x, y, yaw, v, s, wheelbase, v0, T, s0, a_max, b_com
     return acc, math.atan(2.0 * wheelbase * ly / (lx * lx + ly * ly))
 
 
-def mobil(lane, s, length, idm, active, enabled, politeness, threshold, b_safe, s0_plus_vt, n_lanes):
+def mobil(
+    lane, s, length, idm, active, enabled, politeness, threshold, b_safe, s0_plus_vt, n_lanes
+):
     """MOBIL decisions in index order from an all-pairs neighbour search.
 
     ``idm(f, j)``: IDM acceleration of f behind j (j = None: free road); ``s0_plus_vt``:
     s0 + v T of each agent, the reach within which a merging car on the far side blocks. Returns
-    {agent: target lane} for the agents that change. Mirrors kernels._mobil with period 1,
-    no cooldowns and nobody changing lanes at the start.
+    {agent: target lane} for the agents that change. Mirrors kernels.lane_change._mobil with
+    period 1, no cooldowns and nobody changing lanes at the start.
     """
     n = len(s)
 
@@ -245,9 +277,11 @@ def mobil(lane, s, length, idm, active, enabled, politeness, threshold, b_safe, 
             far = 2 * target - lane[c]
             if 0 <= far < n_lanes:
                 fl, ff = neighbours(far, s[c], c)
-                reach = lambda k: 0.5 * (length[k] + length[c]) + s0_plus_vt[c]  # noqa: E731
-                if any(k is not None and (k in claimed or k in moving) and abs(s[k] - s[c]) < reach(k)
-                       for k in (fl, ff)):
+                reach = lambda k, c=c: 0.5 * (length[k] + length[c]) + s0_plus_vt[c]  # noqa: E731
+                if any(
+                    k is not None and (k in claimed or k in moving) and abs(s[k] - s[c]) < reach(k)
+                    for k in (fl, ff)
+                ):
                     continue
             a_c_new = idm(c, new_lead)
             gain_n = 0.0
@@ -271,7 +305,12 @@ def mobil(lane, s, length, idm, active, enabled, politeness, threshold, b_safe, 
 
 def box_polygon(x, y, yaw, length, width):
     c, s = math.cos(yaw), math.sin(yaw)
-    corners = [(+length / 2, +width / 2), (-length / 2, +width / 2), (-length / 2, -width / 2), (+length / 2, -width / 2)]
+    corners = [
+        (+length / 2, +width / 2),
+        (-length / 2, +width / 2),
+        (-length / 2, -width / 2),
+        (+length / 2, -width / 2),
+    ]
     return Polygon([(x + c * a - s * b, y + s * a + c * b) for a, b in corners])
 
 

@@ -19,7 +19,8 @@ import pytest
 
 from sim.assets import load_catalog
 from sim.errors import ScenarioError
-from sim.scenario import load_scenario, resolve_scenario
+from sim.pipeline import resolve_scenario
+from sim.scenario import load_scenario
 from sim.scenario.placement import draw_uniform, free_spans, pack, stretches
 from sim.traffic.setup import build_world
 

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from sim.assets import load_catalog
-from sim.scenario import dump_resolved, load_scenario, resolve_scenario
+from sim.pipeline import resolve_scenario
+from sim.scenario import dump_resolved, load_scenario
 from sim.scenario.daylight import LATITUDE_DEG, daylight, sun_position
 
 from test_episode import run_sim

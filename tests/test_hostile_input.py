@@ -435,8 +435,9 @@ def test_an_8192_square_camera_is_refused_for_memory_before_any_frame(place):
 
 def test_the_estimate_grows_with_pixels_steps_and_workers():
     from sim.assets import load_catalog
+    from sim.pipeline import resolve_scenario
     from sim.resources import check_resources, estimate
-    from sim.scenario import load_scenario, resolve_scenario
+    from sim.scenario import load_scenario
 
     catalog = load_catalog()
 

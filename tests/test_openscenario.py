@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.assets import load_catalog
-from sim.scenario import load_scenario, resolve_scenario
+from sim.pipeline import resolve_scenario
+from sim.scenario import load_scenario
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
 

@@ -11,13 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from episode_checks import check_frames
 from sim.assets import load_catalog
 from sim.errors import ScenarioError
-from sim.perturb import effects
 from sim.perturb.catalog import CATALOG
-from sim.perturb.sweep import _stratified
-from sim.scenario import load_scenario, resolve_scenario
+from sim.pipeline import resolve_scenario
+from sim.render import effects
+from sim.scenario import load_scenario
+from sim.studies.sweep import _stratified
+
+from episode_checks import check_frames
 from test_episode import run_sim
 
 ROOT = Path(__file__).resolve().parents[1]

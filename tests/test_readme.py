@@ -13,8 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
-INSTALL_RUN = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/python -m sim run scenarios/cut_in.yaml"
-INSTALL_TEST = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+INSTALL_RUN = (
+    "python3 -m venv .venv && .venv/bin/pip install -e . && "
+    ".venv/bin/python -m sim run scenarios/cut_in.yaml"
+)
+INSTALL_TEST = (
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+)
 
 
 def _lines() -> list[str]:
@@ -48,7 +53,14 @@ def test_readme_examples_run(tmp_path):
     """Every `python -m sim ...` / `python tools/...` example line runs (smaller, into tmp)."""
     examples = _examples()
     assert len(examples) >= 4
-    small = ["--set", "duration=1.0", "--set", "sensors.cameras.0.width=320", "--set", "sensors.cameras.0.height=180"]
+    small = [
+        "--set",
+        "duration=1.0",
+        "--set",
+        "sensors.cameras.0.width=320",
+        "--set",
+        "sensors.cameras.0.height=180",
+    ]
     for argv in examples:
         argv = [sys.executable if a == "python" else a for a in argv]
         # redirect every runs/... path into tmp_path
@@ -59,6 +71,17 @@ def test_readme_examples_run(tmp_path):
         assert proc.returncode == 0, (argv, proc.stderr[-2000:])
 
 
-@pytest.mark.parametrize("needle", ["docs/output-format.md", "docs/rendering.md", "docs/architecture.md", "docs/benchmarks.md", "docs/perturbations.md", "docs/scenario-format.md", "CHANGELOG.md"])
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "docs/output-format.md",
+        "docs/rendering.md",
+        "docs/architecture.md",
+        "docs/benchmarks.md",
+        "docs/perturbations.md",
+        "docs/scenario-format.md",
+        "CHANGELOG.md",
+    ],
+)
 def test_readme_links_point_at_files(needle):
     assert needle in README and (ROOT / needle).is_file()

@@ -9,36 +9,55 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from episode_checks import check_frames, check_manifest
 from sim.assets import load_catalog
-from sim.scenario import load_scenario, resolve_scenario
+from sim.pipeline import resolve_scenario
+from sim.scenario import load_scenario
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
+
+from episode_checks import check_frames, check_manifest
 from test_episode import run_sim
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 
-def _small_overrides(path: Path, duration: float = 1.0, width: int = 160, height: int = 96) -> list[str]:
+def _small_overrides(
+    path: Path, duration: float = 1.0, width: int = 160, height: int = 96
+) -> list[str]:
     spec = load_scenario(path).spec
     out = ["--set", f"duration={duration}"]
     for i, _cam in enumerate(spec.sensors.cameras):
-        out += ["--set", f"sensors.cameras.{i}.width={width}", "--set", f"sensors.cameras.{i}.height={height}"]
+        out += [
+            "--set",
+            f"sensors.cameras.{i}.width={width}",
+            "--set",
+            f"sensors.cameras.{i}.height={height}",
+        ]
     return out
 
 
 def test_library_has_the_basic_scenarios():
     names = {p.stem for p in LIBRARY}
-    assert {"cut_in", "cut_out", "hard_brake", "stalled_vehicle", "dense_traffic_jam", "multi_camera_rig",
-            "curved_road_night", "cyclist_overtake"} <= names
+    assert {
+        "cut_in",
+        "cut_out",
+        "hard_brake",
+        "stalled_vehicle",
+        "dense_traffic_jam",
+        "multi_camera_rig",
+        "curved_road_night",
+        "cyclist_overtake",
+    } <= names
 
 
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
 def test_scenario_has_a_header_saying_what_it_tests(path):
     head = path.read_text().splitlines()[:6]
     assert head[0].startswith(f"# {path.stem} ")
-    assert any(line.startswith("# Tests:") for line in head), "header must say what the scenario tests"
+    assert any(line.startswith("# Tests:") for line in head), (
+        "header must say what the scenario tests"
+    )
 
 
 def test_every_library_scenario_validates():
@@ -56,11 +75,16 @@ def test_every_library_scenario_runs_with_consistent_labels(path, tmp_path):
     stats = check_frames(out)
     assert stats["frames"] >= 1
     occ = json.loads((out / "meta.json").read_text())["metrics"]["occlusion"]
-    assert occ["fully_visible"] + occ["partly_occluded"] + occ["largely_occluded"] == stats["labels"]
+    assert (
+        occ["fully_visible"] + occ["partly_occluded"] + occ["largely_occluded"] == stats["labels"]
+    )
 
 
 def _trajectory(name: str | Path, seed: int | None = None):
-    """Simulate a library scenario by name (or a scenario file by path): (traj, index by name, world)."""
+    """Simulate a library scenario by name (or a scenario file by path).
+
+    Returns (traj, index by name, world).
+    """
     loaded = load_scenario(name if isinstance(name, Path) else ROOT / "scenarios" / f"{name}.yaml")
     catalog = load_catalog()
     resolved = resolve_scenario(loaded, catalog, seed)
@@ -104,7 +128,9 @@ def test_curved_road_vehicles_keep_their_lanes():
 def test_multi_camera_rig_ids_agree_across_cameras(tmp_path):
     path = ROOT / "scenarios" / "multi_camera_rig.yaml"
     out = tmp_path / "rig"
-    proc = run_sim("run", str(path), "--out", str(out), "--quiet", *_small_overrides(path, 0.5, 320, 192))
+    proc = run_sim(
+        "run", str(path), "--out", str(out), "--quiet", *_small_overrides(path, 0.5, 320, 192)
+    )
     assert proc.returncode == 0, proc.stderr
     meta = json.loads((out / "meta.json").read_text())
     assert [c["name"] for c in meta["cameras"]] == ["front", "left", "right", "rear"]
@@ -156,7 +182,9 @@ def test_highway_merge_cars_join_from_the_ramp_and_nobody_drives_off_its_end(see
     wall = road.lane_end_wall(0)
     in_ramp_lane = (traj.lane == 0) & (traj.road == 0)
     front = traj.s + 0.5 * world.state.length
-    assert not np.any(in_ramp_lane & (front > wall + 0.5)), "a car ran into the end of the acceleration lane"
+    assert not np.any(in_ramp_lane & (front > wall + 0.5)), (
+        "a car ran into the end of the acceleration lane"
+    )
     for name in ("merger", "merger_van"):
         i = idx[name]
         assert traj.lane[0, i] == 0 and traj.s[0, i] < road.lane_table[0, 1], "starts on the ramp"
@@ -177,14 +205,16 @@ def test_lane_drop_traffic_merges_before_the_lane_ends(seed):
     assert not traj.collisions
 
 
-def test_urban_intersection_cross_traffic_waits_at_red_and_the_ego_turns_left_after_the_oncoming_cars():
+def test_urban_intersection_cross_traffic_waits_at_red_and_ego_turns_left_after_oncoming_cars():
     traj, idx, world = _trajectory("urban_intersection")
     net = world.network
     st = world.state
     # nobody's front crosses its stop line while its light is red
     for sl in net.stop_lines:
         on = (traj.road == sl.road) & (traj.lane == sl.lane)
-        front = sl.direction * (traj.s + sl.direction * 0.5 * st.length - sl.s)  # > 0: past the line
+        front = sl.direction * (
+            traj.s + sl.direction * 0.5 * st.length - sl.s
+        )  # > 0: past the line
         for k in range(1, traj.t.size):
             if net.signal_state(traj.t[k])[sl.group] != "red":
                 continue
@@ -204,7 +234,9 @@ def test_urban_intersection_cross_traffic_waits_at_red_and_the_ego_turns_left_af
     assert traj.road[-1, ego] == 1 and traj.lane[-1, ego] == 0
     from sim.traffic.metrics import post_encroachment
 
-    assert post_encroachment(traj, st.length, ego) > 2.0, "the turn left a safe gap (PET) to the oncoming cars"
+    assert post_encroachment(traj, st.length, ego) > 2.0, (
+        "the turn left a safe gap (PET) to the oncoming cars"
+    )
     yaw_cross = float(net.cross.to_world([0.0], [0.0])[2][0])
     assert np.cos(traj.yaw[-1, ego] - yaw_cross) > 0.98
     assert not traj.collisions
@@ -215,7 +247,9 @@ def test_pedestrian_crossing_jaywalker_crosses_the_ego_brakes_walkers_stay_on_th
     traj, idx, world = _trajectory("pedestrian_crossing", seed)
     road = world.road
     walk = idx["jaywalker"]
-    assert traj.d[0, walk] < 0 and traj.d[-1, walk] > road.lane_width, "from the right side across the ego's lane"
+    assert traj.d[0, walk] < 0 and traj.d[-1, walk] > road.lane_width, (
+        "from the right side across the ego's lane"
+    )
     # at the start the parked van stands between the ego's camera and the jaywalker
     from shapely.geometry import LineString, Polygon
 
@@ -223,8 +257,10 @@ def test_pedestrian_crossing_jaywalker_crosses_the_ego_brakes_walkers_stay_on_th
     st = world.state
     c, s_ = np.cos(traj.yaw[0, van]), np.sin(traj.yaw[0, van])
     half_l, half_w = st.length[van] / 2, st.width[van] / 2
-    corners = [(traj.x[0, van] + c * u - s_ * v, traj.y[0, van] + s_ * u + c * v)
-               for u, v in ((half_l, half_w), (-half_l, half_w), (-half_l, -half_w), (half_l, -half_w))]
+    corners = [
+        (traj.x[0, van] + c * u - s_ * v, traj.y[0, van] + s_ * u + c * v)
+        for u, v in ((half_l, half_w), (-half_l, half_w), (-half_l, -half_w), (half_l, -half_w))
+    ]
     sight = LineString([(traj.x[0, 0] + 1.0, traj.y[0, 0]), (traj.x[0, walk], traj.y[0, walk])])
     assert sight.intersects(Polygon(corners)), "the van hides the jaywalker"
     ego = idx["ego"]
@@ -235,7 +271,10 @@ def test_pedestrian_crossing_jaywalker_crosses_the_ego_brakes_walkers_stay_on_th
 
     for name in ("walker_right", "walker_left"):
         i = idx[name]
-        assert all(walkable.buffer(0.05).contains(Point(x, y)) for x, y in zip(traj.x[:, i], traj.y[:, i])), name
+        assert all(
+            walkable.buffer(0.05).contains(Point(x, y))
+            for x, y in zip(traj.x[:, i], traj.y[:, i], strict=True)
+        ), name
 
 
 WRONG_WAY = """
@@ -258,7 +297,11 @@ def test_wrong_way_driver_and_the_ego_brake_for_each_other(tmp_path):
     assert traj.leader[0, ego] == ghost and traj.leader[0, ghost] == ego
     assert traj.leader[0, van] == -1, "the next lane's traffic is not involved"
     assert traj.v[-1, ego] < 0.5 and traj.v[-1, ghost] < 0.5, "both stop"
-    gap = traj.s[-1, ghost] - traj.s[-1, ego] - 0.5 * (world.state.length[ego] + world.state.length[ghost])
+    gap = (
+        traj.s[-1, ghost]
+        - traj.s[-1, ego]
+        - 0.5 * (world.state.length[ego] + world.state.length[ghost])
+    )
     assert gap > 0.5
     assert not traj.collisions
 
@@ -328,9 +371,15 @@ def test_town_pedestrians_walk_the_sidewalks_and_cross_only_at_the_zebra():
     assert len(peds) == 14
     crossed = 0
     for i in peds:
-        off = [k for k in range(traj.t.size) if not walkable.contains(Point(traj.x[k, i], traj.y[k, i]))]
+        off = [
+            k
+            for k in range(traj.t.size)
+            if not walkable.contains(Point(traj.x[k, i], traj.y[k, i]))
+        ]
         if off:
             crossed += 1
-            assert np.all(np.abs(traj.s[off, i] - zebra) < 2.0), "off the sidewalk only on the zebra"
+            assert np.all(np.abs(traj.s[off, i] - zebra) < 2.0), (
+                "off the sidewalk only on the zebra"
+            )
     assert crossed >= 2
     assert not traj.collisions

@@ -34,8 +34,9 @@ def register(sub) -> dict:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.assets import load_catalog
     from sim.dataset.episode import run_episode
+    from sim.pipeline import resolve_scenario
     from sim.resources import check_resources
-    from sim.scenario import load_scenario, resolve_scenario
+    from sim.scenario import load_scenario
 
     loaded = load_scenario(args.scenario, args.overrides)
     catalog = load_catalog()
@@ -52,7 +53,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.assets import load_catalog
     from sim.errors import ScenarioError
-    from sim.scenario import load_scenario, resolve_scenario
+    from sim.pipeline import resolve_scenario
+    from sim.scenario import load_scenario
 
     catalog = load_catalog()
     failed = 0
@@ -70,7 +72,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from sim.assets import load_catalog
-    from sim.scenario import dump_resolved, load_scenario, resolve_scenario
+    from sim.pipeline import resolve_scenario
+    from sim.scenario import dump_resolved, load_scenario
 
     loaded = load_scenario(args.scenario, args.overrides)
     resolved = resolve_scenario(loaded, load_catalog(), args.seed)

@@ -26,6 +26,7 @@ from tqdm import tqdm
 from sim.dataset.io import read_png
 from sim.dataset.merge import UNLISTED
 
+
 @dataclass
 class CheckReport:
     root: Path
@@ -36,13 +37,21 @@ class CheckReport:
     episodes: int = 0
 
     def bad(self, path: Path | str, message: str) -> None:
-        rel = Path(path).relative_to(self.root).as_posix() if Path(path).is_absolute() else str(path)
+        rel = (
+            Path(path).relative_to(self.root).as_posix() if Path(path).is_absolute() else str(path)
+        )
         self.problems.append(f"{rel}: {message}")
 
     def line(self) -> str:
-        status = "ok" if not self.problems else f"{len(self.problems)} problem{'s' * (len(self.problems) != 1)}"
-        return (f"{status}: {self.episodes} episodes, {self.frames} frames, {self.objects} objects, "
-                f"{self.files} files checked in {self.root}")
+        status = (
+            "ok"
+            if not self.problems
+            else f"{len(self.problems)} problem{'s' * (len(self.problems) != 1)}"
+        )
+        return (
+            f"{status}: {self.episodes} episodes, {self.frames} frames, {self.objects} objects, "
+            f"{self.files} files checked in {self.root}"
+        )
 
 
 def check_dataset(root: Path, progress: bool = False) -> CheckReport:
@@ -58,7 +67,9 @@ def check_dataset(root: Path, progress: bool = False) -> CheckReport:
         report.bad(manifest_path, f"unreadable: {err}")
         return report
     if not isinstance(manifest, dict) or not {"counts", "episodes", "files"} <= set(manifest):
-        report.bad(manifest_path, "not a dataset manifest (an episode folder? check its dataset folder)")
+        report.bad(
+            manifest_path, "not a dataset manifest (an episode folder? check its dataset folder)"
+        )
         return report
     broken = _check_files(root, manifest, report)
     for missing in manifest.get("missing", []):
@@ -70,7 +81,10 @@ def check_dataset(root: Path, progress: bool = False) -> CheckReport:
         by_cam = _check_episode(root / ep["path"], report, broken)
         for cam, (f, o) in by_cam.items():
             key = f"{ep['split']}_{cam}"
-            per_camera[key] = (per_camera.get(key, (0, 0))[0] + f, per_camera.get(key, (0, 0))[1] + o)
+            per_camera[key] = (
+                per_camera.get(key, (0, 0))[0] + f,
+                per_camera.get(key, (0, 0))[1] + o,
+            )
         frames = sum(f for f, _ in by_cam.values())
         objects = sum(o for _, o in by_cam.values())
         report.episodes += 1
@@ -81,10 +95,16 @@ def check_dataset(root: Path, progress: bool = False) -> CheckReport:
         c["frames"] += frames
         c["objects"] += objects
         if (frames, objects) != (ep["frames"], ep["objects"]):
-            report.bad(root / ep["path"], f"manifest says {ep['frames']} frames and {ep['objects']} objects, "
-                       f"the files hold {frames} and {objects}")
+            report.bad(
+                root / ep["path"],
+                f"manifest says {ep['frames']} frames and {ep['objects']} objects, "
+                f"the files hold {frames} and {objects}",
+            )
     if counts != manifest["counts"]["by_split"]:
-        report.bad(manifest_path, f"counts by split {manifest['counts']['by_split']} differ from the files' {counts}")
+        report.bad(
+            manifest_path,
+            f"counts by split {manifest['counts']['by_split']} differ from the files' {counts}",
+        )
     _check_merged(root, per_camera, report, broken)
     return report
 
@@ -93,7 +113,9 @@ def _check_files(root: Path, manifest: dict, report: CheckReport) -> set[str]:
     """Hashes, sizes, unlisted files, readability. Returns the paths that cannot be read."""
     broken: set[str] = set()
     listed = {f["path"]: f for f in manifest["files"]}
-    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink()}
+    on_disk = {
+        p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink()
+    }
     for rel in sorted(on_disk - set(listed) - set(UNLISTED)):
         if rel.startswith("report/"):
             continue  # `sim report` output
@@ -154,14 +176,28 @@ def _check_episode(ep: Path, report: CheckReport, broken: set[str]) -> dict[str,
     out = {}
     for cam in meta["cameras"]:
         frames = objects = 0
-        coco = _load(ep / "coco" / f"{cam['name']}.json", report, broken) if "coco" in meta["formats"] else None
+        coco = (
+            _load(ep / "coco" / f"{cam['name']}.json", report, broken)
+            if "coco" in meta["formats"]
+            else None
+        )
         coco_by_file: dict[str, list[dict]] = {}
         if coco is not None:
             image_file = {img["id"]: img["file_name"] for img in coco["images"]}
             for ann in coco["annotations"]:
                 coco_by_file.setdefault(image_file[ann["image_id"]], []).append(ann)
         for k in range(cam["frames"]):
-            n = _check_frame(ep, cam, k, meta, class_of, agent_ids, coco_by_file if coco else None, report, broken)
+            n = _check_frame(
+                ep,
+                cam,
+                k,
+                meta,
+                class_of,
+                agent_ids,
+                coco_by_file if coco else None,
+                report,
+                broken,
+            )
             frames += 1
             objects += n
         out[cam["name"]] = (frames, objects)
@@ -175,16 +211,32 @@ def _check_frame(ep, cam, k, meta, class_of, agent_ids, coco_by_file, report, br
     if labels is None:
         return 0
     objs = labels["objects"]
-    paths = {kind: ep / "frames" / name / kind / f"{stem}.png" for kind in ("rgb", "depth", "semantic", "instance")}
-    if any(p.relative_to(report.root).as_posix() in broken or not p.is_file() for p in paths.values()):
+    paths = {
+        kind: ep / "frames" / name / kind / f"{stem}.png"
+        for kind in ("rgb", "depth", "semantic", "instance")
+    }
+    if any(
+        p.relative_to(report.root).as_posix() in broken or not p.is_file() for p in paths.values()
+    ):
         return len(objs)  # already reported
-    rgb, sem, inst = read_png(paths["rgb"]), read_png(paths["semantic"]), read_png(paths["instance"])
+    rgb, sem, inst = (
+        read_png(paths["rgb"]),
+        read_png(paths["semantic"]),
+        read_png(paths["instance"]),
+    )
     depth = read_png(paths["depth"])
     size = (cam["height"], cam["width"])
-    for kind, image, shape, dtype in (("rgb", rgb, (*size, 3), np.uint8), ("depth", depth, size, np.uint16),
-                                      ("semantic", sem, size, np.uint8), ("instance", inst, size, np.uint16)):
+    for kind, image, shape, dtype in (
+        ("rgb", rgb, (*size, 3), np.uint8),
+        ("depth", depth, size, np.uint16),
+        ("semantic", sem, size, np.uint8),
+        ("instance", inst, size, np.uint16),
+    ):
         if image.shape != shape or image.dtype != dtype:
-            report.bad(paths[kind], f"expected {shape} {np.dtype(dtype).name}, found {image.shape} {image.dtype}")
+            report.bad(
+                paths[kind],
+                f"expected {shape} {np.dtype(dtype).name}, found {image.shape} {image.dtype}",
+            )
             return len(objs)
     unknown = set(np.unique(inst).tolist()) - agent_ids - {0}
     if unknown:
@@ -205,14 +257,21 @@ def _check_frame(ep, cam, k, meta, class_of, agent_ids, coco_by_file, report, br
         elif not np.all(sem[mask] == class_of.get(obj["cls"], -1)):
             report.bad(label_path, f"{where}: semantic class under its mask is not {obj['cls']!r}")
         elif not 0 < obj["visible_fraction"] <= 1:
-            report.bad(label_path, f"{where}: visible_fraction {obj['visible_fraction']} outside (0, 1]")
+            report.bad(
+                label_path, f"{where}: visible_fraction {obj['visible_fraction']} outside (0, 1]"
+            )
     enough = {i for i in np.nonzero(counts >= meta["min_pixels"])[0].tolist() if i != 0}
     labelled = {o["id"] for o in objs}
     if enough != labelled:
-        report.bad(label_path, f"labelled ids {sorted(labelled)} differ from ids with >= {meta['min_pixels']} "
-                   f"pixels in the mask {sorted(enough)}")
+        report.bad(
+            label_path,
+            f"labelled ids {sorted(labelled)} differ from ids with >= {meta['min_pixels']} "
+            f"pixels in the mask {sorted(enough)}",
+        )
     if coco_by_file is not None:
-        _check_coco_frame(ep, paths, coco_by_file.get(f"frames/{name}/rgb/{stem}.png", []), inst, report)
+        _check_coco_frame(
+            ep, paths, coco_by_file.get(f"frames/{name}/rgb/{stem}.png", []), inst, report
+        )
     if "kitti" in meta["formats"]:
         kitti = ep / "kitti" / name / "label_2" / f"{stem}.txt"
         if kitti.is_file() and kitti.relative_to(report.root).as_posix() not in broken:
@@ -222,18 +281,29 @@ def _check_frame(ep, cam, k, meta, class_of, agent_ids, coco_by_file, report, br
     return len(objs)
 
 
-def _check_coco_frame(ep: Path, paths: dict, anns: list[dict], inst: np.ndarray, report: CheckReport) -> None:
+def _check_coco_frame(
+    ep: Path, paths: dict, anns: list[dict], inst: np.ndarray, report: CheckReport
+) -> None:
     from pycocotools import mask as mask_utils
 
     coco_file = ep / "coco" / f"{paths['rgb'].parent.parent.name}.json"
     for ann in anns:
-        rle = {"size": ann["segmentation"]["size"], "counts": ann["segmentation"]["counts"].encode("ascii")}
+        rle = {
+            "size": ann["segmentation"]["size"],
+            "counts": ann["segmentation"]["counts"].encode("ascii"),
+        }
         decoded = mask_utils.decode(rle).astype(bool)
         if decoded.shape != inst.shape or not np.array_equal(decoded, inst == ann["track_id"]):
-            report.bad(coco_file, f"annotation {ann['id']}: mask differs from instance {ann['track_id']} "
-                       f"in {paths['instance'].name}")
+            report.bad(
+                coco_file,
+                f"annotation {ann['id']}: mask differs from instance {ann['track_id']} "
+                f"in {paths['instance'].name}",
+            )
         elif ann["area"] != int(decoded.sum()):
-            report.bad(coco_file, f"annotation {ann['id']}: area {ann['area']} but the mask has {int(decoded.sum())}")
+            report.bad(
+                coco_file,
+                f"annotation {ann['id']}: area {ann['area']} but the mask has {int(decoded.sum())}",
+            )
 
 
 def _check_merged(root: Path, per_camera: dict, report: CheckReport, broken: set[str]) -> None:
@@ -242,18 +312,24 @@ def _check_merged(root: Path, per_camera: dict, report: CheckReport, broken: set
     for path in sorted((root / "coco").glob("*.json")) if (root / "coco").is_dir() else []:
         if path.relative_to(root).as_posix() in broken:
             continue
-        split = path.stem.split("_", 1)[0]
         coco = COCO()
         coco.dataset = json.loads(path.read_text(encoding="utf-8"))
         _quiet_index(coco)
-        missing = [img["file_name"] for img in coco.dataset["images"] if not (root / img["file_name"]).is_file()]
+        missing = [
+            img["file_name"]
+            for img in coco.dataset["images"]
+            if not (root / img["file_name"]).is_file()
+        ]
         if missing:
             report.bad(path, f"images that do not exist, e.g. {missing[0]}")
         found = (len(coco.getImgIds()), len(coco.getAnnIds()))
         expected = per_camera.get(path.stem, (0, 0))
         if found != expected:
-            report.bad(path, f"{found[0]} images and {found[1]} annotations; the split's episodes hold "
-                       f"{expected[0]} frames and {expected[1]} objects of that camera")
+            report.bad(
+                path,
+                f"{found[0]} images and {found[1]} annotations; the split's episodes hold "
+                f"{expected[0]} frames and {expected[1]} objects of that camera",
+            )
 
 
 def _quiet_index(coco) -> None:

@@ -204,8 +204,9 @@ def validate_scenarios(loaded: LoadedConfig, catalog, workers: int | None = None
     ``workers`` episodes of it (default: the config's ``workers``, else one) fit in memory
     (ResourceError, exit 4, from :func:`sim.resources.check_resources`)."""
     from sim.errors import ResourceError
+    from sim.pipeline import resolve_scenario
     from sim.resources import check_resources
-    from sim.scenario import load_scenario, resolve_scenario
+    from sim.scenario import load_scenario
 
     config = loaded.config
     n = workers if workers is not None else (config.workers or 1)

@@ -68,10 +68,13 @@ class GenerateResult:
     def line(self) -> str:
         text = (
             f"generated {self.made} episodes ({self.frames} frames) in {self.seconds:.1f} s; "
-            f"{self.already} were already complete; {self.planned - self.already - self.made} missing"
+            f"{self.already} were already complete; "
+            f"{self.planned - self.already - self.made} missing"
         )
         if self.failed:
-            text += f" ({len(self.failed)} failed: episodes {', '.join(map(str, sorted(self.failed)))})"
+            text += (
+                f" ({len(self.failed)} failed: episodes {', '.join(map(str, sorted(self.failed)))})"
+            )
         return f"{text} -> {self.root}"
 
 
@@ -108,8 +111,10 @@ def _check_root(out: Path, plan: dict, overwrite: bool) -> tuple[Path, bool, boo
         check_replaceable(root, (DATASET,), shown=Path(out))  # what is there, if not ours
         return root, False, True
     if not is_dataset(root):
-        raise OutputError(f"{out}: is not empty and holds no dataset ({_listing(root, names)}); "
-                          "choose another --out")
+        raise OutputError(
+            f"{out}: is not empty and holds no dataset ({_listing(root, names)}); "
+            "choose another --out"
+        )
     path = root / "plan.json"
     if not path.is_file() or path.read_bytes() != json_bytes(plan):
         raise OutputError(
@@ -186,8 +191,12 @@ def _logger(root: Path) -> tuple[logging.Logger, logging.Handler]:
     return log, handler
 
 
-def _events(backend: str, todo: list[EpisodeTask], root: Path, workers: int, config, address: str | None):
-    common = dict(workers=workers, timeout=config.timeout, max_tries=config.max_tries, args=(str(root),))
+def _events(
+    backend: str, todo: list[EpisodeTask], root: Path, workers: int, config, address: str | None
+):
+    common = dict(
+        workers=workers, timeout=config.timeout, max_tries=config.max_tries, args=(str(root),)
+    )
     if backend == "local":
         return run_local(TASK_FUNCTION, todo, **common)
     from sim.dataset.ray_backend import run_ray
@@ -241,18 +250,29 @@ def generate(
                 _clean_partials(root, log)
                 todo = [t for t in tasks if not is_complete(root / t.rel_dir)]
                 result = GenerateResult(Path(out), len(tasks), len(tasks) - len(todo))
-                log.info("generate %s: %d episodes planned, %d complete, %d to make; backend %s, "
-                         "%d workers", loaded.path, len(tasks), result.already, len(todo), backend,
-                         workers)
+                log.info(
+                    "generate %s: %d episodes planned, %d complete, %d to make; backend %s, "
+                    "%d workers",
+                    loaded.path,
+                    len(tasks),
+                    result.already,
+                    len(todo),
+                    backend,
+                    workers,
+                )
                 if todo:
                     (root / "manifest.json").unlink(missing_ok=True)  # no manifest: not finished
                     _run(todo, root, workers, config, backend, address, progress, result, log)
                 manifest = finalize(root, loaded, tasks, result.failed)
                 result.seconds = time.perf_counter() - started
-                log.info("%s; dataset: %d episodes, %d frames, %d objects, %d files",
-                         result.line(), manifest["counts"]["episodes"],
-                         manifest["counts"]["frames"], manifest["counts"]["objects"],
-                         manifest["counts"]["files"])
+                log.info(
+                    "%s; dataset: %d episodes, %d frames, %d objects, %d files",
+                    result.line(),
+                    manifest["counts"]["episodes"],
+                    manifest["counts"]["frames"],
+                    manifest["counts"]["objects"],
+                    manifest["counts"]["files"],
+                )
             except BaseException as err:
                 log.error("stopped: %s: %s", type(err).__name__, err)
                 raise
@@ -268,17 +288,29 @@ def generate(
     return result
 
 
-def _run(todo, root, workers, config, backend, address, progress, result: GenerateResult, log) -> None:
-    bar = tqdm(total=result.planned, initial=result.already, unit="ep", desc=config.name,
-               disable=not progress, dynamic_ncols=True)
+def _run(
+    todo, root, workers, config, backend, address, progress, result: GenerateResult, log
+) -> None:
+    bar = tqdm(
+        total=result.planned,
+        initial=result.already,
+        unit="ep",
+        desc=config.name,
+        disable=not progress,
+        dynamic_ncols=True,
+    )
     t0 = time.perf_counter()
     by_index = {t.index: t for t in todo}
     events = _events(backend, todo, root, workers, config, address)
     try:
         for event in events:
             if event.kind == "system":  # the machine failed: every other episode would too
-                log.error("episode %d (%s): the operating system failed: %s; stopping",
-                          event.index, by_index[event.index].rel_dir, event.error)
+                log.error(
+                    "episode %d (%s): the operating system failed: %s; stopping",
+                    event.index,
+                    by_index[event.index].rel_dir,
+                    event.error,
+                )
                 raise SystemFailure(_first_line(event.error))
             _record(event, by_index, result, log)
             if event.kind != "retry":
@@ -291,7 +323,9 @@ def _run(todo, root, workers, config, backend, address, progress, result: Genera
         bar.close()
 
 
-def _record(event: TaskEvent, by_index: dict[int, EpisodeTask], result: GenerateResult, log: logging.Logger) -> None:
+def _record(
+    event: TaskEvent, by_index: dict[int, EpisodeTask], result: GenerateResult, log: logging.Logger
+) -> None:
     task = by_index[event.index]
     if event.kind == "done":
         v = event.value
@@ -299,15 +333,34 @@ def _record(event: TaskEvent, by_index: dict[int, EpisodeTask], result: Generate
         result.frames += v["frames"]
         pid = v["pid"]
         result.worker_rss_mb.setdefault(pid, []).append(v["peak_rss_mb"])
-        log.info("episode %d done: %s, %d frames, %d objects, %.1f s, worker %d (peak %.0f MiB, GL %s)",
-                 task.index, task.rel_dir, v["frames"], v["objects"], v["seconds"], pid, v["peak_rss_mb"],
-                 v.get("gl_renderer", "-"))
+        log.info(
+            "episode %d done: %s, %d frames, %d objects, %.1f s, worker %d (peak %.0f MiB, GL %s)",
+            task.index,
+            task.rel_dir,
+            v["frames"],
+            v["objects"],
+            v["seconds"],
+            pid,
+            v["peak_rss_mb"],
+            v.get("gl_renderer", "-"),
+        )
     elif event.kind == "retry":
-        log.warning("episode %d (%s) try %d failed, will retry: %s", task.index, task.rel_dir, event.tries,
-                    event.error)
+        log.warning(
+            "episode %d (%s) try %d failed, will retry: %s",
+            task.index,
+            task.rel_dir,
+            event.tries,
+            event.error,
+        )
     else:
         result.failed[event.index] = _first_line(event.error)
-        log.error("episode %d (%s) FAILED after %d tries: %s", task.index, task.rel_dir, event.tries, event.error)
+        log.error(
+            "episode %d (%s) FAILED after %d tries: %s",
+            task.index,
+            task.rel_dir,
+            event.tries,
+            event.error,
+        )
 
 
 def _first_line(text: str | None) -> str:
@@ -317,5 +370,7 @@ def _first_line(text: str | None) -> str:
 def read_manifest(root: Path) -> dict:
     path = Path(root) / "manifest.json"
     if not path.is_file():
-        raise OutputError(f"{root} has no manifest.json: not a finished dataset (run generate again)")
+        raise OutputError(
+            f"{root} has no manifest.json: not a finished dataset (run generate again)"
+        )
     return json.loads(path.read_text(encoding="utf-8"))

@@ -47,10 +47,14 @@ def encode_png(image: np.ndarray) -> bytes:
     """PNG bytes of an (H, W) uint8/uint16 or (H, W, 3) uint8 RGB image."""
     if image.ndim == 3:
         if image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f"colour images must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
+            raise ValueError(
+                f"colour images must be (H, W, 3) uint8, got {image.shape} {image.dtype}"
+            )
         image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     elif image.ndim != 2 or image.dtype not in (np.uint8, np.uint16):
-        raise ValueError(f"single-channel images must be (H, W) uint8/uint16, got {image.shape} {image.dtype}")
+        raise ValueError(
+            f"single-channel images must be (H, W) uint8/uint16, got {image.shape} {image.dtype}"
+        )
     ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
     if not ok:
         raise OSError("PNG encoding failed")

@@ -28,8 +28,14 @@ UNLISTED = ("manifest.json", "generate.log", ".lock")
 
 
 def plan_json(loaded: LoadedConfig, tasks: list[EpisodeTask]) -> dict:
-    config = loaded.config.model_dump(mode="json", exclude={"out", "workers", "timeout", "max_tries"})
-    return {"dataset": loaded.config.name, "config": config, "episodes": [t.to_json() for t in tasks]}
+    config = loaded.config.model_dump(
+        mode="json", exclude={"out", "workers", "timeout", "max_tries"}
+    )
+    return {
+        "dataset": loaded.config.name,
+        "config": config,
+        "episodes": [t.to_json() for t in tasks],
+    }
 
 
 def _load(path: Path):
@@ -68,10 +74,18 @@ def merged_coco(root: Path, tasks: list[EpisodeTask], split: str, cam: str) -> d
         remap = {}
         for img in coco["images"]:
             remap[img["id"]] = len(images) + 1
-            images.append({**img, "id": len(images) + 1, "file_name": f"{task.rel_dir}/{img['file_name']}",
-                           "episode": task.rel_dir})
+            images.append(
+                {
+                    **img,
+                    "id": len(images) + 1,
+                    "file_name": f"{task.rel_dir}/{img['file_name']}",
+                    "episode": task.rel_dir,
+                }
+            )
         for ann in coco["annotations"]:
-            annotations.append({**ann, "id": len(annotations) + 1, "image_id": remap[ann["image_id"]]})
+            annotations.append(
+                {**ann, "id": len(annotations) + 1, "image_id": remap[ann["image_id"]]}
+            )
     if categories is None:
         return None
     return {
@@ -87,7 +101,9 @@ def kitti_list(root: Path, tasks: list[EpisodeTask], split: str, cam: str) -> st
     for task in tasks:
         folder = root / task.rel_dir / "kitti" / cam / "image_2"
         if task.split == split and folder.is_dir():
-            lines += [f"{task.rel_dir}/kitti/{cam}/image_2/{p.name}" for p in sorted(folder.glob("*.png"))]
+            lines += [
+                f"{task.rel_dir}/kitti/{cam}/image_2/{p.name}" for p in sorted(folder.glob("*.png"))
+            ]
     return "".join(f"{line}\n" for line in lines) if lines else None
 
 
@@ -107,9 +123,11 @@ def yolo_lists(root: Path, tasks: list[EpisodeTask], cam: str, task_name: str) -
                 continue
             if header is None:
                 text = (folder / "data.yaml").read_text(encoding="utf-8")
-                header = text[text.index("nc:"):] if "nc:" in text else ""
-            lines += [f"./../../../{task.rel_dir}/yolo/{cam}/{task_name}/images/{p.name}"
-                      for p in sorted((folder / "images").glob("*.png"))]
+                header = text[text.index("nc:") :] if "nc:" in text else ""
+            lines += [
+                f"./../../../{task.rel_dir}/yolo/{cam}/{task_name}/images/{p.name}"
+                for p in sorted((folder / "images").glob("*.png"))
+            ]
         if lines:
             out[f"{split}.txt"] = "".join(f"{line}\n" for line in lines)
     if header is None:
@@ -119,7 +137,9 @@ def yolo_lists(root: Path, tasks: list[EpisodeTask], cam: str, task_name: str) -
     return out
 
 
-def finalize(root: Path, loaded: LoadedConfig, tasks: list[EpisodeTask], failed: dict[int, str]) -> dict:
+def finalize(
+    root: Path, loaded: LoadedConfig, tasks: list[EpisodeTask], failed: dict[int, str]
+) -> dict:
     """Write the merged files and the dataset manifest over the complete episodes."""
     complete = [t for t in tasks if (root / t.rel_dir / "manifest.json").is_file()]
     stats = {t.index: episode_stats(root, t) for t in complete}
@@ -152,8 +172,17 @@ def finalize(root: Path, loaded: LoadedConfig, tasks: list[EpisodeTask], failed:
             files.append({**f, "path": f"{task.rel_dir}/{f['path']}"})
         files.append(_entry(root, ep_manifest))
         s = stats[task.index]
-        episodes.append({"index": task.index, "path": task.rel_dir, "scenario": s["scenario"], "seed": task.seed,
-                         "split": task.split, "frames": s["frames"], "objects": s["objects"]})
+        episodes.append(
+            {
+                "index": task.index,
+                "path": task.rel_dir,
+                "scenario": s["scenario"],
+                "seed": task.seed,
+                "split": task.split,
+                "frames": s["frames"],
+                "objects": s["objects"],
+            }
+        )
     files += [_entry(root, p) for p in written]
     files.sort(key=lambda f: f["path"])
 
@@ -162,8 +191,11 @@ def finalize(root: Path, loaded: LoadedConfig, tasks: list[EpisodeTask], failed:
         "sim_version": sim.__version__,
         "seed": loaded.config.seed,
         "complete": len(complete) == len(tasks),
-        "missing": [{"index": t.index, "path": t.rel_dir, "error": failed.get(t.index, "not run")}
-                    for t in tasks if t.index not in stats],
+        "missing": [
+            {"index": t.index, "path": t.rel_dir, "error": failed.get(t.index, "not run")}
+            for t in tasks
+            if t.index not in stats
+        ],
         "counts": _counts(tasks, complete, stats, len(files)),
         "cameras": cameras,
         "episodes": episodes,
@@ -197,4 +229,8 @@ def _counts(tasks, complete, stats, n_files) -> dict:
 
 
 def _entry(root: Path, path: Path) -> dict:
-    return {"path": path.relative_to(root).as_posix(), "sha256": sha256_file(path), "size": path.stat().st_size}
+    return {
+        "path": path.relative_to(root).as_posix(),
+        "sha256": sha256_file(path),
+        "size": path.stat().st_size,
+    }

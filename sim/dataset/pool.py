@@ -37,10 +37,22 @@ from typing import Any
 
 from sim.errors import EXIT_USAGE, SimError, SystemFailure
 
-SYSTEM_ERRNOS = frozenset({
-    errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
-    errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.EIO, errno.EMFILE, errno.ENFILE,
-})
+SYSTEM_ERRNOS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.ENAMETOOLONG,
+        errno.EIO,
+        errno.EMFILE,
+        errno.ENFILE,
+    }
+)
 """Errors of the machine, not of one task: every other task would meet them too."""
 
 
@@ -123,7 +135,9 @@ def _worker_main(conn, fn_name: str, args: tuple, env: dict[str, str]) -> None:
 class _Worker:
     def __init__(self, ctx, fn_name: str, args: tuple, env: dict[str, str]) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, fn_name, args, env), daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, fn_name, args, env), daemon=True
+        )
         self.process.start()
         child.close()
         self.task: Any = None
@@ -181,7 +195,9 @@ def run_local(
             busy = [w for w in pool if w.task is not None]
             now = time.monotonic()
             wait_for = max(0.0, min(w.started + timeout - now for w in busy))
-            ready = set(wait([x for w in busy for x in (w.conn, w.process.sentinel)], timeout=wait_for))
+            ready = set(
+                wait([x for w in busy for x in (w.conn, w.process.sentinel)], timeout=wait_for)
+            )
             now = time.monotonic()
             for w in busy:
                 if w.conn in ready or w.process.sentinel in ready:
@@ -189,9 +205,15 @@ def run_local(
                         status, payload = w.conn.recv()
                     except (EOFError, OSError):
                         w.process.join(5)  # reap it, so the exit code is known
-                        status, payload = "crash", f"worker {w.process.pid} died (exit code {w.process.exitcode})"
+                        status, payload = (
+                            "crash",
+                            f"worker {w.process.pid} died (exit code {w.process.exitcode})",
+                        )
                 elif now - w.started >= timeout:
-                    status, payload = "crash", f"timed out after {timeout:g} s; worker {w.process.pid} killed"
+                    status, payload = (
+                        "crash",
+                        f"timed out after {timeout:g} s; worker {w.process.pid} killed",
+                    )
                 else:
                     continue
                 task, tries = w.task, w.tries + 1

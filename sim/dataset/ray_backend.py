@@ -75,12 +75,24 @@ def run_ray(
         runtime_env = {"env_vars": worker_env(workers)}
         try:
             if address:
-                ray.init(address=address, runtime_env=runtime_env, log_to_driver=False, logging_level="warning")
+                ray.init(
+                    address=address,
+                    runtime_env=runtime_env,
+                    log_to_driver=False,
+                    logging_level="warning",
+                )
             else:
-                ray.init(num_cpus=workers, runtime_env=runtime_env, include_dashboard=False, log_to_driver=False,
-                         logging_level="warning")
+                ray.init(
+                    num_cpus=workers,
+                    runtime_env=runtime_env,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    logging_level="warning",
+                )
         except (ConnectionError, RuntimeError, ValueError) as err:
-            raise SimError(f"cannot start or reach Ray{' at ' + address if address else ''}: {err}") from None
+            raise SimError(
+                f"cannot start or reach Ray{' at ' + address if address else ''}: {err}"
+            ) from None
         started_here = True
     remote = ray.remote(_call).options(num_cpus=1, max_retries=max_tries - 1, retry_exceptions=True)
     queue: deque[tuple[Any, int]] = deque((t, 0) for t in tasks)

@@ -30,15 +30,25 @@ def _load(path: Path):
 
 def collect(root: Path, manifest: dict) -> dict:
     """Per-object and per-frame columns over the whole dataset."""
-    cols = {"cls": [], "width": [], "height": [], "distance": [], "occlusion": [], "truncation": [],
-            "visible": [], "split": []}
+    cols = {
+        "cls": [],
+        "width": [],
+        "height": [],
+        "distance": [],
+        "occlusion": [],
+        "truncation": [],
+        "visible": [],
+        "split": [],
+    }
     frames_by_split: Counter[str] = Counter()
     perturbations: Counter[str] = Counter()
     frame_refs = []  # (episode path, camera, frame index, object count)
     for ep in manifest["episodes"]:
         ep_dir = root / ep["path"]
         meta = _load(ep_dir / "meta.json")
-        perturbations.update(p.get("name", str(p)) if isinstance(p, dict) else str(p) for p in meta["perturbations"])
+        perturbations.update(
+            p.get("name", str(p)) if isinstance(p, dict) else str(p) for p in meta["perturbations"]
+        )
         for cam in meta["cameras"]:
             for k in range(cam["frames"]):
                 objects = _load(ep_dir / "labels" / cam["name"] / f"{k:06d}.json")["objects"]
@@ -54,7 +64,12 @@ def collect(root: Path, manifest: dict) -> dict:
                     cols["truncation"].append(obj["truncation"])
                     cols["visible"].append(obj["visible_fraction"])
                     cols["split"].append(ep["split"])
-    return {"objects": cols, "frames_by_split": frames_by_split, "perturbations": perturbations, "frames": frame_refs}
+    return {
+        "objects": cols,
+        "frames_by_split": frames_by_split,
+        "perturbations": perturbations,
+        "frames": frame_refs,
+    }
 
 
 def _figure(width=6.4, height=3.6):
@@ -79,7 +94,12 @@ def _bar(path: Path, counts: dict, title: str, xlabel: str, ylabel: str) -> str:
     plt, fig, ax = _figure()
     names = list(counts)
     ax.bar(range(len(names)), [counts[n] for n in names], color="#4477aa")
-    ax.set_xticks(range(len(names)), names, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center")
+    ax.set_xticks(
+        range(len(names)),
+        names,
+        rotation=30 if len(names) > 4 else 0,
+        ha="right" if len(names) > 4 else "center",
+    )
     for i, n in enumerate(names):
         ax.annotate(str(counts[n]), (i, counts[n]), ha="center", va="bottom", fontsize=8)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
@@ -97,7 +117,9 @@ def _hist(path: Path, values, bins, title: str, xlabel: str, log_x: bool = False
     return _save(plt, fig, path)
 
 
-def _contact_sheet(root: Path, frames: list, samples: int, seed: int, path: Path) -> tuple[str, list[str]]:
+def _contact_sheet(
+    root: Path, frames: list, samples: int, seed: int, path: Path
+) -> tuple[str, list[str]]:
     from sim.viz import draw_labels
 
     rng = child_rng(root_seed(seed), "report/contact_sheet")
@@ -120,13 +142,14 @@ def _contact_sheet(root: Path, frames: list, samples: int, seed: int, path: Path
     sheet = np.full((rows * (h + 4), cols * (w + 4), 3), 255, dtype=np.uint8)
     for n, t in enumerate(tiles):
         r, c = divmod(n, cols)
-        sheet[r * (h + 4): r * (h + 4) + t.shape[0], c * (w + 4): c * (w + 4) + t.shape[1]] = t
+        sheet[r * (h + 4) : r * (h + 4) + t.shape[0], c * (w + 4) : c * (w + 4) + t.shape[1]] = t
     write_png(path, sheet)
     return path.name, captions
 
 
-def write_report(dataset: Path, out: Path | None = None, samples: int = 12,
-                 overwrite: bool = False) -> Path:
+def write_report(
+    dataset: Path, out: Path | None = None, samples: int = 12, overwrite: bool = False
+) -> Path:
     """Write the report; returns the path of its index.html.
 
     The folder is written whole or not at all (:func:`sim.dataset.io.staged_dir`); an earlier
@@ -146,30 +169,118 @@ def _write_report(root: Path, manifest: dict, out: Path, samples: int) -> None:
     counts = manifest["counts"]
     plots = []
     cls_counts = dict(sorted(Counter(objs["cls"]).items()))
-    plots.append(("Objects per class", _bar(out / "objects_per_class.png", cls_counts,
-                                             "Labelled objects per class", "class", "objects")))
+    plots.append(
+        (
+            "Objects per class",
+            _bar(
+                out / "objects_per_class.png",
+                cls_counts,
+                "Labelled objects per class",
+                "class",
+                "objects",
+            ),
+        )
+    )
     frames = {s: data["frames_by_split"].get(s, 0) for s in ("train", "val", "test")}
-    plots.append(("Frames per split", _bar(out / "frames_per_split.png", frames, "Frames per split", "split", "frames")))
-    plots.append(("Scenarios", _bar(out / "scenarios.png", counts["by_scenario"], "Episodes per scenario",
-                                    "scenario", "episodes")))
+    plots.append(
+        (
+            "Frames per split",
+            _bar(out / "frames_per_split.png", frames, "Frames per split", "split", "frames"),
+        )
+    )
+    plots.append(
+        (
+            "Scenarios",
+            _bar(
+                out / "scenarios.png",
+                counts["by_scenario"],
+                "Episodes per scenario",
+                "scenario",
+                "episodes",
+            ),
+        )
+    )
     sizes = np.sqrt(np.asarray(objs["width"], float) * np.asarray(objs["height"], float))
     bins = np.geomspace(1, max(2.0, float(sizes.max()) if len(sizes) else 2.0) * 1.05, 30)
-    plots.append(("Box sizes", _hist(out / "box_sizes.png", sizes, bins, "2D box size (sqrt of width x height)",
-                                     "pixels", log_x=True)))
-    plots.append(("Box heights", _hist(out / "box_heights.png", objs["height"], 30, "2D box height", "pixels")))
-    plots.append(("Distances", _hist(out / "distances.png", objs["distance"], 30, "Distance to the camera",
-                                     "metres (3D box centre)")))
+    plots.append(
+        (
+            "Box sizes",
+            _hist(
+                out / "box_sizes.png",
+                sizes,
+                bins,
+                "2D box size (sqrt of width x height)",
+                "pixels",
+                log_x=True,
+            ),
+        )
+    )
+    plots.append(
+        (
+            "Box heights",
+            _hist(out / "box_heights.png", objs["height"], 30, "2D box height", "pixels"),
+        )
+    )
+    plots.append(
+        (
+            "Distances",
+            _hist(
+                out / "distances.png",
+                objs["distance"],
+                30,
+                "Distance to the camera",
+                "metres (3D box centre)",
+            ),
+        )
+    )
     occ = Counter(objs["occlusion"])
     names = {0: "0 visible", 1: "1 partly", 2: "2 largely", 3: "3 unknown"}
-    plots.append(("Occlusion", _bar(out / "occlusion.png", {names[k]: occ.get(k, 0) for k in range(4)},
-                                    "KITTI occlusion level", "level", "objects")))
-    plots.append(("Truncation", _hist(out / "truncation.png", objs["truncation"], np.linspace(0, 1, 21),
-                                      "Truncation (share of the projected box outside the image)", "truncation")))
-    plots.append(("Visible fraction", _hist(out / "visible_fraction.png", objs["visible"], np.linspace(0, 1, 21),
-                                            "Visible fraction (occlusion only)", "visible fraction")))
+    plots.append(
+        (
+            "Occlusion",
+            _bar(
+                out / "occlusion.png",
+                {names[k]: occ.get(k, 0) for k in range(4)},
+                "KITTI occlusion level",
+                "level",
+                "objects",
+            ),
+        )
+    )
+    plots.append(
+        (
+            "Truncation",
+            _hist(
+                out / "truncation.png",
+                objs["truncation"],
+                np.linspace(0, 1, 21),
+                "Truncation (share of the projected box outside the image)",
+                "truncation",
+            ),
+        )
+    )
+    plots.append(
+        (
+            "Visible fraction",
+            _hist(
+                out / "visible_fraction.png",
+                objs["visible"],
+                np.linspace(0, 1, 21),
+                "Visible fraction (occlusion only)",
+                "visible fraction",
+            ),
+        )
+    )
     edge = dict(sorted(data["perturbations"].items())) or {"none applied": 0}
-    plots.append(("Edge cases", _bar(out / "edge_cases.png", edge, "Edge cases applied", "edge case", "episodes")))
-    sheet, captions = _contact_sheet(root, data["frames"], samples, int(manifest["seed"]), out / "contact_sheet.png")
+    plots.append(
+        (
+            "Edge cases",
+            _bar(out / "edge_cases.png", edge, "Edge cases applied", "edge case", "episodes"),
+        )
+    )
+    sheet, captions = _contact_sheet(
+        root, data["frames"], samples, int(manifest["seed"]), out / "contact_sheet.png"
+    )
     (out / "index.html").write_text(_html(manifest, plots, sheet, captions), encoding="utf-8")
 
 
@@ -180,21 +291,31 @@ def _html(manifest: dict, plots: list[tuple[str, str]], sheet: str, captions: li
         f"<tr><td>{esc(s)}</td><td>{v['episodes']}</td><td>{v['frames']}</td><td>{v['objects']}</td></tr>"
         for s, v in c["by_split"].items()
     )
-    status = "complete" if manifest["complete"] else f"INCOMPLETE: {len(manifest['missing'])} episodes missing"
-    figures = "".join(f"<figure><img src='{esc(f)}' alt='{esc(t)}'><figcaption>{esc(t)}</figcaption></figure>"
-                      for t, f in plots)
+    status = (
+        "complete"
+        if manifest["complete"]
+        else f"INCOMPLETE: {len(manifest['missing'])} episodes missing"
+    )
+    figures = "".join(
+        f"<figure><img src='{esc(f)}' alt='{esc(t)}'><figcaption>{esc(t)}</figcaption></figure>"
+        for t, f in plots
+    )
     sheet_html = ""
     if sheet:
-        sheet_html = (f"<h2>Contact sheet</h2><p>{len(captions)} frames drawn at random: "
-                      f"{esc(', '.join(captions))}</p><img class='sheet' src='{esc(sheet)}' alt='contact sheet'>")
+        sheet_html = (
+            f"<h2>Contact sheet</h2><p>{len(captions)} frames drawn at random: "
+            f"{esc(', '.join(captions))}</p>"
+            f"<img class='sheet' src='{esc(sheet)}' alt='contact sheet'>"
+        )
     return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>sim dataset {esc(manifest['dataset'])}</title>
+<html><head><meta charset="utf-8"><title>sim dataset {esc(manifest["dataset"])}</title>
 <style>body{{font-family:sans-serif;margin:2em}}figure{{display:inline-block;margin:0 1em 1em 0}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}
 img.sheet{{max-width:100%}}</style></head><body>
-<h1>Dataset {esc(manifest['dataset'])}</h1>
-<p>sim {esc(manifest['sim_version'])}, seed {manifest['seed']}, {status}: {c['episodes']} of {c['episodes_planned']}
-episodes, {c['frames']} frames, {c['objects']} labelled objects, {c['files']} files.</p>
+<h1>Dataset {esc(manifest["dataset"])}</h1>
+<p>sim {esc(manifest["sim_version"])}, seed {manifest["seed"]}, {status}: \
+{c["episodes"]} of {c["episodes_planned"]}
+episodes, {c["frames"]} frames, {c["objects"]} labelled objects, {c["files"]} files.</p>
 <table><tr><th>split</th><th>episodes</th><th>frames</th><th>objects</th></tr>{rows}</table>
 <h2>Plots</h2>{figures}
 {sheet_html}

@@ -19,10 +19,12 @@ def tracks_csv(traj: Trajectory, agents: list[AgentInfo]) -> bytes:
         for i, a in enumerate(agents):
             if traj.active is not None and not traj.active[k, i]:
                 continue
-            l, w, h = a.size
+            length, w, h = a.size
             out.write(
                 f"{k},{t:.3f},{a.id},{a.cls},{traj.x[k, i]:.4f},{traj.y[k, i]:.4f},0.0000,"
-                f"{traj.yaw[k, i]:.6f},{traj.v[k, i]:.4f},{traj.a[k, i]:.4f},{traj.steer[k, i]:.6f},"
-                f"{l:.4f},{w:.4f},{h:.4f},{traj.road[k, i]},{traj.lane[k, i]},{int(traj.collided[k, i])}\n"
+                f"{traj.yaw[k, i]:.6f},{traj.v[k, i]:.4f},{traj.a[k, i]:.4f},"
+                f"{traj.steer[k, i]:.6f},"
+                f"{length:.4f},{w:.4f},{h:.4f},{traj.road[k, i]},{traj.lane[k, i]},"
+                f"{int(traj.collided[k, i])}\n"
             )
     return out.getvalue().encode("ascii")

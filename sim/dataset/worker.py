@@ -68,19 +68,28 @@ def remove_partials(episode_dir: Path) -> None:
 def run_task(task: EpisodeTask, root: str) -> dict:
     """Write episode ``task`` under dataset ``root``; returns a small summary dict."""
     from sim.dataset.episode import run_episode
-    from sim.scenario import resolve_scenario
+    from sim.pipeline import resolve_scenario
 
     started = time.perf_counter()
     _thread_lock_for_bars()
     out = Path(root) / task.rel_dir
     if is_complete(out):
-        return {"index": task.index, "skipped": True, "frames": 0, "objects": 0, "seconds": 0.0,
-                "pid": os.getpid(), "peak_rss_mb": peak_rss_mb()}
+        return {
+            "index": task.index,
+            "skipped": True,
+            "frames": 0,
+            "objects": 0,
+            "seconds": 0.0,
+            "pid": os.getpid(),
+            "peak_rss_mb": peak_rss_mb(),
+        }
     remove_partials(out)
     if out.is_dir() and any(out.iterdir()):
         # sim renames an episode into place complete, manifest and all: this is not sim's
-        raise OutputError(f"{out}: holds files but no manifest.json (sim did not write it); "
-                          "move it away and run generate again")
+        raise OutputError(
+            f"{out}: holds files but no manifest.json (sim did not write it); "
+            "move it away and run generate again"
+        )
     catalog = _catalog()
     loaded = _scenario(task.scenario_file, task.scenario, task.overrides)
     resolved = resolve_scenario(loaded, catalog, task.seed)

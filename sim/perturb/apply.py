@@ -1,4 +1,4 @@
-"""Draw and apply the perturbations a scenario asks for (called by scenario resolution).
+"""Draw and apply the perturbations a scenario asks for (:mod:`sim.pipeline` calls it).
 
 For each entry of ``perturbations`` in file order, with the run's ``perturb`` generator:
 one uniform draw decides whether the episode gets it (``u < rate``), then every parameter
@@ -19,6 +19,7 @@ from sim.perturb.catalog import CATALOG, Perturbation
 from sim.scenario.distributions import ParamRef
 from sim.scenario.errors import suggest
 from sim.scenario.loader import SourceMap
+from sim.scenario.resolve import appearance
 from sim.scenario.schema import PerturbationSpec, ScenarioSpec
 
 
@@ -74,9 +75,8 @@ def apply_perturbations(
             spec = pert.apply(spec, drawn)
         records.append(PerturbationSpec(name=req.name, rate=1.0, params=drawn, applied=True))
     # vehicles a perturbation inserted get their variant and colour last, from the same stream
-    from sim.scenario.resolve import _appearance
 
-    spec = _appearance(spec, catalog, rng)
+    spec = appearance(spec, catalog, rng)
     return spec.model_copy(update={"perturbations": records})
 
 

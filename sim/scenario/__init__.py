@@ -3,8 +3,11 @@
 Use::
 
     loaded = load_scenario("scenarios/cut_in.yaml")        # ScenarioError on bad input
-    resolved = resolve_scenario(loaded, catalog, seed=7)    # every number fixed
+    resolved = sim.pipeline.resolve_scenario(loaded, catalog, seed=7)  # every number fixed
     print(dump_resolved(resolved))
+
+Resolution with perturbations lives in :mod:`sim.pipeline`, the layer above both this
+package and :mod:`sim.perturb`.
 """
 
 from __future__ import annotations
@@ -15,13 +18,10 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from sim.assets import Catalog
-from sim.errors import ArgumentError
-from sim.scenario.checks import check, road_length, steps_per_frame
+from sim.scenario.checks import road_length, steps_per_frame
 from sim.scenario.loader import SourceMap, apply_overrides, read_yaml
-from sim.scenario.resolve import _validate, check_param_refs, resolve
+from sim.scenario.resolve import _validate, check_param_refs
 from sim.scenario.schema import ScenarioSpec, limit_problems
-from sim.seeding import MAX_SEED
 
 __all__ = [
     "ScenarioFile",
@@ -29,7 +29,6 @@ __all__ = [
     "ScenarioSpec",
     "dump_resolved",
     "load_scenario",
-    "resolve_scenario",
     "road_length",
     "steps_per_frame",
 ]
@@ -81,23 +80,6 @@ def _check_limits(spec: ScenarioSpec, src: SourceMap) -> None:
     if problems:
         path, message = problems[0]
         raise src.error(message, path)
-
-
-def resolve_scenario(
-    loaded: LoadedScenario, catalog: Catalog, seed: int | None = None
-) -> ScenarioSpec:
-    """Sample every distribution and check the result; same seed -> same scenario.
-
-    ``seed`` (``--seed``) must be an integer from 0 to MAX_SEED (2**53 - 1)."""
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED
-    ):
-        raise ArgumentError(
-            f"expected an integer from 0 to {MAX_SEED}, found {seed!r}", argument="--seed"
-        )
-    resolved = resolve(loaded.spec, loaded.source, catalog, seed)
-    check(resolved, loaded.source, catalog)
-    return resolved
 
 
 def dump_resolved(spec: ScenarioSpec) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 
 from sim.assets import Catalog
+from sim.geometry import obb_overlap
 from sim.scenario.loader import SourceMap
+from sim.scenario.roads import build_network
 from sim.scenario.schema import (
     CrossSpec,
     CutInSpec,
@@ -20,7 +22,6 @@ from sim.scenario.schema import (
     TurnSpec,
     actor_d,
 )
-from sim.traffic.kernels import _obb_overlap
 
 _STEP_TOLERANCE = 1e-6
 
@@ -109,7 +110,7 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
             )
         d = actor_d(actor, lane_width)
         for _other_path, other_name, other_road, ox, oy, ol, ow in footprints:
-            if other_road == actor.road and _obb_overlap(
+            if other_road == actor.road and obb_overlap(
                 actor.s, d, 0.0, size[0], size[1], ox, oy, 0.0, ol, ow
             ):
                 raise src.error(f"{name} overlaps {other_name} at the start", (*path, "s"))
@@ -159,7 +160,6 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
 
 def _check_road(spec: ScenarioSpec, src: SourceMap, length: float) -> None:
     """On-ramp, lane drops and junction fit the road (the road model says why not)."""
-    from sim.traffic.setup import build_network  # late: traffic builds on the scenario schema
 
     road = spec.road
     if road.on_ramp is not None and not road.on_ramp.start < road.on_ramp.end <= length:

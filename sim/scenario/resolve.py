@@ -92,7 +92,9 @@ def check_param_refs(spec: ScenarioSpec, src: SourceMap) -> None:
 def resolve(
     spec: ScenarioSpec, src: SourceMap, catalog: Catalog, seed: int | None = None
 ) -> ScenarioSpec:
-    """Sample every distribution of ``spec`` with ``seed`` (default: the scenario's own seed)."""
+    """Sample every distribution of ``spec`` with ``seed`` (default: the scenario's own seed):
+    parameters, values, appearance, background vehicles and pedestrians. Perturbations are
+    drawn after this, by :func:`sim.pipeline.resolve_scenario`."""
     check_param_refs(spec, src)
     if seed is None:
         if not isinstance(spec.seed, int):
@@ -118,7 +120,7 @@ def resolve(
     data["pedestrians"] = PedestriansSpec(count=0)
     resolved = _validate(data, src)
     _check_names_and_assets(resolved, src, catalog)
-    resolved = _appearance(resolved, catalog, child_rng(root, "appearance"))
+    resolved = appearance(resolved, catalog, child_rng(root, "appearance"))
     resolved = _place_background(
         resolved, spec.background, catalog, child_rng(root, "background"), src, params
     )
@@ -137,9 +139,7 @@ def resolve(
     resolved = _place_pedestrians(
         resolved, spec.pedestrians, catalog, child_rng(root, "pedestrians"), src, params
     )
-    from sim.perturb.apply import apply_perturbations  # late: sim.perturb builds on this package
-
-    return apply_perturbations(resolved, catalog, child_rng(root, "perturb"), src)
+    return resolved
 
 
 def _daylight(env: dict, given: set[str]) -> dict:
@@ -185,7 +185,7 @@ def _actors_with_paths(spec: ScenarioSpec):
         yield ("actors", i), actor
 
 
-def _appearance(spec: ScenarioSpec, catalog: Catalog, rng: np.random.Generator) -> ScenarioSpec:
+def appearance(spec: ScenarioSpec, catalog: Catalog, rng: np.random.Generator) -> ScenarioSpec:
     """Fix the variant and paint colour of every actor that did not say."""
 
     def fix(actor):

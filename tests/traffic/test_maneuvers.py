@@ -197,7 +197,8 @@ actors:
 
 def test_new_maneuvers_and_speed_trigger_through_the_scenario_format(tmp_path):
     from sim.assets import load_catalog
-    from sim.scenario import load_scenario, resolve_scenario
+    from sim.pipeline import resolve_scenario
+    from sim.scenario import load_scenario
     from sim.traffic.setup import build_world, n_steps
 
     path = tmp_path / "zoo.yaml"

@@ -7,7 +7,8 @@ import numpy as np
 
 from sim.assets import load_catalog
 from sim.dataset.tracks import tracks_csv
-from sim.scenario import dump_resolved, load_scenario, resolve_scenario
+from sim.pipeline import resolve_scenario
+from sim.scenario import dump_resolved, load_scenario
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
 

@@ -14,7 +14,8 @@ import pytest
 
 from sim.assets import load_catalog
 from sim.bench.traffic import highway
-from sim.scenario import load_scenario, resolve_scenario
+from sim.pipeline import resolve_scenario
+from sim.scenario import load_scenario
 from sim.traffic import threads
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.threads import LOSS_BUDGET, KernelChooser

@@ -25,7 +25,6 @@ tests/naive.py and a test comparing the two (tests/traffic/).
 
 from __future__ import annotations
 
-from sim.geometry import obb_overlap as _obb_overlap  # noqa: F401  (sim.scenario.checks, until it imports sim.geometry)
 from sim.traffic.kernels.bundles import (
     DTYPES,
     Agents,
