@@ -12,14 +12,19 @@ from conftest import REPO
 from episode_checks import check_coco, check_frames, check_kitti, check_manifest, load_json
 
 SMALL = [
-    "--set", "duration=5.0",
-    "--set", "sensors.cameras.0.width=320",
-    "--set", "sensors.cameras.0.height=180",
+    "--set",
+    "duration=5.0",
+    "--set",
+    "sensors.cameras.0.width=320",
+    "--set",
+    "sensors.cameras.0.height=180",
 ]
 
 
 def run_sim(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=900
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +38,13 @@ def small_episode(tmp_path_factory) -> Path:
 
 def test_every_file_of_the_contract_exists(small_episode):
     root = small_episode
-    for name in ("meta.json", "scenario.resolved.yaml", "tracks.csv", "manifest.json", "coco/front.json"):
+    for name in (
+        "meta.json",
+        "scenario.resolved.yaml",
+        "tracks.csv",
+        "manifest.json",
+        "coco/front.json",
+    ):
         assert (root / name).is_file(), name
     for kind in ("rgb", "depth", "semantic", "instance"):
         assert len(list((root / "frames" / "front" / kind).glob("*.png"))) == 50
@@ -74,7 +85,9 @@ def test_same_seed_same_bytes_and_different_seed_differs(small_episode, tmp_path
     second = load_json(again / "manifest.json")
     assert first == second
     other = tmp_path / "other"
-    proc = run_sim("run", "scenarios/cut_in.yaml", "--out", str(other), "--quiet", "--seed", "8", *SMALL)
+    proc = run_sim(
+        "run", "scenarios/cut_in.yaml", "--out", str(other), "--quiet", "--seed", "8", *SMALL
+    )
     assert proc.returncode == 0, proc.stderr
     assert load_json(other / "manifest.json") != first
 
@@ -82,7 +95,9 @@ def test_same_seed_same_bytes_and_different_seed_differs(small_episode, tmp_path
 def test_resolved_scenario_reproduces_the_episode(small_episode, tmp_path):
     """Running scenario.resolved.yaml gives the same frames, labels and tracks."""
     out = tmp_path / "from_resolved"
-    proc = run_sim("run", str(small_episode / "scenario.resolved.yaml"), "--out", str(out), "--quiet")
+    proc = run_sim(
+        "run", str(small_episode / "scenario.resolved.yaml"), "--out", str(out), "--quiet"
+    )
     assert proc.returncode == 0, proc.stderr
     a = {f["path"]: f["sha256"] for f in load_json(small_episode / "manifest.json")["files"]}
     b = {f["path"]: f["sha256"] for f in load_json(out / "manifest.json")["files"]}

@@ -24,7 +24,14 @@ from test_episode import run_sim
 
 ROOT = Path(__file__).resolve().parents[1]
 CUT_IN = ROOT / "scenarios" / "cut_in.yaml"
-TINY = ["--set", "duration=1.0", "--set", "sensors.cameras.0.width=320", "--set", "sensors.cameras.0.height=180"]
+TINY = [
+    "--set",
+    "duration=1.0",
+    "--set",
+    "sensors.cameras.0.width=320",
+    "--set",
+    "sensors.cameras.0.height=180",
+]
 
 
 def _resolve(overrides, seed):
@@ -39,29 +46,47 @@ def test_injection_rate_matches_the_requested_rate():
     for seed in range(n):
         names = [p.name for p in _resolve(ov, seed).perturbations]
         hits += ["lead_hard_brake" in names, "fog" in names]
-    for k, p in zip(hits, (rate, 0.8)):
+    for k, p in zip(hits, (rate, 0.8), strict=True):
         assert abs(k - n * p) < 4 * math.sqrt(n * p * (1 - p)), (k, p)
 
 
 def test_applied_edge_case_changes_the_scenario_and_is_recorded():
-    spec = _resolve(["perturbations=[{name: lead_hard_brake}, {name: stalled_vehicle, params: {distance: 150}}]"], 4)
+    spec = _resolve(
+        [
+            "perturbations=[{name: lead_hard_brake}, "
+            "{name: stalled_vehicle, params: {distance: 150}}]"
+        ],
+        4,
+    )
     lead = next(a for a in spec.actors if a.name == "lead")
     assert [m.type for m in lead.maneuvers] == ["stop"]
     assert 6.0 <= lead.maneuvers[0].decel <= 9.0
     stalled = next(a for a in spec.actors if a.name == "stalled")
-    assert stalled.speed == 0 and stalled.lane == spec.ego.lane and stalled.s == pytest.approx(spec.ego.s + 150)
+    assert (
+        stalled.speed == 0
+        and stalled.lane == spec.ego.lane
+        and stalled.s == pytest.approx(spec.ego.s + 150)
+    )
     recorded = {p.name: p for p in spec.perturbations}
     assert recorded["lead_hard_brake"].params["decel"] == lead.maneuvers[0].decel
-    assert recorded["stalled_vehicle"].params["distance"] == 150 and all(p.applied for p in spec.perturbations)
+    assert recorded["stalled_vehicle"].params["distance"] == 150 and all(
+        p.applied for p in spec.perturbations
+    )
 
 
 def test_unknown_perturbation_or_parameter_is_one_clear_error(tmp_path):
     with pytest.raises(ScenarioError, match=r"unknown perturbation 'fgo'; did you mean 'fog'\?"):
         _resolve(["perturbations=[{name: fgo}]"], 0)
-    with pytest.raises(ScenarioError, match=r"fog has no parameter 'visibilty'; did you mean 'visibility'\?"):
+    with pytest.raises(
+        ScenarioError, match=r"fog has no parameter 'visibilty'; did you mean 'visibility'\?"
+    ):
         _resolve(["perturbations=[{name: fog, params: {visibilty: 50}}]"], 0)
     path = tmp_path / "s.yaml"
-    path.write_text(CUT_IN.read_text().replace("sweep:", "perturbations:\n  - {name: aggressive_cut_in}\n  - {name: tailgatr}\nsweep:"))
+    path.write_text(
+        CUT_IN.read_text().replace(
+            "sweep:", "perturbations:\n  - {name: aggressive_cut_in}\n  - {name: tailgatr}\nsweep:"
+        )
+    )
     out = tmp_path / "out"
     proc = run_sim("run", str(path), "--out", str(out))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and not out.exists()
@@ -70,7 +95,9 @@ def test_unknown_perturbation_or_parameter_is_one_clear_error(tmp_path):
 
 
 def test_edge_case_that_cannot_apply_is_refused():
-    with pytest.raises(ScenarioError, match="aggressive_cut_in needs an actor with a cut_in maneuver"):
+    with pytest.raises(
+        ScenarioError, match="aggressive_cut_in needs an actor with a cut_in maneuver"
+    ):
         _resolve(["actors.1.maneuvers=[]", "perturbations=[{name: aggressive_cut_in}]"], 0)
 
 
@@ -88,7 +115,9 @@ def test_fog_formula_and_sky():
     out = effects.fog(rgb, depth, None, np.random.default_rng(0), visibility=100.0)
     t = math.exp(-3.912 * 10 / 100)
     np.testing.assert_allclose(out[0, 0], np.rint(effects.FOG_COLOR * (1 - t)), atol=1)
-    np.testing.assert_allclose(out[0, 1], np.rint(effects.FOG_COLOR * (1 - math.exp(-3.912))), atol=1)
+    np.testing.assert_allclose(
+        out[0, 1], np.rint(effects.FOG_COLOR * (1 - math.exp(-3.912))), atol=1
+    )
     np.testing.assert_array_equal(out[0, 2], effects.FOG_COLOR.astype(np.uint8))
 
 
@@ -101,35 +130,66 @@ def test_noise_and_exposure_statistics():
 
 
 def _labels(root: Path) -> dict:
-    return {p.name: json.loads(p.read_text()) for p in sorted((root / "labels" / "front").glob("*.json"))}
+    return {
+        p.name: json.loads(p.read_text())
+        for p in sorted((root / "labels" / "front").glob("*.json"))
+    }
 
 
 def test_sensor_effects_change_pixels_but_never_labels(tmp_path):
     clean, foggy = tmp_path / "clean", tmp_path / "foggy"
     assert run_sim("run", str(CUT_IN), "--out", str(clean), "--quiet", *TINY).returncode == 0
-    proc = run_sim("run", str(CUT_IN), "--out", str(foggy), "--quiet", *TINY, "--set",
-                   "perturbations=[{name: fog, params: {visibility: 60}}, {name: noise}, {name: motion_blur}]")
+    proc = run_sim(
+        "run",
+        str(CUT_IN),
+        "--out",
+        str(foggy),
+        "--quiet",
+        *TINY,
+        "--set",
+        "perturbations=[{name: fog, params: {visibility: 60}}, {name: noise}, {name: motion_blur}]",
+    )
     assert proc.returncode == 0, proc.stderr
     assert _labels(clean) == _labels(foggy)
     for kind in ("depth", "instance", "semantic"):
         a = (clean / "frames/front" / kind / "000005.png").read_bytes()
         assert a == (foggy / "frames/front" / kind / "000005.png").read_bytes()
-    assert (clean / "frames/front/rgb/000005.png").read_bytes() != (foggy / "frames/front/rgb/000005.png").read_bytes()
+    assert (clean / "frames/front/rgb/000005.png").read_bytes() != (
+        foggy / "frames/front/rgb/000005.png"
+    ).read_bytes()
     meta = json.loads((foggy / "meta.json").read_text())
     assert [p["name"] for p in meta["perturbations"]] == ["fog", "noise", "motion_blur"]
     assert meta["perturbations"][0]["params"] == {"visibility": 60.0}
     # the resolved scenario reproduces the perturbed episode (same noise, same blur)
     again = tmp_path / "again"
-    assert run_sim("run", str(foggy / "scenario.resolved.yaml"), "--out", str(again), "--quiet").returncode == 0
-    assert (again / "frames/front/rgb/000005.png").read_bytes() == (foggy / "frames/front/rgb/000005.png").read_bytes()
+    assert (
+        run_sim(
+            "run", str(foggy / "scenario.resolved.yaml"), "--out", str(again), "--quiet"
+        ).returncode
+        == 0
+    )
+    assert (again / "frames/front/rgb/000005.png").read_bytes() == (
+        foggy / "frames/front/rgb/000005.png"
+    ).read_bytes()
 
 
 def test_extrinsic_jitter_moves_boxes_with_the_image(tmp_path):
     out = tmp_path / "jitter"
-    proc = run_sim("run", str(CUT_IN), "--out", str(out), "--quiet", *TINY, "--set",
-                   "perturbations=[{name: extrinsic_jitter, params: {yaw_deg: 2.0, pitch_deg: -1.5, roll_deg: 1.0}}]")
+    proc = run_sim(
+        "run",
+        str(CUT_IN),
+        "--out",
+        str(out),
+        "--quiet",
+        *TINY,
+        "--set",
+        "perturbations=[{name: extrinsic_jitter, "
+        "params: {yaw_deg: 2.0, pitch_deg: -1.5, roll_deg: 1.0}}]",
+    )
     assert proc.returncode == 0, proc.stderr
-    check_frames(out)  # every box still agrees with its mask, 3D boxes with depth, P2 with projection
+    check_frames(
+        out
+    )  # every box still agrees with its mask, 3D boxes with depth, P2 with projection
     meta = json.loads((out / "meta.json").read_text())
     T = np.array(meta["cameras"][0]["T_ego_cam"])
     forward = T[:3, 2]  # optical axis in the ego frame: yawed left 2 deg, pitched up 1.5 deg
@@ -139,11 +199,15 @@ def test_extrinsic_jitter_moves_boxes_with_the_image(tmp_path):
 
 def test_cem_finds_more_critical_cut_ins_than_random(tmp_path):
     out = tmp_path / "sweep"
-    proc = run_sim("sweep", str(CUT_IN), "--n", "200", "--search", "cem", "--out", str(out), "--quiet")
+    proc = run_sim(
+        "sweep", str(CUT_IN), "--n", "200", "--search", "cem", "--out", str(out), "--quiet"
+    )
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.DictReader((out / "sweep.csv").open()))
     assert len(rows) == 400
-    crit = {ph: [float(r["criticality"]) for r in rows if r["phase"] == ph] for ph in ("random", "cem")}
+    crit = {
+        ph: [float(r["criticality"]) for r in rows if r["phase"] == ph] for ph in ("random", "cem")
+    }
     k = {ph: sum(c < 2.0 for c in v) for ph, v in crit.items()}
     assert k["cem"] > k["random"], k
     assert "cem vs random" in proc.stdout

@@ -13,8 +13,22 @@ from test_episode import run_sim
 
 def test_edge_cases_overview_shows_the_inserted_debris_and_a_sensor_effect(tmp_path):
     out = tmp_path / "cases"
-    proc = run_sim("edge-cases", "--case", "debris", "--case", "fog", "--width", "320", "--height", "180",
-                   "--duration", "8", "--out", str(out), "--quiet")
+    proc = run_sim(
+        "edge-cases",
+        "--case",
+        "debris",
+        "--case",
+        "fog",
+        "--width",
+        "320",
+        "--height",
+        "180",
+        "--duration",
+        "8",
+        "--out",
+        str(out),
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "debris" in proc.stdout and "wrote" in proc.stdout
     overview = read_png(out / "overview.png")

@@ -17,23 +17,40 @@ def register(sub) -> dict:
     )
     p.add_argument("episode", type=Path, help="episode folder (the --out of 'sim run')")
     p.add_argument("--out", type=Path, help="output folder (default: <episode>_preview next to it)")
-    p.add_argument("--camera", action="append", dest="cameras", metavar="NAME",
-                   help="only this camera (repeatable; default: every camera)")
-    p.add_argument("--fps", type=positive_float_arg, help="video frame rate (default: the camera's rate)")
-    p.add_argument("--sheet-frames", type=positive_int_arg, default=None,
-                   help="frames on the contact sheet (default 12)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace an earlier preview in --out (only one sim wrote)")
+    p.add_argument(
+        "--camera",
+        action="append",
+        dest="cameras",
+        metavar="NAME",
+        help="only this camera (repeatable; default: every camera)",
+    )
+    p.add_argument(
+        "--fps", type=positive_float_arg, help="video frame rate (default: the camera's rate)"
+    )
+    p.add_argument(
+        "--sheet-frames",
+        type=positive_int_arg,
+        default=None,
+        help="frames on the contact sheet (default 12)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an earlier preview in --out (only one sim wrote)",
+    )
     return {"preview": cmd_preview}
-
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from sim.studies.preview import SHEET_FRAMES, write_preview
 
     files = write_preview(
-        args.episode, args.out, args.cameras, args.fps,
-        sheet_frames=args.sheet_frames or SHEET_FRAMES, overwrite=args.overwrite,
+        args.episode,
+        args.out,
+        args.cameras,
+        args.fps,
+        sheet_frames=args.sheet_frames or SHEET_FRAMES,
+        overwrite=args.overwrite,
     )
     for f in files:
         print(f"{f.camera}: {f.frames} frames -> {f.video}, {f.sheet}")
