@@ -41,8 +41,6 @@ from sim.scenario.schema import Format, Identifier, Strict
 from sim.seeding import MAX_SEED, child_rng, child_seed, root_seed
 
 SPLITS = ("train", "val", "test")
-MAX_EPISODE_SEED = MAX_SEED
-"""Episode seeds stay below 2**53 so that YAML/JSON readers that go through float keep them."""
 
 
 class ScenarioEntry(Strict):

@@ -38,7 +38,6 @@ from pathlib import Path
 from sim.errors import SimError
 
 RULES_BELOW = {"lessThan", "lessOrEqual"}
-RULES_ABOVE = {"greaterThan", "greaterOrEqual"}
 DEFAULT_DURATION = 20.0  # [s] without a StopTrigger on simulation time
 ROAD_MARGIN = 300.0  # [m] of road beyond the farthest position
 
