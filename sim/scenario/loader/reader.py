@@ -31,20 +31,24 @@ class InputRefused(Exception):
     """Why a file cannot be read as input (no position: the caller knows where it was named)."""
 
 
-def max_input_bytes() -> int:
-    """The size cap for every input file: ``$SIM_MAX_INPUT_BYTES`` or 1 MiB."""
-    text = os.environ.get(MAX_INPUT_ENV)
+def env_limit(name: str, default: int, unit: str) -> int:
+    """A positive limit from environment variable ``name``, else ``default``; a value that
+    is not a positive integer is an error located at the variable."""
+    text = os.environ.get(name)
     if text is None or text == "":
-        return DEFAULT_MAX_INPUT_BYTES
+        return default
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
-        raise ScenarioError(
-            f"expected a positive number of bytes, found {text!r}", file=MAX_INPUT_ENV
-        )
+        raise ScenarioError(f"expected a positive number of {unit}, found {text!r}", file=name)
     return value
+
+
+def max_input_bytes() -> int:
+    """The size cap for every input file: ``$SIM_MAX_INPUT_BYTES`` or 1 MiB."""
+    return env_limit(MAX_INPUT_ENV, DEFAULT_MAX_INPUT_BYTES, "bytes")
 
 
 def _kind(mode: int) -> str:

@@ -12,7 +12,6 @@ small builder (not by a YAML constructor), so that
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -29,6 +28,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.nodes import ScalarNode
 
 from sim.errors import ScenarioError
+from sim.scenario.loader.reader import env_limit
 from sim.scenario.loader.sourcemap import Path_, Position, SourceMap
 
 DEFAULT_MAX_YAML_NODES = 50_000
@@ -46,18 +46,7 @@ _ALLOWED_TAGS = {_STD_TAG + t for t in ("str", "int", "float", "bool", "null", "
 
 def max_yaml_nodes() -> int:
     """The node budget of one YAML file: ``$SIM_MAX_YAML_NODES`` or 50,000."""
-    text = os.environ.get(MAX_NODES_ENV)
-    if text is None or text == "":
-        return DEFAULT_MAX_YAML_NODES
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ScenarioError(
-            f"expected a positive number of nodes, found {text!r}", file=MAX_NODES_ENV
-        )
-    return value
+    return env_limit(MAX_NODES_ENV, DEFAULT_MAX_YAML_NODES, "nodes")
 
 
 def _parser() -> YAML:
