@@ -177,7 +177,7 @@ class _LogFile(logging.FileHandler):
     """``generate.log``, best effort: on a full disk a failed log line must not print
     logging's traceback; the write that matters fails too and says so in one line."""
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+    def handleError(self, record: logging.LogRecord) -> None:  # logging names it so
         pass
 
 
