@@ -5,6 +5,4 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
-sys.path.insert(0, str(Path(__file__).parent))  # tests/naive.py
-
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).parent))  # tests/naive.py, tests/helpers/

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from test_episode import run_sim
+from helpers.episodes import run_sim
 
 GOOD = Path(__file__).resolve().parent.parent / "scenarios" / "cut_in.yaml"
 

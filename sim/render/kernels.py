@@ -5,7 +5,7 @@ buffers sampled at pixel centres (no multisampling, so every pixel holds exactly
 and at the same time counts, for every instance, the pixels its own triangles would cover
 with nothing in front (the "amodal" pixel count) -- so visibility costs no extra render.
 
-Slow, readable twins live in tests/naive.py; tests/test_raster.py compares them.
+Slow, readable twins live in tests/naive.py; tests/render/test_raster.py compares them.
 """
 
 from __future__ import annotations

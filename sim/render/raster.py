@@ -6,7 +6,7 @@ knowing how many pixels an object would cover *without* occluders would take one
 render per object. A z-buffer over pixel centres (kernels.py) gives exactly one id per
 pixel and every object's unoccluded pixel count in the same pass. It uses the same
 intrinsics and pixel-centre convention as the colour render (see camera.py), and
-tests/test_render_consistency.py checks that the two agree.
+tests/render/test_render.py checks that the two agree.
 """
 
 from __future__ import annotations

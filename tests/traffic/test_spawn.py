@@ -90,8 +90,8 @@ def test_same_seed_same_steady_traffic_and_the_resolved_file_reproduces_it(tmp_p
 
 
 def test_steady_episode_renders_only_vehicles_in_the_scene(tmp_path):
-    from episode_checks import check_frames, check_manifest
-    from test_episode import run_sim
+    from helpers.checks import check_frames, check_manifest
+    from helpers.episodes import run_sim
 
     text = STEADY.replace("duration: 60.0", "duration: 4.0").replace(
         "steady: {behind: 150.0, ahead: 250.0, reserve: 60}",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +20,8 @@ from sim.traffic.setup import build_world, n_steps
 from sim.traffic.threads import LOSS_BUDGET, KernelChooser
 from sim.traffic.world import World, simulate
 
-REPO = Path(__file__).resolve().parents[2]
+from helpers.paths import REPO  # noqa: E402
+
 DT = 0.05  # [s]
 
 

@@ -3,8 +3,6 @@ file says, and what cannot be imported is said, in the file and on the command l
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from sim.assets import load_catalog
@@ -13,9 +11,8 @@ from sim.scenario import load_scenario
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
 
-from test_episode import run_sim
-
-DATA = Path(__file__).resolve().parent / "data"
+from helpers.episodes import run_sim
+from helpers.paths import DATA
 
 
 def test_imported_cut_in_runs_as_the_xosc_file_says(tmp_path):

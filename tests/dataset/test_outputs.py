@@ -12,9 +12,9 @@ from sim.classes import THING_CLASSES, YOLO_CLASS_INDEX
 from sim.dataset.io import read_png
 from sim.dataset.writers.yolo import mask_polygon
 
-from conftest import REPO
-from episode_checks import check_frames, check_manifest, load_json
-from test_episode import run_sim
+from helpers.checks import check_frames, check_manifest, load_json
+from helpers.episodes import run_sim
+from helpers.paths import REPO
 
 RIG = """sensors:
   cameras:

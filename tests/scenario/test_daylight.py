@@ -3,8 +3,6 @@ the resolved file reproduces it, and a night frame is darker than a noon one."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -14,10 +12,10 @@ from sim.pipeline import resolve_scenario
 from sim.scenario import dump_resolved, load_scenario
 from sim.scenario.daylight import LATITUDE_DEG, daylight, sun_position
 
-from test_episode import run_sim
+from helpers.episodes import run_sim
+from helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
-CUT_IN = ROOT / "scenarios" / "cut_in.yaml"
+CUT_IN = REPO / "scenarios" / "cut_in.yaml"
 TINY = [
     "--set",
     "duration=0.5",

@@ -7,7 +7,6 @@ import ast
 import filecmp
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from sim.assets.parts import PART_INDEX
 from sim.classes import BY_NAME
 from sim.errors import AssetError
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.paths import REPO
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +29,7 @@ def catalog():
 def test_committed_assets_equal_a_fresh_build(tmp_path):
     out = tmp_path / "assets"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "make_assets.py"), "--out", str(out)],
+        [sys.executable, str(REPO / "tools" / "make_assets.py"), "--out", str(out)],
         capture_output=True,
         text=True,
         check=True,
@@ -168,8 +167,8 @@ def test_edge_case_assets_debris_and_animals(catalog):
 def test_run_time_code_never_imports_the_build_time_package():
     """sim.assetgen (procedural families, trimesh, shapely) is for tools/make_assets.py only."""
     offenders = []
-    for path in sorted((ROOT / "sim").rglob("*.py")):
-        if "assetgen" in path.relative_to(ROOT / "sim").parts:
+    for path in sorted((REPO / "sim").rglob("*.py")):
+        if "assetgen" in path.relative_to(REPO / "sim").parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = []
@@ -178,7 +177,7 @@ def test_run_time_code_never_imports_the_build_time_package():
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             offenders += [
-                f"{path.relative_to(ROOT)}:{node.lineno}"
+                f"{path.relative_to(REPO)}:{node.lineno}"
                 for n in names
                 if n == "sim.assetgen" or n.startswith("sim.assetgen.")
             ]

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.dataset.io import read_png
 
-from test_episode import run_sim
+from helpers.episodes import run_sim
 
 
 def test_edge_cases_overview_shows_the_inserted_debris_and_a_sensor_effect(tmp_path):

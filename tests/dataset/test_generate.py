@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from generate_faults import FaultTask
+from helpers.generate_faults import FaultTask
+from helpers.paths import REPO
 
 TINY = REPO / "tests" / "data" / "tiny_dataset.yaml"
 NOT_DATA = {"generate.log", ".lock"}
@@ -169,7 +169,7 @@ def test_pool_retries_crashed_and_hung_workers_and_reports_failures(tmp_path):
     ]
     events = list(
         run_local(
-            "generate_faults:flaky",
+            "helpers.generate_faults:flaky",
             tasks,
             workers=2,
             timeout=5.0,

@@ -31,7 +31,8 @@ from sim.scenario.loader import (
     read_yaml,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+from helpers.paths import REPO
+
 CUT_IN = REPO / "scenarios" / "cut_in.yaml"
 BOMB = textwrap.dedent("""\
     a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]

@@ -15,11 +15,11 @@ from sim.scenario import load_scenario
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
 
-from episode_checks import check_frames, check_manifest
-from test_episode import run_sim
+from helpers.checks import check_frames, check_manifest
+from helpers.episodes import run_sim
+from helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
-LIBRARY = sorted((ROOT / "scenarios").glob("*.yaml"))
+LIBRARY = sorted((REPO / "scenarios").glob("*.yaml"))
 
 
 def _small_overrides(
@@ -85,7 +85,7 @@ def _trajectory(name: str | Path, seed: int | None = None):
 
     Returns (traj, index by name, world).
     """
-    loaded = load_scenario(name if isinstance(name, Path) else ROOT / "scenarios" / f"{name}.yaml")
+    loaded = load_scenario(name if isinstance(name, Path) else REPO / "scenarios" / f"{name}.yaml")
     catalog = load_catalog()
     resolved = resolve_scenario(loaded, catalog, seed)
     world, agents = build_world(resolved, catalog)
@@ -126,7 +126,7 @@ def test_curved_road_vehicles_keep_their_lanes():
 
 
 def test_multi_camera_rig_ids_agree_across_cameras(tmp_path):
-    path = ROOT / "scenarios" / "multi_camera_rig.yaml"
+    path = REPO / "scenarios" / "multi_camera_rig.yaml"
     out = tmp_path / "rig"
     proc = run_sim(
         "run", str(path), "--out", str(out), "--quiet", *_small_overrides(path, 0.5, 320, 192)

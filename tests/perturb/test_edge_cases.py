@@ -21,9 +21,9 @@ from sim.scenario import load_scenario
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
 
-from test_episode import run_sim
+from helpers.episodes import run_sim
+from helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
 ROAD_USER_CASES = (
     "jaywalker",
     "child_ball",
@@ -39,7 +39,7 @@ def _with_case(tmp_path: Path, case: str, base: str | None = None) -> Path:
     base = base or CATALOG[case].demo
     path = tmp_path / f"{case}.yaml"
     # a base must lie in the scenario's folder (docs/scenario-format.md): copy it next to it
-    (tmp_path / f"{base}.yaml").write_bytes((ROOT / "scenarios" / f"{base}.yaml").read_bytes())
+    (tmp_path / f"{base}.yaml").write_bytes((REPO / "scenarios" / f"{base}.yaml").read_bytes())
     path.write_text(f"extends: {base}.yaml\nperturbations:\n  - {{name: {case}, rate: 1.0}}\n")
     return path
 
@@ -58,7 +58,7 @@ def _ego_collisions(traj, names, idx):
 
 def test_every_road_user_case_has_a_demo_scenario_it_applies_to():
     for case in ROAD_USER_CASES:
-        spec = load_scenario(ROOT / "scenarios" / f"{CATALOG[case].demo}.yaml").spec
+        spec = load_scenario(REPO / "scenarios" / f"{CATALOG[case].demo}.yaml").spec
         assert CATALOG[case].kind == "scenario"
         assert CATALOG[case].applicable(spec) is None, case
 

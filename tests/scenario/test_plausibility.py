@@ -7,8 +7,6 @@ bicycle allows, and collisions only where the scenario asks for one (none in the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -18,8 +16,9 @@ from sim.scenario import load_scenario
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
 
-ROOT = Path(__file__).resolve().parents[1]
-LIBRARY = sorted((ROOT / "scenarios").glob("*.yaml"))
+from helpers.paths import REPO
+
+LIBRARY = sorted((REPO / "scenarios").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from sim.cli import main as cli_main
 from sim.scenario.distributions import Choice, IntUniform, Normal, Uniform, parse_distribution
 
-ROOT = Path(__file__).resolve().parents[1]
-GOOD = (ROOT / "scenarios" / "cut_in.yaml").read_text()
+from helpers.paths import REPO
+
+GOOD = (REPO / "scenarios" / "cut_in.yaml").read_text()
 
 
 # --- distributions follow their laws ---------------------------------------------------

@@ -1,4 +1,4 @@
-"""Operating-system failures on demand, without filling a disk (tests/test_os_failures.py).
+"""Operating-system failures on demand, without filling a disk (tests/dataset/test_os_failures.py).
 
 ``SITECUSTOMIZE`` is written as ``sitecustomize.py`` into a folder on a subprocess's
 ``PYTHONPATH``: in that process (and in the generate workers it spawns, which inherit the

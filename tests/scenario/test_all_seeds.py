@@ -24,7 +24,8 @@ from sim.scenario import load_scenario
 from sim.scenario.placement import draw_uniform, free_spans, pack, stretches
 from sim.traffic.setup import build_world
 
-REPO = Path(__file__).resolve().parent.parent
+from helpers.paths import REPO
+
 LIBRARY = sorted((REPO / "scenarios").glob("*.yaml"))
 CATALOG = load_catalog()
 RESOLVE = sys.modules["sim.scenario.resolve"]  # the package re-exports a function of that name

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from episode_checks import check_coco, check_frames, check_kitti, check_manifest, load_json
+from helpers.checks import check_coco, check_frames, check_kitti, check_manifest, load_json
+from helpers.episodes import run_sim
 
 SMALL = [
     "--set",
@@ -19,12 +17,6 @@ SMALL = [
     "--set",
     "sensors.cameras.0.height=180",
 ]
-
-
-def run_sim(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=900
-    )
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from helpers.paths import REPO
 
 CUT_IN = REPO / "scenarios" / "cut_in.yaml"
 TINY = [

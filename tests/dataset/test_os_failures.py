@@ -3,7 +3,7 @@ no traceback, nothing left behind (docs/reliability.md: when the machine fails).
 
 No disk is filled: "file too large" comes from ``RLIMIT_FSIZE`` in the child (Python ignores
 SIGXFSZ, so the write fails with EFBIG), "no space left" from a ``sitecustomize.py`` that
-makes writes under the output folder fail with ENOSPC after a few bytes (tests/os_faults.py).
+makes writes under the output folder fail with ENOSPC after a few bytes (tests/helpers/os_faults.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from os_faults import SITECUSTOMIZE, FaultTask
+from helpers.os_faults import SITECUSTOMIZE, FaultTask
+from helpers.paths import REPO
 
 CUT_IN = REPO / "scenarios" / "cut_in.yaml"
 TINY = [
@@ -172,7 +172,12 @@ def test_pool_does_not_retry_bad_input_and_reports_the_machine(tmp_path):
     tasks = [FaultTask(0, "scenario_error"), FaultTask(1, "ok"), FaultTask(2, "enospc")]
     events = list(
         run_local(
-            "os_faults:task", tasks, workers=1, timeout=60.0, max_tries=3, args=(str(tmp_path),)
+            "helpers.os_faults:task",
+            tasks,
+            workers=1,
+            timeout=60.0,
+            max_tries=3,
+            args=(str(tmp_path),),
         )
     )
     final = {e.index: e for e in events}

@@ -19,11 +19,11 @@ from sim.render.raster import LabelBuffers
 from sim.scenario.schema import PerturbationSpec
 from sim.seeding import root_seed
 
-from episode_checks import check_frames, check_manifest
-from test_episode import run_sim
+from helpers.checks import check_frames, check_manifest
+from helpers.episodes import run_sim
+from helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
-CUT_IN = ROOT / "scenarios" / "cut_in.yaml"
+CUT_IN = REPO / "scenarios" / "cut_in.yaml"
 TINY = [
     "--set",
     "duration=1.5",

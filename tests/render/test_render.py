@@ -25,7 +25,7 @@ from sim.render.raster import rasterize
 from sim.render.renderer import AgentView, FrameRenderer, Lighting, compose_over_sky
 from sim.render.scene import MeshArrays, assemble_frame
 
-from conftest import REPO
+from helpers.paths import REPO
 from naive import compose_over_sky as compose_naive
 
 LIGHT = Lighting.from_angles(

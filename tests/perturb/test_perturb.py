@@ -19,11 +19,11 @@ from sim.render import effects
 from sim.scenario import load_scenario
 from sim.studies.sweep import _stratified
 
-from episode_checks import check_frames
-from test_episode import run_sim
+from helpers.checks import check_frames
+from helpers.episodes import run_sim
+from helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
-CUT_IN = ROOT / "scenarios" / "cut_in.yaml"
+CUT_IN = REPO / "scenarios" / "cut_in.yaml"
 TINY = [
     "--set",
     "duration=1.0",
@@ -218,6 +218,6 @@ def test_cem_finds_more_critical_cut_ins_than_random(tmp_path):
 
 
 def test_every_catalogue_entry_is_documented():
-    doc = (ROOT / "docs" / "perturbations.md").read_text()
+    doc = (REPO / "docs" / "perturbations.md").read_text()
     for name in CATALOG:
         assert f"`{name}`" in doc
