@@ -42,12 +42,29 @@ def register(sub) -> dict:
         help="replace a dataset sim wrote in --out (even of another config) instead of "
         "resuming it; a folder holding anything else is refused",
     )
+    p.add_argument(
+        "--episodes",
+        type=positive_int_arg,
+        help="episodes to make (default: the config's 'episodes'); a quick small run of a "
+        "big config needs no copied file",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a value of the config (not of its scenarios), e.g. --set seed=3 "
+        "--set split.val=0.5 --set scenarios.0.weight=2; scenario values: --set "
+        "'set=[duration=2]'",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser(
-        "check", help="verify a dataset: hashes, labels against masks, readability, counts"
+        "check",
+        help="verify a dataset or one episode: hashes, labels against masks, readability, counts",
     )
-    p.add_argument("dataset", type=Path)
+    p.add_argument("dataset", type=Path, help="a dataset folder or one episode's folder")
     p.add_argument("--quiet", action="store_true", help="print problems and the summary only")
 
     p = sub.add_parser("report", help="write an HTML report with plots of what a dataset holds")
@@ -64,7 +81,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from sim.dataset.config import load_config
     from sim.dataset.generate import generate
 
-    loaded = load_config(args.config)
+    loaded = load_config(args.config, args.overrides, args.episodes)
     out = args.out or Path(loaded.config.out or Path("datasets") / loaded.config.name)
     try:
         result = generate(

@@ -11,6 +11,11 @@ Checks, each problem named by the file it is in:
 - COCO annotations decode (pycocotools) to exactly the instance mask; KITTI has one 15-field
   line per label; merged COCO files load and hold every frame and object of their split;
 - the counts in the manifest are those of the files.
+
+DIR may also be one episode's folder (its own ``manifest.json``): its files, frames and
+labels are checked the same way. Files that training tools write beside a dataset
+(:data:`TOOL_CACHES`) are not reported when the manifest does not list them; sim's own files
+are always checked, whatever their name.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +31,18 @@ from tqdm import tqdm
 
 from sim.dataset.io import read_png
 from sim.dataset.merge import UNLISTED
+
+TOOL_CACHES: tuple[tuple[str, str], ...] = (
+    ("*.cache", "Ultralytics' label caches (labels.cache beside a labels/ folder)"),
+    ("*.npy", "Ultralytics' cache=disk image arrays, each beside its image (x.npy by x.png)"),
+    ("__pycache__", "Python byte code"),
+    (".ipynb_checkpoints", "Jupyter"),
+    (".DS_Store", "macOS Finder"),
+    ("Thumbs.db", "Windows Explorer"),
+)
+"""(name pattern, whose): files and folders of other tools that ``sim check`` does not report
+as unlisted (docs/dataset-generation.md)."""
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 @dataclass
@@ -66,10 +84,10 @@ def check_dataset(root: Path, progress: bool = False) -> CheckReport:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         report.bad(manifest_path, f"unreadable: {err}")
         return report
+    if isinstance(manifest, dict) and "episode" in manifest and "files" in manifest:
+        return _check_one_episode(root, manifest, report)
     if not isinstance(manifest, dict) or not {"counts", "episodes", "files"} <= set(manifest):
-        report.bad(
-            manifest_path, "not a dataset manifest (an episode folder? check its dataset folder)"
-        )
+        report.bad(manifest_path, "not a manifest sim wrote (neither a dataset nor an episode)")
         return report
     broken = _check_files(root, manifest, report)
     for missing in manifest.get("missing", []):
@@ -109,6 +127,30 @@ def check_dataset(root: Path, progress: bool = False) -> CheckReport:
     return report
 
 
+def _check_one_episode(root: Path, manifest: dict, report: CheckReport) -> CheckReport:
+    broken = _check_files(root, manifest, report)
+    by_cam = _check_episode(root, report, broken)
+    report.episodes = 1
+    report.frames = sum(f for f, _ in by_cam.values())
+    report.objects = sum(o for _, o in by_cam.values())
+    return report
+
+
+def is_tool_cache(rel: str, on_disk: set[str]) -> bool:
+    """Whether ``rel`` (a path under the checked folder) is another tool's file
+    (:data:`TOOL_CACHES`); an ``.npy`` only beside an image of the same name."""
+    parts = rel.split("/")
+    for pattern, _ in TOOL_CACHES:
+        if pattern == "*.npy":
+            if fnmatch(parts[-1], pattern) and any(
+                rel[: -len(".npy")] + s in on_disk for s in IMAGE_SUFFIXES
+            ):
+                return True
+        elif any(fnmatch(part, pattern) for part in parts):
+            return True
+    return False
+
+
 def _check_files(root: Path, manifest: dict, report: CheckReport) -> set[str]:
     """Hashes, sizes, unlisted files, readability. Returns the paths that cannot be read."""
     broken: set[str] = set()
@@ -117,8 +159,8 @@ def _check_files(root: Path, manifest: dict, report: CheckReport) -> set[str]:
         p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink()
     }
     for rel in sorted(on_disk - set(listed) - set(UNLISTED)):
-        if rel.startswith("report/"):
-            continue  # `sim report` output
+        if rel.startswith("report/") or is_tool_cache(rel, on_disk):
+            continue  # `sim report` output, a training tool's cache
         report.bad(root / rel, "not listed in manifest.json")
     for rel, entry in sorted(listed.items()):
         path = root / rel

@@ -28,15 +28,17 @@ config gives the same files whatever runs them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from sim.errors import ScenarioError
 from sim.scenario.errors import translate
-from sim.scenario.loader import SourceMap, read_yaml
+from sim.scenario.loader import SourceMap, apply_overrides, read_yaml
 from sim.scenario.schema import Format, Identifier, Strict
 from sim.seeding import MAX_SEED, child_rng, child_seed, root_seed
 
@@ -52,9 +54,19 @@ class ScenarioEntry(Strict):
 
 
 class SplitSpec(Strict):
+    """Shares of the episodes per split. With no ``split`` block: 0.8 / 0.1 / 0.1; once any
+    share is given, the ones not given are 0 (``{train: 0.75, val: 0.25}`` has no test)."""
+
     train: float = Field(0.8, ge=0.0)
     val: float = Field(0.1, ge=0.0)
     test: float = Field(0.1, ge=0.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unnamed_are_zero(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data:
+            return {**dict.fromkeys(SPLITS, 0.0), **data}
+        return data
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> SplitSpec:
@@ -113,10 +125,20 @@ class EpisodeTask:
         return d
 
 
-def load_config(path: str | Path) -> LoadedConfig:
-    """Read and validate a generate config; raises ScenarioError (with ``all_errors``)."""
+def load_config(
+    path: str | Path, overrides: Sequence[str] = (), episodes: int | None = None
+) -> LoadedConfig:
+    """Read and validate a generate config; raises ScenarioError (with ``all_errors``).
+
+    ``overrides``: ``KEY=VALUE`` items applied to the config's data first (``generate
+    --set``; errors name them ``--set #N (key)``); ``episodes``: ``generate --episodes``,
+    the same as ``--set episodes=N`` given last."""
     path = Path(path)
     data, src = read_yaml(path)
+    if episodes is not None:
+        overrides = (*overrides, f"episodes={episodes}")
+    if overrides:
+        data = apply_overrides(data, src, list(overrides))
     try:
         config = GenerateConfig.model_validate(data)
     except ValidationError as err:

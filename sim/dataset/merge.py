@@ -22,6 +22,7 @@ from pathlib import Path
 import sim
 from sim.dataset.config import SPLITS, EpisodeTask, LoadedConfig
 from sim.dataset.io import json_bytes, sha256_file, write_bytes_atomic, write_json
+from sim.dataset.writers.yolo import YAML_RELATIVE
 
 UNLISTED = ("manifest.json", "generate.log", ".lock")
 """Files under DIR that the dataset manifest does not list (itself, the run log, the lock)."""
@@ -133,7 +134,10 @@ def yolo_lists(root: Path, tasks: list[EpisodeTask], cam: str, task_name: str) -
     if header is None:
         return {}
     splits = "".join(f"{s}: {s}.txt\n" for s in SPLITS if f"{s}.txt" in out)
-    out["data.yaml"] = f"# sim dataset: {cam} camera, {task_name}\npath: .\n{splits}{header}"
+    # no `path` key: Ultralytics resolves train/val against this file's folder, from any cwd
+    out["data.yaml"] = (
+        f"# sim dataset: {cam} camera, {task_name}\n{YAML_RELATIVE}\n{splits}{header}"
+    )
     return out
 
 

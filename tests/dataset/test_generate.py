@@ -420,7 +420,9 @@ def test_episodes_that_keep_failing_are_reported_and_the_run_ends(tmp_path):
 
 
 def test_check_refuses_what_is_not_a_dataset(reference, tmp_path):
-    proc = sim("check", str(reference / "shard_00000" / "ep_000000_cut_in"), "--quiet")
-    assert proc.returncode == 1 and "BAD manifest.json: not a dataset manifest" in proc.stderr
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "manifest.json").write_text('{"name": "someone else\'s"}')
+    proc = sim("check", str(tmp_path / "other"), "--quiet")
+    assert proc.returncode == 1 and "BAD manifest.json: not a manifest sim wrote" in proc.stderr
     proc = sim("check", str(tmp_path / "nothing"), "--quiet")
     assert proc.returncode == 1 and "BAD manifest.json: missing" in proc.stderr

@@ -3,7 +3,8 @@ no traceback, nothing left behind (docs/reliability.md: when the machine fails).
 
 No disk is filled: "file too large" comes from ``RLIMIT_FSIZE`` in the child (Python ignores
 SIGXFSZ, so the write fails with EFBIG), "no space left" from a ``sitecustomize.py`` that
-makes writes under the output folder fail with ENOSPC after a few bytes (tests/helpers/os_faults.py).
+makes writes under the output folder fail with ENOSPC after a few bytes
+(tests/helpers/os_faults.py).
 """
 
 from __future__ import annotations

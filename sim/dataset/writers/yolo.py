@@ -98,12 +98,20 @@ def segmentation_lines(frame: FrameData) -> list[str]:
     return lines
 
 
+YAML_RELATIVE = (
+    "# paths relative to this file's folder (no 'path' key: Ultralytics uses this folder)"
+)
+"""First line of every data.yaml sim writes."""
+
+
 def data_yaml() -> str:
-    """data.yaml of one camera and task. ``path: .`` means the folder holding this file
-    (some tools resolve a relative path against their own datasets folder: put the absolute
-    folder there when they do)."""
+    """data.yaml of one camera and task, with no ``path`` key: Ultralytics then takes the
+    folder holding this file as the dataset root (``train``/``val`` relative to it), from any
+    working directory. (``path: .`` would mean the working directory.)"""
     names = "\n".join(f"  {YOLO_CLASS_INDEX[c.name]}: {c.name}" for c in THING_CLASSES)
-    return f"path: .\ntrain: images\nval: images\nnc: {len(THING_CLASSES)}\nnames:\n{names}\n"
+    return (
+        f"{YAML_RELATIVE}\ntrain: images\nval: images\nnc: {len(THING_CLASSES)}\nnames:\n{names}\n"
+    )
 
 
 class YoloWriter(Writer):

@@ -1,0 +1,173 @@
+"""What a perception engineer does with a dataset after `generate`: a quick small run of a
+big config from the command line, `sim check` on one episode, training tools' caches beside
+the files, and YOLO data.yaml files read from another working directory."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ruamel.yaml import YAML
+
+from sim.dataset.check import is_tool_cache
+from sim.dataset.config import SplitSpec, load_config, make_plan
+
+from helpers.paths import DATA, REPO
+
+TINY = DATA / "tiny_dataset.yaml"
+
+
+def sim(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    """The tiny config cut to 2 episodes from the command line, with YOLO added."""
+    out = tmp_path_factory.mktemp("tools") / "ds"
+    proc = sim(
+        "generate",
+        str(TINY),
+        "--out",
+        str(out),
+        "--episodes",
+        "2",
+        "--set",
+        "formats=[native, yolo]",
+        "--set",
+        "split={train: 0.5, val: 0.5}",
+        "--workers",
+        "1",
+        "--quiet",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "generated 2 episodes" in proc.stdout
+    return out
+
+
+def test_split_shares_not_given_are_zero_once_any_is_given():
+    assert SplitSpec.model_validate({"train": 0.75, "val": 0.25}).test == 0.0
+    assert SplitSpec.model_validate({"train": 1.0}).model_dump() == {
+        "train": 1.0,
+        "val": 0.0,
+        "test": 0.0,
+    }
+    default = SplitSpec.model_validate({})
+    assert (default.train, default.val, default.test) == (0.8, 0.1, 0.1)
+    with pytest.raises(ValueError, match="must be 1"):
+        SplitSpec.model_validate({"train": 0.5})
+
+
+def test_episodes_and_set_change_the_config_as_if_edited(tmp_path):
+    edited = tmp_path / "tiny.yaml"
+    text = TINY.read_text().replace("episodes: 4", "episodes: 3").replace("seed: 11", "seed: 5")
+    edited.write_text(text.replace("../../scenarios", str(REPO / "scenarios")))
+    by_file = make_plan(load_config(edited))
+    by_args = make_plan(load_config(TINY, ["seed=5"], episodes=3))
+    assert [(t.seed, t.split, t.name) for t in by_args] == [
+        (t.seed, t.split, t.name) for t in by_file
+    ]
+
+
+def test_a_bad_config_override_is_located_on_the_command_line(tmp_path):
+    proc = sim("generate", str(TINY), "--out", str(tmp_path / "o"), "--set", "episodes=-1")
+    assert proc.returncode == 2, proc.stderr
+    line = proc.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert "--set #1" in line and "episodes" in line
+    assert not (tmp_path / "o").exists()
+
+
+def test_check_checks_one_episode_and_names_a_change(small, tmp_path):
+    episode = next(small.glob("shard_*/ep_000000_*"))
+    proc = sim("check", str(episode), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: 1 episodes, 5 frames")
+    copy = tmp_path / "ep"
+    shutil.copytree(episode, copy, symlinks=True)
+    label = next((copy / "labels").rglob("*.json"))
+    data = json.loads(label.read_text())
+    data["objects"][0]["box2d"][0] += 1
+    label.write_text(json.dumps(data))
+    proc = sim("check", str(copy), "--quiet")
+    assert proc.returncode == 1
+    rel = label.relative_to(copy).as_posix()
+    assert f"BAD {rel}: size" in proc.stderr
+    assert "box2d" in proc.stderr and "but the mask spans" in proc.stderr
+
+
+def test_check_ignores_training_tools_caches_but_not_changes_to_its_own_files(small, tmp_path):
+    ds = tmp_path / "ds"
+    shutil.copytree(small, ds, symlinks=True)
+    episode = next(ds.glob("shard_*/ep_000000_*"))
+    detect = episode / "yolo" / "front" / "detect"
+    # what Ultralytics leaves: labels.cache beside labels/, x.npy beside x.png (cache=disk)
+    np.save(detect / "labels.cache.npy", np.zeros(3))
+    (detect / "labels.cache.npy").rename(detect / "labels.cache")
+    image = next((detect / "images").glob("*.png"))
+    np.save(image.with_suffix(".npy"), np.zeros((2, 2)))
+    (ds / "yolo" / "front" / "detect" / "train.cache").write_bytes(b"x")
+    proc = sim("check", str(ds), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    # an .npy that is not an image's cache, and a changed file of sim's own, are reported
+    (episode / "stray.npy").write_bytes(b"x")
+    tracks = episode / "tracks.csv"
+    tracks.write_text(tracks.read_text() + "\n")
+    proc = sim("check", str(ds), "--quiet")
+    assert proc.returncode == 1
+    assert "stray.npy: not listed in manifest.json" in proc.stderr
+    assert "tracks.csv: size" in proc.stderr
+
+
+def test_tool_cache_patterns():
+    disk = {"a/images/000001.png", "a/images/000001.npy", "a/x.npy"}
+    assert is_tool_cache("a/images/000001.npy", disk)
+    assert not is_tool_cache("a/x.npy", disk)
+    assert is_tool_cache("a/labels.cache", disk)
+    assert is_tool_cache("a/__pycache__/m.pyc", disk)
+    assert not is_tool_cache("a/labels/000001.txt", disk)
+
+
+def resolve_like_ultralytics(data_yaml: Path, cwd: Path) -> dict[str, list[Path]]:
+    """The image files a data.yaml names, resolved the way Ultralytics' check_det_dataset and
+    its image loader do (docs/output-format.md): root = ``path`` if given (relative paths
+    against the working directory), else the folder of data.yaml; a list file's lines that
+    start with ``./`` are relative to the list file."""
+    data = YAML(typ="safe").load(data_yaml.read_text())
+    root = Path(data["path"]) if "path" in data else data_yaml.parent
+    if not root.is_absolute():
+        root = cwd / root
+    out = {}
+    for key in ("train", "val"):
+        target = root / data[key]
+        if target.suffix == ".txt":
+            lines = target.read_text().split()
+            files = [target.parent / x[2:] if x.startswith("./") else Path(x) for x in lines]
+        else:
+            files = sorted(target.glob("*.png"))
+        out[key] = files
+    return out
+
+
+def test_yolo_data_yaml_resolves_from_an_unrelated_working_directory(small, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for data_yaml in [
+        small / "yolo" / "front" / "detect" / "data.yaml",
+        *small.glob("shard_*/*/yolo/front/*/data.yaml"),
+    ]:
+        found = resolve_like_ultralytics(data_yaml, elsewhere)
+        assert found["train"] and found["val"], data_yaml
+        for files in found.values():
+            assert all(f.is_file() for f in files), data_yaml
+            labels = [
+                Path(str(f).replace("/images/", "/labels/")).with_suffix(".txt") for f in files
+            ]
+            assert all(f.is_file() for f in labels), data_yaml
