@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sim.dataset.writers.base import FrameData, Writer
+from sim.dataset.writers.cityscapes import CityscapesWriter
 from sim.dataset.writers.coco import CocoWriter
 from sim.dataset.writers.kitti import KittiTrackingWriter, KittiWriter
 from sim.dataset.writers.native import NativeWriter
@@ -22,6 +23,7 @@ WRITERS: dict[str, type[Writer]] = {
     "kitti": KittiWriter,
     "kitti_tracking": KittiTrackingWriter,
     "yolo": YoloWriter,
+    "cityscapes": CityscapesWriter,
 }
 NATIVE = "native"
 

@@ -59,7 +59,7 @@ class SensorsSpec(Strict):
     )
 
 
-Format = Literal["native", "coco", "kitti", "kitti_tracking", "yolo"]
+Format = Literal["native", "coco", "kitti", "kitti_tracking", "yolo", "cityscapes"]
 
 
 class OutputsSpec(Strict):
