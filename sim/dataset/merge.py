@@ -4,6 +4,9 @@
     DIR/coco/<split>_<cam>.json     COCO of every episode of the split, ids renumbered,
                                     file_name relative to DIR
     DIR/kitti/<cam>/<split>.txt     one line per frame: its KITTI image_2 file, relative to DIR
+    DIR/kitti_object/<cam>/...      one KITTI object tree over the dataset (6-digit ids,
+                                    ImageSets, index.csv), and DIR/kitti_tracking/<cam>/...
+                                    with each episode a sequence (sim.dataset.kitti_tree)
     DIR/yolo/<cam>/<task>/data.yaml with <split>.txt lists of the episodes' YOLO images
                                     (format "yolo"; task = detect | segment)
     DIR/manifest.json               counts, episodes, and every file with sha256 and size;
@@ -22,6 +25,7 @@ from pathlib import Path
 import sim
 from sim.dataset.config import SPLITS, EpisodeTask, LoadedConfig
 from sim.dataset.io import json_bytes, sha256_file, write_bytes_atomic, write_json
+from sim.dataset.kitti_tree import object_tree, tracking_tree
 from sim.dataset.writers.yolo import YAML_RELATIVE
 
 UNLISTED = ("manifest.json", "generate.log", ".lock")
@@ -162,6 +166,8 @@ def finalize(
                 write_bytes_atomic(target, listing.encode("utf-8"))
                 written.append(target)
     for cam in cameras:
+        written += object_tree(root, complete, cam)  # DIR/kitti_object/<cam>/training/...
+        written += tracking_tree(root, complete, cam)  # DIR/kitti_tracking/<cam>/training/...
         for task_name in ("detect", "segment"):
             for name, text in yolo_lists(root, complete, cam, task_name).items():
                 target = root / "yolo" / cam / task_name / name

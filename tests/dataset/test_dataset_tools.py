@@ -30,7 +30,7 @@ def sim(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Path:
-    """The tiny config cut to 2 episodes from the command line, with YOLO added."""
+    """The tiny config cut to 2 episodes from the command line, with YOLO and KITTI."""
     out = tmp_path_factory.mktemp("tools") / "ds"
     proc = sim(
         "generate",
@@ -40,7 +40,7 @@ def small(tmp_path_factory) -> Path:
         "--episodes",
         "2",
         "--set",
-        "formats=[native, yolo]",
+        "formats=[native, yolo, kitti, kitti_tracking]",
         "--set",
         "split={train: 0.5, val: 0.5}",
         "--workers",
@@ -171,3 +171,58 @@ def test_yolo_data_yaml_resolves_from_an_unrelated_working_directory(small, tmp_
                 Path(str(f).replace("/images/", "/labels/")).with_suffix(".txt") for f in files
             ]
             assert all(f.is_file() for f in labels), data_yaml
+
+
+def test_kitti_object_tree_numbers_every_frame_of_the_dataset(small):
+    tree = small / "kitti_object" / "front"
+    images = sorted((tree / "training" / "image_2").glob("*.png"))
+    assert [p.stem for p in images] == [f"{i:06d}" for i in range(10)]  # 2 episodes x 5
+    index = (tree / "index.csv").read_text().splitlines()
+    assert index[0] == "id,split,episode,frame" and len(index) == 11
+    manifest = json.loads((small / "manifest.json").read_text())
+    split_of = {ep["path"]: ep["split"] for ep in manifest["episodes"]}
+    for row in index[1:]:
+        new, split, episode, frame = row.split(",")
+        assert split_of[episode] == split
+        src = small / episode / "kitti" / "front"
+        for part, suffix in (("image_2", ".png"), ("label_2", ".txt"), ("calib", ".txt")):
+            mine = (tree / "training" / part / f"{new}{suffix}").read_bytes()
+            assert mine == (src / part / f"{frame}{suffix}").read_bytes()
+        ids = (tree / "ImageSets" / f"{split}.txt").read_text().split()
+        assert new in ids
+    train, val = ((tree / "ImageSets" / f"{s}.txt").read_text().split() for s in ("train", "val"))
+    assert sorted(train + val) == [p.stem for p in images]
+    assert (tree / "ImageSets" / "trainval.txt").read_text().split() == sorted(train + val)
+
+
+def test_kitti_tracking_tree_has_one_sequence_per_episode(small):
+    tree = small / "kitti_tracking" / "front" / "training"
+    assert sorted(p.name for p in (tree / "label_02").iterdir()) == ["0000.txt", "0001.txt"]
+    assert len(list((tree / "image_02" / "0001").glob("*.png"))) == 5
+    for line in (tree / "label_02" / "0001.txt").read_text().splitlines():
+        assert len(line.split()) == 17  # frame, track id, then KITTI's 15 fields
+
+
+def test_a_resumed_merge_leaves_no_stale_file_in_the_kitti_trees(small, tmp_path):
+    ds = tmp_path / "ds"
+    shutil.copytree(small, ds, symlinks=True)
+    stale = ds / "kitti_object" / "front" / "training" / "image_2" / "000999.png"
+    stale.write_bytes(b"old")
+    proc = sim(
+        "generate",
+        str(TINY),
+        "--out",
+        str(ds),
+        "--episodes",
+        "2",
+        "--set",
+        "formats=[native, yolo, kitti, kitti_tracking]",
+        "--set",
+        "split={train: 0.5, val: 0.5}",
+        "--workers",
+        "1",
+        "--quiet",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert not stale.exists()
+    assert sim("check", str(ds), "--quiet").returncode == 0
