@@ -27,6 +27,7 @@ config gives the same files whatever runs them.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -169,35 +170,75 @@ def scenario_overrides(config: GenerateConfig, entry: ScenarioEntry) -> tuple[st
     return (*out, *config.set, *entry.set)
 
 
-def split_counts(n: int, split: SplitSpec) -> dict[str, int]:
-    """Episodes per split, summing to ``n`` (largest remainder, ties in SPLITS order)."""
-    shares = [getattr(split, s) * n for s in SPLITS]
+def largest_remainder(n: int, weights: Sequence[float]) -> list[int]:
+    """Integer counts summing to ``n``, each within 1 of ``n * weight / sum(weights)``
+    (largest remainder; ties to the earlier entry)."""
+    total = float(sum(weights))
+    shares = [w / total * n for w in weights]
     counts = [math.floor(x) for x in shares]
-    order = sorted(range(3), key=lambda i: (-(shares[i] - counts[i]), i))
+    order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - counts[i]), i))
     for i in order[: n - sum(counts)]:
         counts[i] += 1
+    return counts
+
+
+def split_counts(n: int, split: SplitSpec) -> dict[str, int]:
+    """Episodes per split, summing to ``n`` (largest remainder, ties in SPLITS order)."""
+    counts = largest_remainder(n, [getattr(split, s) for s in SPLITS])
     return dict(zip(SPLITS, counts, strict=True))
+
+
+def interleave(counts: Sequence[int]) -> list[int]:
+    """Indices 0..K-1, index k ``counts[k]`` times, spread evenly: after the first m items
+    index k has appeared within 1 of ``m * counts[k] / n`` times (Tijdeman's chairman
+    assignment, an earliest-deadline schedule: item j of index k is released at
+    ``(j + d) / r`` and due at ``(j + 1 - d) / r``, r = counts[k] / n, d = 1 / (2K - 2)).
+    Any block of consecutive episodes dealt from it is therefore stratified too."""
+    n = sum(counts)
+    live = [k for k, c in enumerate(counts) if c > 0]
+    d = 1.0 / (2 * len(live) - 2) if len(live) > 1 else 0.5
+    seen = dict.fromkeys(live, 0)
+    waiting = [((0 + d) * n / counts[k], k) for k in live]  # (release, k)
+    heapq.heapify(waiting)
+    ready: list[tuple[float, int]] = []  # (deadline, k)
+    out = []
+    for m in range(1, n + 1):
+        while waiting and (waiting[0][0] <= m + 1e-9 or not ready):
+            _, k = heapq.heappop(waiting)
+            heapq.heappush(ready, ((seen[k] + 1 - d) * n / counts[k], k))
+        _, k = heapq.heappop(ready)
+        out.append(k)
+        seen[k] += 1
+        if seen[k] < counts[k]:
+            heapq.heappush(waiting, ((seen[k] + d) * n / counts[k], k))
+    return out
 
 
 def make_plan(loaded: LoadedConfig) -> list[EpisodeTask]:
     """One task per episode, from the config alone.
 
-    Episode i draws its scenario from generator ``episode/i`` and gets the seed of child
-    ``episode/i/seed`` of the config seed; splits are exact counts dealt by a permutation
-    drawn from child ``split``.
+    Stratified, not sampled: each split gets its exact count (largest remainder of the
+    shares), dealt to episodes by a permutation drawn from child ``split``; each scenario
+    gets its exact count (largest remainder of the weights: within one episode of its
+    share), laid out evenly (:func:`interleave`) over the episodes ordered by split and then
+    by a permutation drawn from child ``scenarios``, so every split holds each scenario in
+    proportion too. Episode i's seed is child ``episode/i/seed`` of the config seed.
     """
     config = loaded.config
     root = root_seed(config.seed)
-    weights = np.array([e.weight for e in config.scenarios], dtype=np.float64)
-    cdf = np.cumsum(weights / weights.sum())
-    counts = split_counts(config.episodes, config.split)
+    n = config.episodes
+    counts = split_counts(n, config.split)
     labels = np.repeat(np.arange(3), [counts[s] for s in SPLITS])
-    split_of = labels[child_rng(root, "split").permutation(config.episodes)]
+    split_of = labels[child_rng(root, "split").permutation(n)]
+    per_scenario = largest_remainder(n, [e.weight for e in config.scenarios])
+    shuffle = child_rng(root, "scenarios").permutation(n)
+    order = sorted(range(n), key=lambda i: (int(split_of[i]), int(shuffle[i])))
+    scenario_of = [0] * n
+    for i, k in zip(order, interleave(per_scenario), strict=True):
+        scenario_of[i] = k
     tasks = []
-    for i in range(config.episodes):
-        u = child_rng(root, f"episode/{i}").random()
-        k = min(int(np.searchsorted(cdf, u, side="right")), len(config.scenarios) - 1)
-        entry = config.scenarios[k]
+    for i in range(n):
+        entry = config.scenarios[scenario_of[i]]
         seed = int(
             child_seed(root, f"episode/{i}/seed").generate_state(1, np.uint64)[0] >> np.uint64(11)
         )

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from sim.dataset.check import is_tool_cache
-from sim.dataset.config import SplitSpec, load_config, make_plan
+from sim.dataset.config import SplitSpec, interleave, largest_remainder, load_config, make_plan
 
 from helpers.paths import DATA, REPO
 
@@ -226,3 +228,43 @@ def test_a_resumed_merge_leaves_no_stale_file_in_the_kitti_trees(small, tmp_path
     assert proc.returncode == 0, proc.stderr
     assert not stale.exists()
     assert sim("check", str(ds), "--quiet").returncode == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    weights=st.lists(st.floats(0.01, 100.0), min_size=1, max_size=12),
+)
+def test_stratified_counts_are_within_one_episode_of_each_share(n, weights):
+    counts = largest_remainder(n, weights)
+    assert sum(counts) == n
+    for c, w in zip(counts, weights, strict=True):
+        assert abs(c - n * w / sum(weights)) < 1.0 + 1e-9
+    order = interleave(counts)
+    assert sorted(order) == sorted(k for k, c in enumerate(counts) for _ in range(c))
+    for k, c in enumerate(counts):  # every prefix is stratified too (within ~1)
+        seen = 0
+        for m, item in enumerate(order, start=1):
+            seen += item == k
+            assert abs(seen - m * c / n) < 1.0 + 1e-9
+
+
+def test_twelve_episodes_over_ten_weighted_scenarios_follow_the_weights(tmp_path):
+    # the complaint: 12 episodes over 10 weighted scenarios drew only 6 of them
+    scenarios = sorted((REPO / "scenarios").glob("*.yaml"))[:10]
+    weights = [1 + i % 3 for i in range(10)]
+    lines = ["name: mix", "seed: 1", "episodes: 12", "scenarios:"]
+    for path, w in zip(scenarios, weights, strict=True):
+        lines += [f"  - path: {path}", f"    weight: {w}"]
+    cfg = tmp_path / "mix.yaml"
+    cfg.write_text("\n".join(lines) + "\n")
+    plan = make_plan(load_config(cfg))
+    for path, w in zip(scenarios, weights, strict=True):
+        made = sum(t.scenario == str(path) for t in plan)
+        assert abs(made - 12 * w / sum(weights)) < 1, path.name
+    assert len({t.scenario for t in plan}) == 9  # every share >= 0.63 but one rounds to 0
+    equal = cfg.read_text()
+    for w in set(weights):
+        equal = equal.replace(f"weight: {w}", "weight: 1")
+    cfg.write_text(equal)
+    assert len({t.scenario for t in make_plan(load_config(cfg))}) == 10

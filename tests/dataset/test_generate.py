@@ -149,8 +149,12 @@ def test_weights_pick_scenarios_in_proportion(tmp_path):
         f"    weight: 3\n  - path: other.yaml\n    weight: 1\n"
     )
     plan = make_plan(load_config(cfg))
-    share = sum(t.scenario.endswith("other.yaml") for t in plan) / len(plan)
-    assert 0.21 < share < 0.29  # 0.25 expected; binomial sd ~0.01
+    # stratified: exactly the weights' share overall, and within one episode in each split
+    assert sum(t.scenario.endswith("other.yaml") for t in plan) == 500
+    for split, n in (("train", 1600), ("val", 200), ("test", 200)):
+        mine = [t for t in plan if t.split == split]
+        assert len(mine) == n
+        assert abs(sum(t.scenario.endswith("other.yaml") for t in mine) - n / 4) <= 1
 
 
 # --- the local executor: crashes, hangs, failures ---------------------------------------
