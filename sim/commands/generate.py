@@ -115,8 +115,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    import json
+
     from sim.dataset.report import write_report
 
     path = write_report(args.dataset, args.out, samples=args.samples, overwrite=args.overwrite)
+    targets = json.loads((Path(path).parent / "targets.json").read_text(encoding="utf-8"))
+    for t in targets:
+        verdict = "met" if t["met"] else "NOT met"
+        print(f"target {t['split']} {t['cls']}: {t['made']} of {t['target']} {verdict}")
     print(f"report -> {path}")
     return 0

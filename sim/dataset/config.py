@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
+from sim.dataset.targets import TargetsSpec
 from sim.errors import ScenarioError
 from sim.scenario.errors import translate
 from sim.scenario.loader import SourceMap, apply_overrides, read_yaml
@@ -81,7 +82,10 @@ class GenerateConfig(Strict):
     name: Identifier
     description: str = ""
     seed: int = Field(0, ge=0, le=MAX_SEED)
-    episodes: int = Field(ge=1, le=1_000_000)
+    episodes: int | None = Field(
+        None, ge=1, le=1_000_000, description="required unless targets say how many"
+    )
+    targets: TargetsSpec | None = Field(None, description="objects per class on demand")
     scenarios: list[ScenarioEntry] = Field(min_length=1, max_length=10_000)
     formats: list[Format] | None = Field(None, description="default: each scenario's own")
     split: SplitSpec = SplitSpec()
@@ -93,6 +97,12 @@ class GenerateConfig(Strict):
     shard_size: int = Field(100, ge=1)
     timeout: float = Field(900.0, gt=0.0, description="[s] per episode try")
     max_tries: int = Field(3, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _episodes_or_targets(self) -> GenerateConfig:
+        if self.episodes is None and self.targets is None:
+            raise ValueError("give episodes (how many to make) or targets (objects to reach)")
+        return self
 
 
 @dataclass(frozen=True)
@@ -214,7 +224,7 @@ def interleave(counts: Sequence[int]) -> list[int]:
     return out
 
 
-def make_plan(loaded: LoadedConfig) -> list[EpisodeTask]:
+def make_plan(loaded: LoadedConfig, sampling: dict | None = None) -> list[EpisodeTask]:
     """One task per episode, from the config alone.
 
     Stratified, not sampled: each split gets its exact count (largest remainder of the
@@ -223,14 +233,21 @@ def make_plan(loaded: LoadedConfig) -> list[EpisodeTask]:
     share), laid out evenly (:func:`interleave`) over the episodes ordered by split and then
     by a permutation drawn from child ``scenarios``, so every split holds each scenario in
     proportion too. Episode i's seed is child ``episode/i/seed`` of the config seed.
+
+    ``sampling`` (:func:`sim.dataset.targets.plan_for_targets`, for a config with
+    ``targets``): its ``episodes_per_scenario`` replace the weights and the episode count.
     """
     config = loaded.config
     root = root_seed(config.seed)
-    n = config.episodes
+    if sampling is not None:
+        per_scenario = list(sampling["episodes_per_scenario"])
+    else:
+        assert config.episodes is not None  # the schema demands episodes or targets
+        per_scenario = largest_remainder(config.episodes, [e.weight for e in config.scenarios])
+    n = sum(per_scenario)
     counts = split_counts(n, config.split)
     labels = np.repeat(np.arange(3), [counts[s] for s in SPLITS])
     split_of = labels[child_rng(root, "split").permutation(n)]
-    per_scenario = largest_remainder(n, [e.weight for e in config.scenarios])
     shuffle = child_rng(root, "scenarios").permutation(n)
     order = sorted(range(n), key=lambda i: (int(split_of[i]), int(shuffle[i])))
     scenario_of = [0] * n

@@ -93,7 +93,8 @@ def check_output_dir(out_dir: Path, overwrite: bool) -> None:
     check_target(out_dir, overwrite, (EPISODE,))
 
 
-def _agent_mesh(catalog: Catalog, info: AgentInfo) -> MeshArrays:
+def agent_mesh(catalog: Catalog, info: AgentInfo) -> MeshArrays:
+    """The mesh of one road user as the episode draws it (its own frame)."""
     data = catalog.mesh(info.asset, info.variant, paint=info.color)
     sem = np.full(len(data.faces), BY_NAME[info.cls].id, dtype=np.uint8)
     return MeshArrays(data.vertices, data.faces, data.face_colors, sem)
@@ -192,7 +193,7 @@ def _write_episode(
     )
     if roadside is not None:
         static = (*static, roadside)
-    meshes = {a.id: _agent_mesh(catalog, a) for a in agents}
+    meshes = {a.id: agent_mesh(catalog, a) for a in agents}
     ticks = _frame_ticks(resolved, cameras, total_steps)
     writers = episode_writers(resolved.outputs.formats, root)  # native first
 

@@ -35,6 +35,7 @@ from sim.dataset.config import EpisodeTask, LoadedConfig, make_plan, validate_sc
 from sim.dataset.io import json_bytes, write_bytes_atomic
 from sim.dataset.merge import finalize, plan_json
 from sim.dataset.pool import TaskEvent, run_local
+from sim.dataset.targets import plan_for_targets
 from sim.dataset.worker import is_complete
 from sim.errors import OutputError, SystemFailure
 from sim.outdir import (
@@ -230,10 +231,12 @@ def generate(
     started = time.perf_counter()
     config = loaded.config
     workers = workers or config.workers or os.cpu_count() or 1
-    tasks = make_plan(loaded)
+    catalog = load_catalog()
     # memory: `workers` episodes at once on this machine (Ray's run on the cluster's)
-    validate_scenarios(loaded, load_catalog(), workers=workers if backend == "local" else 1)
-    plan = plan_json(loaded, tasks)
+    validate_scenarios(loaded, catalog, workers=workers if backend == "local" else 1)
+    sampling = plan_for_targets(loaded, catalog, progress) if config.targets else None
+    tasks = make_plan(loaded, sampling)
+    plan = plan_json(loaded, tasks, sampling)
     root, fresh, replace = _check_root(Path(out), plan, overwrite)
     made = missing_parents(root) + ([] if root.exists() else [root])
     locked = False

@@ -32,15 +32,20 @@ UNLISTED = ("manifest.json", "generate.log", ".lock")
 """Files under DIR that the dataset manifest does not list (itself, the run log, the lock)."""
 
 
-def plan_json(loaded: LoadedConfig, tasks: list[EpisodeTask]) -> dict:
+def plan_json(loaded: LoadedConfig, tasks: list[EpisodeTask], sampling: dict | None = None) -> dict:
+    """plan.json: the config (minus execution settings), the episodes, and for a config with
+    ``targets`` the ``sampling`` that met them (yields, episodes per scenario, weights)."""
     config = loaded.config.model_dump(
         mode="json", exclude={"out", "workers", "timeout", "max_tries"}
     )
-    return {
+    plan = {
         "dataset": loaded.config.name,
         "config": config,
         "episodes": [t.to_json() for t in tasks],
     }
+    if sampling is not None:
+        plan["sampling"] = sampling
+    return plan
 
 
 def _load(path: Path):

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.dataset.generate import read_manifest
-from sim.dataset.io import read_png, staged_dir, write_png
+from sim.dataset.io import read_png, staged_dir, write_json, write_png
+from sim.dataset.targets import targets_made
 from sim.seeding import child_rng, root_seed
 
 PLOT_DPI = 100
@@ -166,6 +167,9 @@ def write_report(
 def _write_report(root: Path, manifest: dict, out: Path, samples: int) -> None:
     data = collect(root, manifest)
     objs = data["objects"]
+    plan_file = root / "plan.json"
+    targets = targets_made(_load(plan_file), objs) if plan_file.is_file() else []
+    write_json(out / "targets.json", targets)
     counts = manifest["counts"]
     plots = []
     cls_counts = dict(sorted(Counter(objs["cls"]).items()))
@@ -281,7 +285,26 @@ def _write_report(root: Path, manifest: dict, out: Path, samples: int) -> None:
     sheet, captions = _contact_sheet(
         root, data["frames"], samples, int(manifest["seed"]), out / "contact_sheet.png"
     )
-    (out / "index.html").write_text(_html(manifest, plots, sheet, captions), encoding="utf-8")
+    page = _html(manifest, plots, sheet, captions).replace(
+        "<h2>Plots</h2>", _targets_html(targets) + "<h2>Plots</h2>", 1
+    )
+    (out / "index.html").write_text(page, encoding="utf-8")
+
+
+def _targets_html(targets: list[dict]) -> str:
+    if not targets:
+        return ""
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(t['split'])}</td><td>{esc(t['cls'])}</td><td>{t['target']}</td>"
+        f"<td>{t['made']}</td><td>{'met' if t['met'] else 'NOT met'}</td></tr>"
+        for t in targets
+    )
+    return (
+        "<h2>Targets</h2><p>Objects of at least the targets' min_height (box2d) per split, "
+        "and shares of all such objects (split 'all').</p><table><tr><th>split</th>"
+        f"<th>class</th><th>target</th><th>made</th><th></th></tr>{rows}</table>"
+    )
 
 
 def _html(manifest: dict, plots: list[tuple[str, str]], sheet: str, captions: list[str]) -> str:
