@@ -1,13 +1,15 @@
 """Dataset-wide KITTI trees, made from the episodes' per-episode KITTI files.
 
 KITTI object (format ``kitti``), one tree per camera, laid out as the KITTI object benchmark
-and the tools made for it expect (``torchvision.datasets.Kitti``, mmdetection3d, OpenPCDet)::
+and the tools made for it expect; its root is ``DIR/kitti_object/<cam>/Kitti/raw`` so that
+``torchvision.datasets.Kitti(root="DIR/kitti_object/<cam>")`` loads it as it is (mmdetection3d,
+OpenPCDet and KITTI's devkit take the ``raw`` folder as their KITTI root)::
 
-    DIR/kitti_object/<cam>/training/image_2/NNNNNN.png   every frame of every split,
-    DIR/kitti_object/<cam>/training/label_2/NNNNNN.txt   numbered 000000.. over the dataset
-    DIR/kitti_object/<cam>/training/calib/NNNNNN.txt     (episode-index order, then frame)
-    DIR/kitti_object/<cam>/ImageSets/{train,val,test,trainval}.txt   ids, one per line
-    DIR/kitti_object/<cam>/index.csv                     id,split,episode,frame
+    .../Kitti/raw/training/image_2/NNNNNN.png   every frame of every split, numbered
+    .../Kitti/raw/training/label_2/NNNNNN.txt   000000.. over the dataset (episode-index
+    .../Kitti/raw/training/calib/NNNNNN.txt     order, then frame)
+    .../Kitti/raw/ImageSets/{train,val,test,trainval}.txt   ids, one per line
+    .../Kitti/raw/index.csv                     id,split,episode,frame
 
 KITTI tracking (format ``kitti_tracking``), each episode one sequence::
 
@@ -70,7 +72,7 @@ def _prune(tree: Path, keep: list[Path]) -> None:
 def object_tree(root: Path, tasks: list[EpisodeTask], cam: str) -> list[Path]:
     """The KITTI object tree of one camera over ``tasks`` (complete episodes, index order);
     the files written ([] if no episode has KITTI files of ``cam``)."""
-    tree = root / OBJECT / cam
+    tree = root / OBJECT / cam / "Kitti" / "raw"
     written: list[Path] = []
     ids: dict[str, list[str]] = {s: [] for s in SPLITS}
     index = ["id,split,episode,frame"]

@@ -143,6 +143,10 @@ def yolo_lists(root: Path, tasks: list[EpisodeTask], cam: str, task_name: str) -
     if header is None:
         return {}
     splits = "".join(f"{s}: {s}.txt\n" for s in SPLITS if f"{s}.txt" in out)
+    for need in ("train", "val"):  # Ultralytics refuses a data.yaml without both
+        if f"{need}.txt" not in out:
+            have = next(s for s in SPLITS if f"{s}.txt" in out)
+            splits += f"{need}: {have}.txt  # this dataset has no {need} episodes\n"
     # no `path` key: Ultralytics resolves train/val against this file's folder, from any cwd
     out["data.yaml"] = (
         f"# sim dataset: {cam} camera, {task_name}\n{YAML_RELATIVE}\n{splits}{header}"

@@ -176,7 +176,7 @@ def test_yolo_data_yaml_resolves_from_an_unrelated_working_directory(small, tmp_
 
 
 def test_kitti_object_tree_numbers_every_frame_of_the_dataset(small):
-    tree = small / "kitti_object" / "front"
+    tree = small / "kitti_object" / "front" / "Kitti" / "raw"  # torchvision's layout
     images = sorted((tree / "training" / "image_2").glob("*.png"))
     assert [p.stem for p in images] == [f"{i:06d}" for i in range(10)]  # 2 episodes x 5
     index = (tree / "index.csv").read_text().splitlines()
@@ -208,7 +208,7 @@ def test_kitti_tracking_tree_has_one_sequence_per_episode(small):
 def test_a_resumed_merge_leaves_no_stale_file_in_the_kitti_trees(small, tmp_path):
     ds = tmp_path / "ds"
     shutil.copytree(small, ds, symlinks=True)
-    stale = ds / "kitti_object" / "front" / "training" / "image_2" / "000999.png"
+    stale = ds / "kitti_object" / "front" / "Kitti" / "raw" / "training" / "image_2" / "000999.png"
     stale.write_bytes(b"old")
     proc = sim(
         "generate",
