@@ -12,6 +12,7 @@ def _targets():
     return {
         i.name: f"sim.bench.{i.name}"
         for i in sorted(pkgutil.iter_modules(sim.bench.__path__), key=lambda i: i.name)
+        if not i.name.startswith("_")  # helpers of a bench, not benches
     }
 
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 import sim
 from sim.assets import Catalog
-from sim.classes import BY_NAME, classes_table
+from sim.classes import classes_table
 from sim.dataset.io import json_bytes, sha256_file, write_bytes_atomic, write_json
 from sim.dataset.tracks import tracks_csv
 from sim.dataset.writers import FrameData, episode_writers
@@ -29,10 +29,14 @@ from sim.outdir import EPISODE, check_target, staged
 from sim.perturb.apply import applied_list
 from sim.render.camera import CameraModel, mount_transform, pose_matrix
 from sim.render.effects import SensorEffects
+from sim.render.isp import camera_isp
+from sim.render.lens import lens_from_spec, lens_warp
 from sim.render.renderer import AgentView, FrameRenderer, Lighting
 from sim.render.scene import MeshArrays, build_roadside, build_signals, build_static
+from sim.render.scene.common import asset_mesh
+from sim.render.textures import Appearance
 from sim.scenario import LoadedScenario, dump_resolved, steps_per_frame
-from sim.scenario.daylight import DAY_SUN_INTENSITY
+from sim.scenario.daylight import DAY_SUN_INTENSITY, lamps_on, overcast
 from sim.scenario.schema import CameraSpec, ScenarioSpec
 from sim.seeding import child_rng, root_seed
 from sim.traffic.metrics import episode_metrics
@@ -66,7 +70,12 @@ def camera_model(spec: CameraSpec) -> CameraModel:
     T = mount_transform(
         m.x, m.y, m.z, math.radians(m.yaw_deg), math.radians(m.pitch_deg), math.radians(m.roll_deg)
     )
-    common = dict(rate=float(spec.rate), znear=float(spec.znear), zfar=float(spec.zfar))
+    common = dict(
+        rate=float(spec.rate),
+        znear=float(spec.znear),
+        zfar=float(spec.zfar),
+        lens=lens_from_spec(spec.lens),
+    )
     if spec.hfov_deg is not None:
         return CameraModel.from_fov(
             spec.name, spec.width, spec.height, math.radians(spec.hfov_deg), T, **common
@@ -96,20 +105,43 @@ def check_output_dir(out_dir: Path, overwrite: bool) -> None:
 def agent_mesh(catalog: Catalog, info: AgentInfo) -> MeshArrays:
     """The mesh of one road user as the episode draws it (its own frame)."""
     data = catalog.mesh(info.asset, info.variant, paint=info.color)
-    sem = np.full(len(data.faces), BY_NAME[info.cls].id, dtype=np.uint8)
-    return MeshArrays(data.vertices, data.faces, data.face_colors, sem)
+    return asset_mesh(data, info.cls)  # with its parts' materials (paint, glass, tyres, ...)
+
+
+def appearance_of(spec: ScenarioSpec, seed_root) -> Appearance:
+    """The episode's textures and material ranges (``appearance``), seeded by the run."""
+    a = spec.appearance
+    seed = int(child_rng(seed_root, "textures").integers(2**62))
+    return Appearance(
+        textures=bool(a.textures),
+        seed=seed,
+        paint_metallic=tuple(a.paint_metallic),
+        paint_roughness=tuple(a.paint_roughness),
+        glass_roughness=tuple(a.glass_roughness),
+        dirt=tuple(a.dirt),
+    )
 
 
 def lighting(spec: ScenarioSpec) -> Lighting:
+    """The renderer's light: the environment's sun and sky under its clouds
+    (sim.scenario.daylight.overcast), shadows, lamps, and the clouds' seed."""
     env = spec.environment
+    cover = float(env.cloud_cover)
+    sun, ambient = overcast(
+        float(env.sun_intensity), float(env.ambient), float(env.sun_elevation_deg), cover
+    )
     return Lighting.from_angles(
         env.sun_elevation_deg,
         env.sun_azimuth_deg,
-        sun_color=tuple(env.sun_color),
-        sun_intensity=float(env.sun_intensity),
-        ambient=float(env.ambient),
+        sun_color=tuple(float(c) for c in env.sun_color),
+        sun_intensity=sun,
+        ambient=ambient,
         sky_top=tuple(env.sky_top),
         sky_horizon=tuple(env.sky_horizon),
+        shadows=bool(env.shadows),
+        cloud_cover=cover,
+        lamps=lamps_on(env.lamps, sun),
+        sky_seed=int(child_rng(root_seed(int(spec.seed)), "sky").integers(2**31)),
     )
 
 
@@ -184,12 +216,15 @@ def _write_episode(
     seed_root = root_seed(int(resolved.seed))
 
     cameras = [camera_model(c) for c in resolved.sensors.cameras]
+    warps = [lens_warp(c, i) for i, c in enumerate(cameras)]  # None: a pinhole, drawn as it is
     static = build_static(world.network, child_rng(seed_root, "scene"))
+    lamp_heads: list = []  # street lamps' light positions (night)
     roadside = build_roadside(
         world.network,
         catalog,
         child_rng(seed_root, "roadside"),
         float(resolved.environment.roadside_density),
+        lamp_heads=lamp_heads,
     )
     if roadside is not None:
         static = (*static, roadside)
@@ -213,9 +248,16 @@ def _write_episode(
     labelled = 0
     occlusion = dict.fromkeys(OCCLUSION_KEYS, 0)  # object-frames by visibility (meta.json metrics)
     light = lighting(resolved)
-    renderer = FrameRenderer(static, light, build_signals(world.network, catalog))
+    look = appearance_of(resolved, seed_root)
+    renderer = FrameRenderer(static, light, build_signals(world.network, catalog), look)
+    renderer.ego_size = tuple(agents[0].size)  # its headlights
+    renderer.street_lamps = np.asarray(lamp_heads, dtype=np.float64).reshape(-1, 3)
+    isps = {
+        c.name: camera_isp(s.isp, c, seed_root)
+        for c, s in zip(cameras, resolved.sensors.cameras, strict=True)
+    }
     effects = SensorEffects(
-        resolved.perturbations, seed_root, light.sun_direction, sun_light(resolved)
+        resolved.perturbations, seed_root, light.sun_direction, sun_light(resolved), isps
     )
     pending: deque[tuple[FrameData, Future]] = deque()
     counters = [0] * len(cameras)
@@ -234,9 +276,12 @@ def _write_episode(
                     for ci in due:
                         cam = cameras[ci]
                         signals = world.network.signal_state(float(traj.t[step]))
+                        warp = warps[ci]
                         rgb, buffers = renderer.render(
-                            cam, T_world_ego, views, signal_state=signals
+                            warp.source if warp else cam, T_world_ego, views, signal_state=signals
                         )
+                        if warp is not None:  # lens distortion: every buffer warped alike
+                            rgb, buffers = warp.apply(rgb, buffers)
                         T_cam_world = np.linalg.inv(T_world_ego @ cam.T_ego_cam)
                         labels = label_frame(
                             buffers, objects, cam, T_cam_world, int(resolved.outputs.min_pixels)
@@ -280,10 +325,21 @@ def _write_episode(
     write_bytes_atomic(root / "scenario.resolved.yaml", resolved_text.encode("utf-8"))
     write_bytes_atomic(root / "tracks.csv", tracks_csv(traj, agents))
     meta = _meta(loaded, resolved, resolved_text, traj, agents, cameras, counters, gl)
+    for entry, c in zip(meta["cameras"], cameras, strict=True):
+        if (isp := isps[c.name]) is not None:
+            entry["isp"] = isp.params.to_meta()
     meta["perturbations"] = effects.record(
         meta["perturbations"]
     )  # which frames were dropped/duplicated
     meta["metrics"]["occlusion"] = occlusion
+    meta["appearance"] = look.to_meta([a.id for a in agents[1:]])
+    meta["lighting"] = {  # as rendered: the drawn cloud cover, the sun and ambient under it
+        "cloud_cover": round(light.cloud_cover, 6),
+        "shadows": light.shadows,
+        "lamps": light.lamps,
+        "sun_intensity": round(light.sun_intensity, 6),
+        "ambient": round(light.ambient, 6),
+    }
     write_json(root / "meta.json", meta)
     write_manifest(root, resolved.name)
     return WrittenEpisode(frames_written, labelled, tuple(c.name for c in cameras), gl)

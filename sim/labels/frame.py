@@ -8,6 +8,11 @@
 - ``truncation``: share of the projected 3D box's extent that lies outside the image.
 - ``occlusion``: KITTI level from visible_fraction (see OCCLUSION_LEVELS).
 An object gets a label only if it has at least ``min_pixels`` visible pixels.
+
+With lens distortion (sim/render/lens.py) the buffers are the warped ones: ``box2d`` is the
+tight box of the distorted instance mask, ``box2d_amodal`` the 3D box's edges projected
+through the distortion, and ``visible_fraction`` is measured on the pinhole source canvas
+the frame was rendered on (the warp scales the amodal counts accordingly).
 """
 
 from __future__ import annotations

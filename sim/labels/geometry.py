@@ -44,7 +44,14 @@ def projected_extent(
     at the near plane but not to the image; None if the box is entirely behind the near plane.
 
     Pixel-edge coordinates: pixel column j spans [j, j + 1), so x = u + 0.5.
+
+    Through a distorting lens straight edges project to curves, so each of the 12 edges
+    (its part in front of the near plane) is sampled at ``EDGE_SAMPLES`` + 1 points and the
+    extent taken over their projections (the extreme of a projected face lies on its
+    projected boundary).
     """
+    if not camera.lens.is_pinhole:
+        return _distorted_extent(corners_cam, camera)
     znear = camera.znear
     inside = corners_cam[:, 2] >= znear
     if not inside.any():
@@ -57,6 +64,46 @@ def projected_extent(
         t = (znear - a[:, 2]) / (b[:, 2] - a[:, 2])
         points.append(a + t[:, None] * (b - a))
     uv = camera.project(np.concatenate(points)) + 0.5
+    return (
+        float(uv[:, 0].min()),
+        float(uv[:, 1].min()),
+        float(uv[:, 0].max()),
+        float(uv[:, 1].max()),
+    )
+
+
+EDGE_SAMPLES = 32
+"""Segments per box edge when a lens bends its projection."""
+
+
+def _distorted_extent(
+    corners_cam: np.ndarray, camera: CameraModel
+) -> tuple[float, float, float, float] | None:
+    znear = camera.znear
+    a, b = corners_cam[_EDGES[:, 0]], corners_cam[_EDGES[:, 1]]
+    za, zb = a[:, 2], b[:, 2]
+    front_a, front_b = za >= znear, zb >= znear
+    keep = front_a | front_b
+    if not keep.any():
+        return None
+    a, b, za, zb, front_a, front_b = (
+        a[keep],
+        b[keep],
+        za[keep],
+        zb[keep],
+        front_a[keep],
+        front_b[keep],
+    )
+    dz = np.where(zb != za, zb - za, 1.0)
+    tc = np.clip((znear - za) / dz, 0.0, 1.0)
+    t0 = np.where(front_a, 0.0, tc)
+    t1 = np.where(front_b, 1.0, tc)
+    s = np.linspace(0.0, 1.0, EDGE_SAMPLES + 1)
+    t = t0[:, None] + s[None, :] * (t1 - t0)[:, None]
+    points = a[:, None, :] + t[..., None] * (b - a)[:, None, :]
+    points = points.reshape(-1, 3)
+    points[:, 2] = np.maximum(points[:, 2], znear)  # rounding at the clip point
+    uv = camera.project(points) + 0.5
     return (
         float(uv[:, 0].min()),
         float(uv[:, 1].min()),

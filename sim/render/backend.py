@@ -28,7 +28,21 @@ except ImportError as err:  # PyOpenGL cannot load the platform's library (e.g. 
         "For EGL install libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri; "
         "for osmesa install libosmesa6 (see docs/rendering.md)"
     ) from None
+from OpenGL import GL  # noqa: E402
+from OpenGL.GL import GL_CLAMP_TO_BORDER, GL_FLOAT  # noqa: E402
+
 from sim.render.camera import CameraModel, gl_pose  # noqa: E402
+from sim.render.lights import (  # noqa: E402
+    MAX_POINTS,
+    MAX_SPOTS,
+    SHADOW_MAP_SIZE,
+    PointSpec,
+    SpotSpec,
+    light_frame,
+    shadow_box,
+)
+from sim.render.textures import MATERIALS, Appearance, texture  # noqa: E402
+from sim.render.textures.uv import material_groups  # noqa: E402
 
 GLOW = 0.8
 """Emission of glowing parts; pyrender adds GLOW**2 times the vertex colour to the lit colour."""
@@ -67,6 +81,79 @@ def _primitive(vertices, faces, face_colors, emissive: bool = False) -> pyrender
     )
 
 
+MAX_ANISOTROPY = 1.0
+"""Anisotropic filtering of the textures (where the GL has it; 1: off): the road seen at a
+grazing angle would keep its grain along the view instead of blurring to its mean, but on
+llvmpipe 8x costs ~5x the frame, so plain trilinear mipmapping it is."""
+_GL_TEXTURE_MAX_ANISOTROPY = 0x84FE
+
+
+class _Texture(pyrender.Texture):
+    """pyrender's Texture (uploaded with generated mipmaps, sampled LINEAR_MIPMAP_LINEAR)
+    plus anisotropic filtering."""
+
+    def _add_to_context(self):
+        super()._add_to_context()
+        if MAX_ANISOTROPY <= 1.0:
+            return
+        try:
+            GL.glBindTexture(self.tex_type, self._texid)
+            GL.glTexParameterf(self.tex_type, _GL_TEXTURE_MAX_ANISOTROPY, MAX_ANISOTROPY)
+        except Exception:  # noqa: BLE001 -- no anisotropic filtering: trilinear alone
+            pass
+        finally:
+            GL.glBindTexture(self.tex_type, 0)
+
+
+def _bank_texture(bank: dict, kind: str, appearance: Appearance):
+    """(pyrender texture, linear normalising factor) of ``kind`` for this scene (cached)."""
+    if kind not in bank:
+        image, factor = texture(kind, appearance.variant(kind))
+        sampler = pyrender.Sampler(
+            magFilter=GL.GL_LINEAR,
+            minFilter=GL.GL_LINEAR_MIPMAP_LINEAR,
+            wrapS=GL.GL_REPEAT,
+            wrapT=GL.GL_REPEAT,
+        )
+        bank[kind] = (_Texture(source=image, source_channels="RGB", sampler=sampler), factor)
+    return bank[kind]
+
+
+def _textured_primitives(
+    bank: dict, appearance: Appearance, vertices, faces, face_colors, uvs, face_material, look
+) -> list[pyrender.Primitive]:
+    """One primitive per material (:func:`sim.render.textures.uv.material_groups`): vertex
+    colour x texture (normalised to a linear mean of 1) x the group's tint, with the
+    material's metallic and roughness factors."""
+    prims = []
+    for g in material_groups(vertices, faces, face_colors, uvs, face_material, appearance, look):
+        mat = MATERIALS[g.material]
+        factor = [g.tint[0], g.tint[1], g.tint[2], 1.0]
+        tex = None
+        if mat.kind is not None and g.uv is not None:
+            tex, norm = _bank_texture(bank, mat.kind, appearance)
+            if mat.normalise:
+                factor = [factor[k] * norm[k] for k in range(3)] + [1.0]
+        material = pyrender.MetallicRoughnessMaterial(
+            baseColorFactor=factor,
+            baseColorTexture=tex,
+            metallicFactor=g.metallic,
+            roughnessFactor=g.roughness,
+            alphaMode="OPAQUE",
+        )
+        prims.append(
+            pyrender.Primitive(
+                positions=g.corners,
+                normals=g.normals,
+                color_0=g.colors,
+                texcoord_0=g.uv if tex is not None else None,
+                material=material,
+                mode=4,
+            )
+        )
+    return prims
+
+
 _SHARED: dict = {"renderer": None, "pid": None, "gl": ""}
 """The process's one OffscreenRenderer (an OpenGL context with pyrender's compiled shaders),
 shared by every ColorRenderer in turn: one per episode would cost ~0.3 s each. A forked
@@ -86,8 +173,7 @@ def _shared_offscreen(width: int, height: int) -> pyrender.OffscreenRenderer:
                 "(apt-get install libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri) or set "
                 "PYOPENGL_PLATFORM=osmesa (see docs/rendering.md)"
             ) from None
-        from OpenGL import GL
-
+        _lighter_shadow_filter(renderer._renderer._program_cache)
         first = _SHARED["renderer"] is None
         _SHARED.update(
             renderer=renderer,
@@ -107,6 +193,76 @@ def _close_shared() -> None:
     if renderer is not None and _SHARED["pid"] == os.getpid():
         _SHARED["renderer"] = None
         renderer.delete()
+
+
+_OVERRIDES = (
+    "_sorted_mesh_nodes",
+    "_get_light_cam_matrices",
+    "_configure_shadow_mapping_viewport",
+    "_compute_max_n_lights",
+)
+"""pyrender ``Renderer`` methods a ColorRenderer replaces on the shared renderer instance."""
+
+
+_PCF_CALL = "PCF(shadow_map, textureSize(shadow_map, 0), light_coords.xy, compare)"
+_BILINEAR_CALL = (
+    "texture2DShadowLerp(shadow_map, textureSize(shadow_map, 0), light_coords.xy, compare)"
+)
+
+
+def _lighter_shadow_filter(cache) -> None:
+    """Make pyrender's mesh shader filter its shadow lookups with one bilinear 2x2 comparison
+    (4 depth fetches) instead of a 3x3 grid of them (36): on llvmpipe those fetches were most
+    of the cost of sun shadows. The edge stays soft over one texel (~5 cm near the camera).
+    Done by editing the shader's text as pyrender loads it (nothing is written to disk);
+    if pyrender's shader no longer has that call, it is left as it is."""
+    get_program = cache.get_program
+
+    def patched(vertex_shader, fragment_shader, geometry_shader=None, defines=None):
+        program = get_program(vertex_shader, fragment_shader, geometry_shader, defines)
+        if fragment_shader == "mesh.frag" and "_load" not in program.__dict__:
+            load = program._load
+
+            def _load(filename):
+                text = load(filename)
+                return (
+                    text.replace(_PCF_CALL, _BILINEAR_CALL)
+                    if filename.endswith("mesh.frag")
+                    else text
+                )
+
+            program._load = _load
+        return program
+
+    cache.get_program = patched
+
+
+def _shadow_viewport(inner, light, flags) -> None:
+    """pyrender's ``_configure_shadow_mapping_viewport`` with the light's own map size (its
+    viewport is pyrender's constant 2048 whatever the texture's size)."""
+    inner._configure_shadow_framebuffer()
+    GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, inner._shadow_fb)
+    light.shadow_texture._bind()
+    light.shadow_texture._bind_as_depth_attachment()
+    GL.glActiveTexture(GL.GL_TEXTURE0)
+    light.shadow_texture._bind()
+    GL.glDrawBuffer(GL.GL_NONE)
+    GL.glReadBuffer(GL.GL_NONE)
+    GL.glClear(GL.GL_DEPTH_BUFFER_BIT)
+    GL.glViewport(0, 0, light.shadow_texture.width, light.shadow_texture.height)
+    GL.glEnable(GL.GL_DEPTH_TEST)
+    GL.glDepthMask(GL.GL_TRUE)
+    GL.glDepthFunc(GL.GL_LESS)
+    GL.glDepthRange(0.0, 1.0)
+    GL.glDisable(GL.GL_CULL_FACE)
+    GL.glDisable(GL.GL_BLEND)
+
+
+def _max_n_lights(inner, flags) -> list[int]:
+    """Shader array sizes (directional, spot, point): one sun, :data:`MAX_SPOTS` headlights,
+    :data:`MAX_POINTS` street lamps, whatever the flags (pyrender's own spreads the texture
+    units over the shadowed types; one fixed set keeps one compiled program per flag set)."""
+    return [1, MAX_SPOTS, MAX_POINTS]
 
 
 def _make_sorter(rank: dict):
@@ -145,6 +301,9 @@ class ColorRenderer:
         self._agent_nodes: dict[int, tuple[object, pyrender.Node]] = {}
         self._camera_node: pyrender.Node | None = None
         self._sun_node: pyrender.Node | None = None
+        self._lamp_nodes: list[pyrender.Node] = []
+        self.shadows = False
+        self._shadow_matrices: tuple[np.ndarray, np.ndarray] | None = None  # (V, P) of the sun
         self._switchable: dict[object, pyrender.Mesh] = {}
         self._rank: dict[pyrender.Node, int] = {}  # mesh node -> when it was added (draw order)
         self._added = 0
@@ -157,8 +316,19 @@ class ColorRenderer:
         self._renderer = renderer
         self.gl_renderer = _SHARED["gl"]
         # pyrender's per-instance renderer draws in this scene's deterministic order
-        renderer._renderer._sorted_mesh_nodes = types.MethodType(self._sorter, renderer._renderer)
+        inner = renderer._renderer
+        inner._sorted_mesh_nodes = types.MethodType(self._sorter, inner)
+        inner._get_light_cam_matrices = types.MethodType(self._light_matrices, inner)
+        inner._configure_shadow_mapping_viewport = types.MethodType(_shadow_viewport, inner)
+        inner._compute_max_n_lights = types.MethodType(_max_n_lights, inner)
         return renderer
+
+    def _light_matrices(self, inner, scene, light_node, flags):
+        """pyrender's ``Renderer._get_light_cam_matrices`` for this scene: the sun's fitted
+        shadow camera (:meth:`render_rgba`); pyrender's own (the whole scene) otherwise."""
+        if light_node is self._sun_node and self._shadow_matrices is not None:
+            return self._shadow_matrices
+        return type(inner)._get_light_cam_matrices(inner, scene, light_node, flags)
 
     def close(self) -> None:
         """Free this scene's meshes on the GPU; the process's OpenGL context stays for the
@@ -168,7 +338,8 @@ class ColorRenderer:
         if renderer is not None and shared:
             renderer._platform.make_current()
             renderer._renderer._update_context(pyrender.Scene(), pyrender.RenderFlags.NONE)
-            renderer._renderer.__dict__.pop("_sorted_mesh_nodes", None)  # it holds this scene
+            for name in _OVERRIDES:  # they hold this scene
+                renderer._renderer.__dict__.pop(name, None)
 
     def __enter__(self) -> ColorRenderer:
         return self
@@ -187,8 +358,24 @@ class ColorRenderer:
         self.scene.remove_node(node)
         self._rank.pop(node, None)
 
-    def add_static(self, vertices, faces, face_colors) -> None:
-        self._add_mesh(make_mesh(vertices, faces, face_colors))
+    appearance: Appearance = Appearance()
+    """The episode's look (textures on by default); :class:`FrameRenderer` sets its own."""
+
+    def _mesh(self, vertices, faces, face_colors, uvs, face_material, look=None) -> pyrender.Mesh:
+        """Plain (one flat-coloured primitive, as without textures) unless textures are on
+        and the faces name materials."""
+        if not self.appearance.textures or face_material is None or not len(faces):
+            return make_mesh(vertices, faces, face_colors)
+        bank = self.__dict__.setdefault("_texture_bank", {})
+        prims = _textured_primitives(
+            bank, self.appearance, vertices, faces, face_colors, uvs, face_material, look
+        )
+        return pyrender.Mesh(primitives=prims)
+
+    def add_static(self, vertices, faces, face_colors, uvs=None, face_material=None) -> None:
+        """A static mesh in world coordinates; with ``face_material`` (and optionally
+        per-corner ``uvs``, see :class:`sim.render.scene.MeshArrays`) textured."""
+        self._add_mesh(self._mesh(vertices, faces, face_colors, uvs, face_material))
 
     def add_switchable(
         self, key: object, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]
@@ -207,26 +394,72 @@ class ColorRenderer:
         for key, mesh in self._switchable.items():
             mesh.is_visible = key in keys
 
-    def set_sun(self, direction_to_sun: np.ndarray, color, intensity: float) -> None:
-        """Directional light shining from ``direction_to_sun`` (world, unit) towards the scene."""
+    def set_sun(
+        self, direction_to_sun: np.ndarray, color, intensity: float, shadows: bool = False
+    ) -> None:
+        """Directional light shining from ``direction_to_sun`` (world, unit) towards the scene;
+        ``shadows``: it casts shadows (a shadow map fitted to each view, :meth:`render_rgba`)."""
         if self._sun_node is not None:
             self.scene.remove_node(self._sun_node)
-        z = np.asarray(direction_to_sun, dtype=np.float64)
-        z = z / np.linalg.norm(z)  # pyrender lights shine along their -z axis
-        x = np.cross([0.0, 0.0, 1.0], z)
-        if np.linalg.norm(x) < 1e-6:
-            x = np.array([1.0, 0.0, 0.0])
-        x /= np.linalg.norm(x)
         pose = np.eye(4)
-        pose[:3, :3] = np.stack([x, np.cross(z, x), z], axis=1)
-        light = pyrender.DirectionalLight(color=list(color), intensity=float(intensity))
+        pose[:3, :3] = light_frame(direction_to_sun)  # pyrender lights shine along their -z
+        # floats: pyrender reads an int colour (a YAML `1`) as 0..255
+        light = pyrender.DirectionalLight(
+            color=[float(c) for c in color], intensity=float(intensity)
+        )
+        self.shadows = bool(shadows) and intensity > 0.0
+        if self.shadows:
+            # our own map: outside it (sampled through a border of depth 1) nothing is shadowed;
+            # pyrender's default repeats the map over the whole world
+            light.shadow_texture = pyrender.Texture(
+                width=SHADOW_MAP_SIZE,
+                height=SHADOW_MAP_SIZE,
+                source_channels="D",
+                data_format=GL_FLOAT,
+                sampler=pyrender.Sampler(wrapS=GL_CLAMP_TO_BORDER, wrapT=GL_CLAMP_TO_BORDER),
+            )
         self._sun_node = self.scene.add(light, pose=pose)
+
+    def set_lights(self, spots: list[SpotSpec], points: list[PointSpec]) -> None:
+        """This frame's lamps: spot lights (headlights) and point lights (street lamps), at
+        most :data:`MAX_SPOTS` and :data:`MAX_POINTS` (the caller picks the nearest: beyond
+        pyrender's per-type limit it would sort the lights per mesh node, by the node's
+        position, which is the world origin for every static mesh)."""
+        if len(spots) > MAX_SPOTS or len(points) > MAX_POINTS:
+            raise ValueError(f"at most {MAX_SPOTS} spot and {MAX_POINTS} point lights")
+        for node in self._lamp_nodes:
+            self.scene.remove_node(node)
+        self._lamp_nodes = []
+        for spot in spots:
+            pose = np.eye(4)
+            pose[:3, :3] = light_frame(-np.asarray(spot.direction, dtype=np.float64))
+            pose[:3, 3] = spot.position
+            light = pyrender.SpotLight(
+                color=[float(c) for c in spot.color],
+                intensity=float(spot.intensity),
+                innerConeAngle=float(spot.inner),
+                outerConeAngle=float(spot.outer),
+            )
+            self._lamp_nodes.append(self.scene.add(light, pose=pose))
+        for point in points:
+            pose = np.eye(4)
+            pose[:3, 3] = point.position
+            light = pyrender.PointLight(
+                color=[float(c) for c in point.color], intensity=float(point.intensity)
+            )
+            self._lamp_nodes.append(self.scene.add(light, pose=pose))
 
     def has_agent_mesh(self, key: object) -> bool:
         return key in self._agent_meshes
 
-    def add_agent_mesh(self, key: object, vertices, faces, face_colors) -> None:
-        self._agent_meshes[key] = make_mesh(vertices, faces, face_colors)
+    def add_agent_mesh(self, key: object, vertices, faces, face_colors, face_material=None) -> None:
+        """An agent's mesh in its own frame; with ``face_material`` its parts get their
+        materials, and paint, glass and dirt the look :meth:`Appearance.agent_look` draws
+        for ``key``."""
+        look = self.appearance.agent_look(key) if face_material is not None else None
+        self._agent_meshes[key] = self._mesh(
+            vertices, faces, face_colors, None, face_material, look
+        )
 
     def set_agents(self, agents: list[tuple[int, object, np.ndarray]]) -> None:
         """Show exactly these agents: (id, mesh key, 4x4 world pose); others are removed."""
@@ -248,14 +481,24 @@ class ColorRenderer:
     # -- rendering -------------------------------------------------------------------
     def render_rgba(self, camera: CameraModel, T_world_cam: np.ndarray) -> np.ndarray:
         """The raw colour render of one camera view: (H, W, 4) uint8 RGBA as OpenGL resolved
-        it (4x MSAA), colour premultiplied by coverage, alpha 0 where only sky was hit."""
+        it (4x MSAA), colour premultiplied by coverage, alpha 0 where only sky was hit.
+
+        With sun shadows on, the sun's orthographic shadow camera is fitted to this view
+        (:func:`sim.render.lights.shadow_box`) rather than to the whole scene."""
         renderer = self._ensure(camera.width, camera.height)
         fx, fy, cx, cy = camera.gl_intrinsics()
         cam = pyrender.IntrinsicsCamera(fx, fy, cx, cy, znear=camera.znear, zfar=camera.zfar)
         if self._camera_node is not None:
             self.scene.remove_node(self._camera_node)
         self._camera_node = self.scene.add(cam, pose=gl_pose(T_world_cam))
-        color, _ = renderer.render(self.scene, flags=pyrender.RenderFlags.RGBA)
+        flags = pyrender.RenderFlags.RGBA
+        if self.shadows and self._sun_node is not None:
+            R_light = self.scene.get_pose(self._sun_node)[:3, :3]
+            pose, xmag, ymag, znear, zfar = shadow_box(camera, T_world_cam, R_light)
+            P = pyrender.OrthographicCamera(xmag, ymag, znear, zfar).get_projection_matrix()
+            self._shadow_matrices = (np.linalg.inv(pose), P)
+            flags |= pyrender.RenderFlags.SHADOWS_DIRECTIONAL
+        color, _ = renderer.render(self.scene, flags=flags)
         return color
 
     def render(self, camera: CameraModel, T_world_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

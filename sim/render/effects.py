@@ -332,6 +332,10 @@ def marking_wear(
 ) -> np.ndarray:
     """Worn lane markings (an image-space approximation of worn paint).
 
+    Deprecated for realism: lane paint is now worn in texture space, fixed to the road
+    (``appearance.textures``, :mod:`sim.render.textures`); this perturbation still works as
+    extra domain randomisation on top.
+
     A smooth random field on the ground plane with features ``scale`` [m] across picks about
     ``fraction`` of the marking pixels (where it exceeds its (1 - fraction) normal quantile,
     with a soft edge); those fade toward the local road colour (the road pixels around them,
@@ -382,6 +386,10 @@ def road_texture(
     ``scale / 4`` across (clipped to +-2.5). ``amplitude`` is the
     relative standard deviation of the brightness. ``fx`` [px] as in :func:`marking_wear`;
     ``rng`` is per camera. An image-space approximation: the pattern moves with the camera.
+
+    Deprecated for realism: the asphalt is now textured in world space (grain, patches,
+    cracks, wheel tracks, stains; ``appearance.textures``); this perturbation still works as
+    extra domain randomisation on top.
     """
     if semantic is None or depth is None:
         return rgb
@@ -434,10 +442,12 @@ class SensorEffects:
     """
 
     def __init__(
-        self, perturbations, seed_root, sun_direction=None, sun_light: float = 0.0
+        self, perturbations, seed_root, sun_direction=None, sun_light: float = 0.0, isp=None
     ) -> None:
         """``sun_direction``: unit vector towards the sun (world frame); ``sun_light``: its
-        light for the glare, 0..1 (0: none, e.g. below the horizon)."""
+        light for the glare, 0..1 (0: none, e.g. below the horizon). ``isp``: {camera name:
+        :class:`sim.render.isp.CameraIsp` or None}, each camera's own image pipeline, run
+        last on every frame the effects made (a duplicated frame repeats its bytes)."""
         applied = [
             (p.name, dict(p.params))
             for p in perturbations
@@ -456,9 +466,10 @@ class SensorEffects:
         )
         self.sun_light = float(sun_light)
         self._needs_sun = any(n in SUN for n, _ in self.items)
+        self.isp = {k: v for k, v in (isp or {}).items() if v is not None}
 
     def __bool__(self) -> bool:
-        return bool(self.items or self.faults)
+        return bool(self.items or self.faults or self.isp)
 
     def _fault(self, name: str, camera: str, step: int) -> bool:
         p = self.faults.get(name)
@@ -532,6 +543,8 @@ class SensorEffects:
                 float(frame.camera.fx),
                 sun,
             )
+            if cam in self.isp:
+                rgb = self.isp[cam].apply(rgb, frame.index)
             out = dataclasses.replace(frame, rgb=rgb)
         self._last[cam] = out
         return out

@@ -5,10 +5,15 @@ buffers sampled at pixel centres (no multisampling, so every pixel holds exactly
 and at the same time counts, for every instance, the pixels its own triangles would cover
 with nothing in front (the "amodal" pixel count) -- so visibility costs no extra render.
 
-Slow, readable twins live in tests/naive.py; tests/render/test_raster.py compares them.
+Also the fused per-pixel camera pipeline of sim.render.isp (``_isp_pixels``).
+
+Slow, readable twins live in tests/naive.py; tests/render/test_raster.py and
+tests/render/test_isp.py compare them.
 """
 
 from __future__ import annotations
+
+import math
 
 import numba
 import numpy as np
@@ -253,3 +258,90 @@ def _compose_over_sky(rgba, sky, out):
             for c in range(3):
                 value = np.int32(rgba[i, j, c]) + (clear * np.int32(sky[i, j, c]) + 127) // 255
                 out[i, j, c] = min(value, 255)
+
+
+# --------------------------------------------------------------------------- camera pipeline
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_S16, _S32 = np.uint64(16), np.uint64(32)
+
+
+@numba.njit(cache=True, inline="always")
+def _splitmix64(key, index):
+    """Counter-based 64 random bits of element ``index`` under ``key`` (SplitMix64's output
+    function on key + index * golden ratio): the same bits whichever thread asks."""
+    z = key + np.uint64(index) * _GOLDEN
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@numba.njit(cache=True, inline="always")
+def _isp_sample(rgb, decode, i, j, c, x, y):
+    """Decoded channel ``c`` bilinearly sampled at (x, y) (inside the image)."""
+    H, W = rgb.shape[0], rgb.shape[1]
+    x0, y0 = int(x), int(y)
+    x1, y1 = min(x0 + 1, W - 1), min(y0 + 1, H - 1)
+    ax, ay = x - x0, y - y0
+    a = decode[rgb[y0, x0, c]]
+    top = a + ax * (decode[rgb[y0, x1, c]] - a)
+    a = decode[rgb[y1, x0, c]]
+    bottom = a + ax * (decode[rgb[y1, x1, c]] - a)
+    return top + ay * (bottom - top)
+
+
+@numba.njit(cache=True, inline="always")
+def _isp_finish(s, tone, noisy, shot2, read2, z, encode):
+    """Tone curve (``tone``: its samples over [0, 1.25], linearly interpolated; empty:
+    linear, clipped), noise (``z`` a unit Gaussian deviate) and 8-bit encoding of ``s``."""
+    n = tone.shape[0]
+    if n > 0:
+        x = min(max(s, 0.0), 1.25) * ((n - 1) / 1.25)
+        k = min(int(x), n - 2)
+        s = tone[k] + (x - k) * (tone[k + 1] - tone[k])
+    s = min(max(s, 0.0), 1.0)
+    if noisy:
+        s = min(max(s + z * math.sqrt(shot2 * s + read2), 0.0), 1.0)
+    return encode[np.int64(s * 65535.0 + 0.5)]
+
+
+@numba.njit(cache=True, parallel=True)
+def _isp_pixels(rgb, gain, aberration, noise, key, decode, tone, gauss, encode, out):
+    """The fused per-pixel camera pipeline of sim.render.isp (see its docstring).
+
+    rgb, out : (H, W, 3) uint8; gain : (H, W) float32, exposure times vignetting;
+    aberration : (2, W + H) float64, where red (row 0) and blue (row 1) are sampled: x of
+    each column then y of each row (empty: no chromatic aberration); noise : float64
+    [shot_noise^2, read_noise^2]; key : uint64 noise key; decode : (256,) float64 sRGB ->
+    linear; tone : the tone curve's samples (see _isp_finish); gauss : (2**bits,) float64
+    unit Gaussian quantiles, indexed by the low bits of each 16-bit field of the pixel's
+    hash (red, green, blue from the lowest field up); encode : (65536,) uint8 linear /
+    65535 -> sRGB.
+    """
+    H, W = rgb.shape[0], rgb.shape[1]
+    shifted = aberration.shape[1] > 0
+    shot2, read2 = noise[0], noise[1]
+    noisy = shot2 > 0.0 or read2 > 0.0
+    mask = np.uint64(gauss.shape[0] - 1)
+    for i in numba.prange(H):
+        for j in range(W):
+            g = np.float64(gain[i, j])
+            if shifted:
+                r = _isp_sample(rgb, decode, i, j, 0, aberration[0, j], aberration[0, W + i])
+                b = _isp_sample(rgb, decode, i, j, 2, aberration[1, j], aberration[1, W + i])
+            else:
+                r = decode[rgb[i, j, 0]]
+                b = decode[rgb[i, j, 2]]
+            gr = decode[rgb[i, j, 1]]
+            zr = zg = zb = 0.0
+            if noisy:
+                bits = _splitmix64(key, i * W + j)
+                zr = gauss[np.int64(bits & mask)]
+                zg = gauss[np.int64((bits >> _S16) & mask)]
+                zb = gauss[np.int64((bits >> _S32) & mask)]
+            out[i, j, 0] = _isp_finish(r * g, tone, noisy, shot2, read2, zr, encode)
+            out[i, j, 1] = _isp_finish(gr * g, tone, noisy, shot2, read2, zg, encode)
+            out[i, j, 2] = _isp_finish(b * g, tone, noisy, shot2, read2, zb, encode)

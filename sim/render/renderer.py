@@ -10,8 +10,10 @@ import numpy as np
 
 from sim.render.camera import CameraModel, invert_rigid
 from sim.render.kernels import _compose_over_sky
+from sim.render.lights import contact_darkening, headlights, street_lights
 from sim.render.raster import LabelBuffers, rasterize
-from sim.render.scene import ASPECTS, MeshArrays, SignalLamps, assemble_frame, sky_image
+from sim.render.scene import ASPECTS, CloudSky, MeshArrays, SignalLamps, assemble_frame
+from sim.render.textures import Appearance
 
 LAMP_LIT = {"red": (255, 8, 0), "amber": (255, 105, 0), "green": (0, 255, 70)}
 """A lit lamp's colour (it also glows: it stays bright in shade and at night)."""
@@ -38,6 +40,10 @@ class Lighting:
     ambient: float
     sky_top: tuple[int, int, int]
     sky_horizon: tuple[int, int, int]
+    shadows: bool = True  # the sun casts shadows (environment.shadows)
+    cloud_cover: float = 0.0  # 0..1: clouds in the sky (the light is already overcast's)
+    lamps: bool = False  # headlights and street lamps on (environment.lamps)
+    sky_seed: int = 0  # the clouds' pattern
 
     @staticmethod
     def from_angles(elevation_deg, azimuth_deg, **kwargs) -> Lighting:
@@ -71,12 +77,17 @@ class FrameRenderer:
         static_parts: tuple[MeshArrays, ...],
         lighting: Lighting,
         signals: SignalLamps | None = None,
+        appearance: Appearance | None = None,
     ) -> None:
         from sim.render.backend import ColorRenderer  # the only pyrender import
 
         self.color = ColorRenderer(ambient=lighting.ambient)
+        if appearance is not None:  # textures and materials (default: on, seed 0)
+            self.color.appearance = appearance
         for part in static_parts:
-            self.color.add_static(part.vertices, part.faces, part.face_colors)
+            self.color.add_static(
+                part.vertices, part.faces, part.face_colors, part.uvs, part.face_material
+            )
         self.signals = signals
         if signals is not None:
             self.color.add_static(
@@ -85,11 +96,20 @@ class FrameRenderer:
             self._add_lamps(signals)
             static_parts = (*static_parts, signals.housing, signals.lamps)
         self.color.set_sun(
-            np.asarray(lighting.sun_direction), lighting.sun_color, lighting.sun_intensity
+            np.asarray(lighting.sun_direction),
+            lighting.sun_color,
+            lighting.sun_intensity,
+            shadows=lighting.shadows,
         )
         self.static = MeshArrays.concat(list(static_parts))
         self.lighting = lighting
-        self._sky: dict[tuple, np.ndarray] = {}
+        self.ego_size: tuple[float, float, float] = (4.5, 1.8, 1.5)  # for its headlights
+        self.street_lamps = np.zeros((0, 3))  # (N, 3) world light positions of street lamps
+        self._bodies: dict[object, tuple[float, bool]] = {}  # mesh key -> (length, has lamps)
+        self._halves: dict[object, tuple[float, float]] = {}  # mesh key -> footprint
+        self.sky = CloudSky(
+            lighting.sky_seed, lighting.cloud_cover, lighting.sky_top, lighting.sky_horizon
+        )
 
     def _add_lamps(self, signals: SignalLamps) -> None:
         """One switchable mesh per (group, lit aspect): that aspect's lamps glowing, the
@@ -131,13 +151,26 @@ class FrameRenderer:
         return self.color.gl_renderer
 
     def _sky_for(self, camera: CameraModel, R_world_cam: np.ndarray) -> np.ndarray:
-        """(H, W, 3) uint8 sky of a camera view, cached."""
-        # The ego stays level, so the sky depends only on the camera and its mount.
-        key = (camera.name, camera.width, camera.height, np.round(R_world_cam[2], 6).tobytes())
-        if key not in self._sky:
-            sky = sky_image(camera, R_world_cam, self.lighting.sky_top, self.lighting.sky_horizon)
-            self._sky[key] = np.clip(sky * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return self._sky[key]
+        """(H, W, 3) uint8 sky of a camera view: the gradient under the world-fixed clouds
+        (:class:`~sim.render.scene.CloudSky`), which change with the view's heading."""
+        return self.sky.image(camera, R_world_cam)
+
+    def _set_lamps(self, T_world_ego, T_world_cam, shown: list[AgentView]) -> None:
+        """Headlights of the ego and of the vehicles nearest the camera (a vehicle: an agent
+        at least 2.5 m long and at most 4.5 m tall), and the street lamps nearest the camera
+        in front of it."""
+        others = []
+        for a in shown:
+            if a.mesh_key not in self._bodies:
+                v = a.mesh.vertices
+                length = float(v[:, 0].max() - v[:, 0].min())
+                tall = float(v[:, 2].max() - v[:, 2].min())
+                self._bodies[a.mesh_key] = (length, 2.5 <= length and tall <= 4.5)
+            length, vehicle = self._bodies[a.mesh_key]
+            if vehicle:
+                others.append((a.T_world_obj, length))
+        spots = headlights(T_world_ego, self.ego_size, others, T_world_cam[:3, 3])
+        self.color.set_lights(spots, street_lights(self.street_lamps, T_world_cam))
 
     def visible_agents(
         self, camera: CameraModel, T_cam_world: np.ndarray, agents: list[AgentView]
@@ -185,14 +218,35 @@ class FrameRenderer:
             for a in shown:
                 if not self.color.has_agent_mesh(a.mesh_key):
                     self.color.add_agent_mesh(
-                        a.mesh_key, a.mesh.vertices, a.mesh.faces, a.mesh.face_colors
+                        a.mesh_key,
+                        a.mesh.vertices,
+                        a.mesh.faces,
+                        a.mesh.face_colors,
+                        a.mesh.face_material,
                     )
             self.color.set_agents([(a.id, a.mesh_key, a.T_world_obj) for a in shown])
             self.set_signals(signal_state)
+            if self.lighting.lamps:
+                self._set_lamps(T_world_ego, T_world_cam, shown)
             rgba = self.color.render_rgba(camera, T_world_cam)
             rgb = compose_over_sky(rgba, self._sky_for(camera, T_world_cam[:3, :3]))
         verts, faces, face_inst, face_sem = assemble_frame(
             self.static, [(a.mesh, a.T_world_obj, a.id) for a in shown], T_cam_world
         )
         buffers = rasterize(verts, faces, face_inst, face_sem, camera)
+        if rgb is not None and shown and self.lighting.shadows:  # contact darkening (colour)
+            bodies = [(a.id, a.T_world_obj, *self._footprint(a)) for a in shown]
+            rgb = contact_darkening(
+                rgb, buffers.depth, buffers.instance, camera, T_world_cam, bodies
+            )
         return rgb, buffers
+
+    def _footprint(self, a: AgentView) -> tuple[float, float]:
+        """(half length, half width) [m] of an agent's mesh about its origin, cached."""
+        if a.mesh_key not in self._halves:
+            v = a.mesh.vertices
+            self._halves[a.mesh_key] = (
+                float(np.abs(v[:, 0]).max()),
+                float(np.abs(v[:, 1]).max()),
+            )
+        return self._halves[a.mesh_key]

@@ -7,6 +7,10 @@ north, so a road along +x runs east. The light levels are the renderer's (the de
 -1 degrees of elevation and warms towards the horizon; ambient light and the sky run from
 day through a warm dusk (sun just below or above the horizon) to night, when a faint
 ambient light (moon, street lights) keeps the scene from going black.
+
+Clouds (``environment.cloud_cover``, :func:`overcast`) take direct sunlight away and give
+most of it back as diffuse (ambient) light; :func:`lamps_on` says when headlights and
+street lamps are on.
 """
 
 from __future__ import annotations
@@ -71,3 +75,33 @@ def daylight(hours: float) -> dict[str, object]:
         "sky_top": tuple(int(round(c)) for c in sky[0]),
         "sky_horizon": tuple(int(round(c)) for c in sky[1]),
     }
+
+
+OVERCAST_DIRECT = 0.9
+"""Share of the direct sunlight a fully overcast sky (cloud_cover 1) takes away."""
+OVERCAST_DIFFUSE = 0.8
+"""Share of the light the clouds take from the sun that reaches the ground as diffuse light."""
+LAMPS_BELOW = 0.3
+"""Lamps come on (``lamps: auto``) below this share of a clear day's direct sunlight."""
+
+
+def overcast(
+    sun_intensity: float, ambient: float, sun_elevation_deg: float, cloud_cover: float
+) -> tuple[float, float]:
+    """(sun intensity, ambient) under ``cloud_cover`` (0..1): the sun keeps
+    ``1 - OVERCAST_DIRECT * cover**2`` of its light (scattered clouds barely dim it, an
+    overcast sky leaves a faint disc), and the ambient light gains ``OVERCAST_DIFFUSE`` of
+    what that takes from a horizontal surface, so shadows fade while the scene stays about
+    as bright."""
+    c = min(max(float(cloud_cover), 0.0), 1.0)
+    kept = 1.0 - OVERCAST_DIRECT * c * c
+    taken = sun_intensity * (1.0 - kept) * max(math.sin(math.radians(sun_elevation_deg)), 0.0)
+    return sun_intensity * kept, min(1.0, ambient + OVERCAST_DIFFUSE * taken / math.pi)
+
+
+def lamps_on(mode: str, sun_intensity: float) -> bool:
+    """Headlights and street lamps: ``mode`` 'on' / 'off', or 'auto': on while the (already
+    overcast) sun gives less than ``LAMPS_BELOW`` of a clear day's light."""
+    if mode in ("on", "off"):
+        return mode == "on"
+    return sun_intensity < LAMPS_BELOW * DAY_SUN_INTENSITY

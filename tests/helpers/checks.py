@@ -11,6 +11,7 @@ import json
 import math
 from pathlib import Path
 
+import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
@@ -74,7 +75,7 @@ def check_frames(root: Path) -> dict:
                     sem[mask] == next(c["id"] for c in meta["classes"] if c["name"] == obj["cls"])
                 )
                 assert 0 < obj["visible_fraction"] <= 1 and obj["pixels"] <= obj["amodal_pixels"]
-                _check_depth_inside_box(obj, depth, mask, K)
+                _check_depth_inside_box(obj, depth, mask, K, cam.get("lens"))
                 ax0, ay0, ax1, ay1 = obj["box2d_amodal"]
                 x0, y0, x1, y1 = obj["box2d"]
                 # a pixel counts when its centre is covered: box2d may pass the projected
@@ -92,14 +93,26 @@ def check_frames(root: Path) -> dict:
 
 
 def _check_depth_inside_box(
-    obj: dict, depth_mm: np.ndarray, mask: np.ndarray, K: np.ndarray
+    obj: dict, depth_mm: np.ndarray, mask: np.ndarray, K: np.ndarray, lens: dict | None = None
 ) -> None:
-    """Back-project the object's pixels with their depth: all inside its 3D box."""
+    """Back-project the object's pixels with their depth: all inside its 3D box (through
+    OpenCV's undistortion when the camera has a lens distortion)."""
     ys, xs = np.nonzero(mask & (depth_mm < 65535))
     if len(xs) == 0:
         return
     z = depth_mm[ys, xs] / 1000.0
-    pts = np.stack(((xs - K[0, 2]) * z / K[0, 0], (ys - K[1, 2]) * z / K[1, 1], z), axis=1)
+    if lens is None:
+        nx, ny = (xs - K[0, 2]) / K[0, 0], (ys - K[1, 2]) / K[1, 1]
+    else:
+        uv = np.c_[xs, ys].astype(np.float64).reshape(-1, 1, 2)
+        crit = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12)
+        D = np.array(lens["opencv"])
+        if lens["model"] == "fisheye":
+            n = cv2.fisheye.undistortPoints(uv, K, D, R=np.eye(3), P=np.eye(3), criteria=crit)
+        else:
+            n = cv2.undistortPoints(uv, K, D, R=np.eye(3), P=np.eye(3), criteria=crit)
+        nx, ny = n[:, 0, 0], n[:, 0, 1]
+    pts = np.stack((nx * z, ny * z, z), axis=1)
     w, qx, qy, qz = obj["box3d"]["quaternion"]
     R = np.array(
         [
@@ -162,6 +175,8 @@ def check_kitti(root: Path) -> int:
             for line in (base / "calib" / f"{stem}.txt").read_text().splitlines():
                 key, _, values = line.partition(":")
                 calib[key] = np.array([float(v) for v in values.split()])
+            lens = cam.get("lens")
+            extra = {f"D_{lens['model']}"} if lens else set()
             assert set(calib) == {
                 "P0",
                 "P1",
@@ -170,7 +185,10 @@ def check_kitti(root: Path) -> int:
                 "R0_rect",
                 "Tr_velo_to_cam",
                 "Tr_imu_to_velo",
+                *extra,
             }
+            if lens:
+                np.testing.assert_allclose(calib[f"D_{lens['model']}"], lens["opencv"])
             P2 = calib["P2"].reshape(3, 4)
             np.testing.assert_allclose(P2[:, :3], np.array(cam["K"]))
             labels = load_json(root / "labels" / cam["name"] / f"{stem}.json")["objects"]
@@ -191,7 +209,7 @@ def check_kitti(root: Path) -> int:
                 # P2 reproduces the projection: the KITTI box's 8 corners, projected with
                 # P2, span the amodal box (pixel-edge = P2 pixel + 0.5) up to the rounding
                 # of the 2-decimal fields
-                if obj["truncation"] == 0.0:
+                if obj["truncation"] == 0.0 and not lens:  # P2 alone: a pinhole
                     c, s_ = math.cos(ry), math.sin(ry)
                     corners = np.array(
                         [

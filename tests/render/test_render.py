@@ -303,6 +303,8 @@ def test_render_bench_prints_its_figures():
             "--objects",
             "8",
             "--write",
+            "--features",
+            "0",  # the per-feature rows have their own test (tests/studies/test_stats.py)
         ],
         cwd=REPO,
         capture_output=True,

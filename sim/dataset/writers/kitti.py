@@ -5,6 +5,13 @@ Label lines have the 15 standard fields. The camera frame is the rectified frame
 Tr_velo_to_cam is the ego -> camera transform (the ego frame stands in for the LiDAR's).
 2D boxes use pixel-edge coordinates (left = first column, right = last column + 1), as
 the native labels do; projecting with P2 gives pixel-centre coordinates (add 0.5).
+
+A camera with lens distortion gets one more calib line, after the standard ones, named
+after its model and holding OpenCV's coefficient vector (numbers only, so parsers that read
+every line as floats still work): ``D_brown_conrady: k1 k2 p1 p2 k3`` (``cv2.projectPoints``)
+or ``D_fisheye: k1 k2 k3 k4`` (``cv2.fisheye.projectPoints``). P0..P3 then hold K of the
+undistorted (normalised) coordinates: distort x/z, y/z with these coefficients before K.
+A pinhole camera's calib files are unchanged.
 """
 
 from __future__ import annotations
@@ -85,6 +92,8 @@ def calib_text(camera: CameraModel) -> str:
     rows.append(f"R0_rect: {fmt(np.eye(3))}")
     rows.append(f"Tr_velo_to_cam: {fmt(Tr)}")
     rows.append(f"Tr_imu_to_velo: {fmt(np.eye(4)[:3])}")
+    if not camera.lens.is_pinhole:
+        rows.append(f"D_{camera.lens.model}: {fmt(camera.lens.opencv)}")
     return "\n".join(rows) + "\n"
 
 

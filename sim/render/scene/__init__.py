@@ -17,7 +17,7 @@ The names below are the package's public interface (``from sim.render.scene impo
 """
 
 from sim.render.scene.common import GROUND_BELOW, ROAD_SAMPLE, MeshArrays
-from sim.render.scene.frame import assemble_frame, sky_image
+from sim.render.scene.frame import CloudSky, assemble_frame, sky_image
 from sim.render.scene.layout import TAPER_SAMPLE
 from sim.render.scene.markings import (
     CENTRE_GAP,
@@ -71,6 +71,7 @@ __all__ = [
     "TAPER_SAMPLE",
     "ZEBRA_BAR",
     "ZEBRA_LENGTH",
+    "CloudSky",
     "MeshArrays",
     "SignalLamps",
     "assemble_frame",

@@ -24,7 +24,9 @@ CENTRE_GAP = 0.12  # [m] between the two lines of a double centre line
 
 
 def _line(road: Road, s, d, keep, width: float = MARKING_WIDTH) -> list[MeshArrays]:
-    return band(road, s, d - width / 2, d + width / 2, keep, MARKING_LIFT, PAINT, "lane_marking")
+    return band(
+        road, s, d - width / 2, d + width / 2, keep, MARKING_LIFT, PAINT, "lane_marking", "marking"
+    )
 
 
 def _dashes(road: Road, s, d, keep) -> list[MeshArrays]:
@@ -50,6 +52,7 @@ def _dashes(road: Road, s, d, keep) -> list[MeshArrays]:
                     MARKING_LIFT,
                     PAINT,
                     "lane_marking",
+                    "marking",
                 )
             start += period
     return out
@@ -106,6 +109,7 @@ def _zebra(road: Road, s_c: float) -> list[MeshArrays]:
                 PAINT,
                 "lane_marking",
                 step=ZEBRA_LENGTH,
+                material="marking",
             )
         )
         d += 2 * ZEBRA_BAR
@@ -136,6 +140,7 @@ def junction_markings(network: Network) -> list[MeshArrays]:
                 PAINT,
                 "lane_marking",
                 step=STOP_LINE_WIDTH,
+                material="marking",
             )
         )
     for road, (b0, b1) in ((network.main, network.box_main), (network.cross, network.box_cross)):

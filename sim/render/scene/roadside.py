@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from sim.assets.parts import PART_INDEX
 from sim.render.scene.common import MeshArrays, lane_extent, posed_mesh
 from sim.road import Road
 from sim.road.network import Network
@@ -54,13 +55,19 @@ def _keep_out(network: Network):
 
 
 def build_roadside(
-    scene: Road | Network, catalog, rng: np.random.Generator, density: float = 1.0
+    scene: Road | Network,
+    catalog,
+    rng: np.random.Generator,
+    density: float = 1.0,
+    lamp_heads: list | None = None,
 ) -> MeshArrays | None:
     """Trees, street lamps and buildings along both sides of the road (stuff classes:
     semantic ids only, no instance), from the asset library, placed with ``rng``.
 
     ``density`` scales how many (0: none). Lamps stand every 40 m just off the right
-    shoulder; trees every 12-40 m per side, 0-25 m back; buildings every 40-120 m, 30-60 m back,
+    shoulder (given a list ``lamp_heads``, each lamp's light position, just below its head,
+    is appended to it); trees every 12-40 m per side, 0-25 m back; buildings every 40-120 m,
+    30-60 m back,
     measured from the outermost tarmac at that s (an on-ramp's, a narrowing lane's). For a
     :class:`Network` the main road is dressed, and nothing stands on the cross street, its
     verges, the junction or within 1.5 m of a signal pole.
@@ -99,6 +106,11 @@ def build_roadside(
         c, sn = math.cos(yaw), math.sin(yaw)
         fx, fy = c * foot[0] - sn * foot[1], sn * foot[0] + c * foot[1]
         parts.append(posed_mesh(mesh, float(x[0]) - fx, float(y[0]) - fy, yaw, info.cls))
+        if lamp_heads is not None and asset == "street_lamp":  # where its light comes from
+            posed = parts[-1]
+            head = posed.faces[mesh.face_parts == PART_INDEX["light_front"]]
+            if len(head):
+                lamp_heads.append(posed.vertices[head.ravel()].mean(axis=0) - (0.0, 0.0, 0.2))
 
     s = 10.0
     while s < road.length:  # street lamps just off the right shoulder, arms over the road

@@ -16,6 +16,7 @@ import numpy as np
 from sim.render.scene.common import GROUND_BELOW, MeshArrays, band, colored, keep_mask, ladder, runs
 from sim.render.scene.layout import Cuts, Layout, cut_breaks, junction_cuts, lane_layout
 from sim.render.scene.markings import ZEBRA_LENGTH, junction_markings, road_markings
+from sim.render.textures import MATERIAL_INDEX, MATERIALS
 from sim.road import Road
 from sim.road.network import Network
 
@@ -35,15 +36,19 @@ KERB_HEIGHT = 0.15  # [m]
 def _wall_band(
     road: Road, s, d, keep, z0: float, z1: float, facing: int, color, cls: str
 ) -> list[MeshArrays]:
-    """Vertical strips along per-sample offsets d, facing +d (facing=+1) or -d, over the
-    kept intervals."""
+    """Vertical kerb strips along per-sample offsets d, facing +d (facing=+1) or -d, over the
+    kept intervals; textured along s and up z."""
     out = []
+    tile_u, tile_v = MATERIALS[MATERIAL_INDEX["kerb"]].tile
     for i0, i1 in runs(keep):
         ss = s[i0 : i1 + 1]
         x, y, _ = road.to_world(ss, d[i0 : i1 + 1])
         low = np.stack((x, y, np.full(len(ss), z0)), 1)
         high = np.stack((x, y, np.full(len(ss), z1)), 1)
-        out.append(ladder(low, high, facing > 0, color, cls))
+        u = ss / tile_u
+        uv_low = np.stack((u, np.full(len(ss), z0 / tile_v)), 1)
+        uv_high = np.stack((u, np.full(len(ss), z1 / tile_v)), 1)
+        out.append(ladder(low, high, facing > 0, color, cls, "kerb", uv_low, uv_high))
     return out
 
 
@@ -58,7 +63,7 @@ def _cap(
     n = np.cross(verts[1] - verts[0], verts[2] - verts[0])
     if np.dot(n[:2], (math.cos(h[0]), math.sin(h[0]))) * facing < 0:
         faces = faces[:, ::-1]
-    return colored(verts, faces, color, cls)
+    return colored(verts, faces, color, cls, "kerb")
 
 
 def _road_surface(lay: Layout, cuts: Cuts) -> tuple[list[MeshArrays], list[MeshArrays]]:
@@ -69,14 +74,18 @@ def _road_surface(lay: Layout, cuts: Cuts) -> tuple[list[MeshArrays], list[MeshA
     right, left = lay.right(), lay.left()
     surface, ground = [], []
     k_car = any_live & keep_mask(mid, cuts.carriageway)
-    surface += band(road, s, right, left, k_car & ~lay.sep, 0.0, ASPHALT, "road")
+    surface += band(road, s, right, left, k_car & ~lay.sep, 0.0, ASPHALT, "road", "asphalt")
     if lay.sep.any():
         main_right = np.nanmin(lay.lo[1:], axis=0)
-        surface += band(road, s, lay.lo[0], lay.hi[0], k_car & lay.sep, 0.0, ASPHALT, "road")
-        surface += band(road, s, main_right, left, k_car & lay.sep, 0.0, ASPHALT, "road")
+        surface += band(
+            road, s, lay.lo[0], lay.hi[0], k_car & lay.sep, 0.0, ASPHALT, "road", "asphalt"
+        )
+        surface += band(road, s, main_right, left, k_car & lay.sep, 0.0, ASPHALT, "road", "asphalt")
         gap = np.nanmin(lay.lo_m[1:], axis=0) - lay.hi_m[0]
         paved = lay.sep & (gap < GORE_NOSE)
-        surface += band(road, s, lay.hi[0], main_right, k_car & paved, 0.0, ASPHALT, "road")
+        surface += band(
+            road, s, lay.hi[0], main_right, k_car & paved, 0.0, ASPHALT, "road", "asphalt"
+        )
         ground += band(
             road,
             s,
@@ -86,11 +95,12 @@ def _road_surface(lay: Layout, cuts: Cuts) -> tuple[list[MeshArrays], list[MeshA
             -GROUND_BELOW,
             GRASS,
             "terrain",
+            "grass",
         )
     k_sh = any_live & keep_mask(mid, cuts.shoulder)
     if sh > 0:
-        surface += band(road, s, right - sh, right, k_sh, 0.0, SHOULDER, "road")
-        surface += band(road, s, left, left + sh, k_sh, 0.0, SHOULDER, "road")
+        surface += band(road, s, right - sh, right, k_sh, 0.0, SHOULDER, "road", "shoulder")
+        surface += band(road, s, left, left + sh, k_sh, 0.0, SHOULDER, "road", "shoulder")
     k_out = any_live & keep_mask(mid, cuts.outer)
     k_sw = any_live & keep_mask(mid, cuts.sidewalk)
     if sw > 0:
@@ -99,7 +109,7 @@ def _road_surface(lay: Layout, cuts: Cuts) -> tuple[list[MeshArrays], list[MeshA
             (left + sh, left + sh + sw, -1),
         ):
             lo, hi = (outer, inner) if facing > 0 else (inner, outer)
-            surface += band(road, s, lo, hi, k_sw, KERB_HEIGHT, SIDEWALK, "sidewalk")
+            surface += band(road, s, lo, hi, k_sw, KERB_HEIGHT, SIDEWALK, "sidewalk", "sidewalk")
             surface += _wall_band(
                 road, s, inner, k_sw, 0.0, KERB_HEIGHT, facing, KERB, "sidewalk"
             )  # kerb
@@ -112,8 +122,12 @@ def _road_surface(lay: Layout, cuts: Cuts) -> tuple[list[MeshArrays], list[MeshA
                 surface.append(_cap(road, s_cap, a, b, 0.0, KERB_HEIGHT, facing, KERB, "sidewalk"))
     if cuts.terrain:
         r_in, l_in = right - sh - sw, left + sh + sw
-        ground += band(road, s, r_in - GROUND_WIDTH, r_in, k_out, -GROUND_BELOW, GRASS, "terrain")
-        ground += band(road, s, l_in, l_in + GROUND_WIDTH, k_out, -GROUND_BELOW, GRASS, "terrain")
+        ground += band(
+            road, s, r_in - GROUND_WIDTH, r_in, k_out, -GROUND_BELOW, GRASS, "terrain", "grass"
+        )
+        ground += band(
+            road, s, l_in, l_in + GROUND_WIDTH, k_out, -GROUND_BELOW, GRASS, "terrain", "grass"
+        )
         if cuts.corridor is not None:
             a, b, d_r, d_l = cuts.corridor
             k_cor = ~keep_mask(mid, [(a, b)])
@@ -127,6 +141,7 @@ def _road_surface(lay: Layout, cuts: Cuts) -> tuple[list[MeshArrays], list[MeshA
                 -GROUND_BELOW,
                 GRASS,
                 "terrain",
+                "grass",
             )
             ground += band(
                 road,
@@ -137,6 +152,7 @@ def _road_surface(lay: Layout, cuts: Cuts) -> tuple[list[MeshArrays], list[MeshA
                 -GROUND_BELOW,
                 GRASS,
                 "terrain",
+                "grass",
             )
     return surface, ground
 
@@ -186,7 +202,12 @@ def build_static(scene: Road | Network, rng: np.random.Generator) -> tuple[MeshA
     colors = terrain.face_colors.astype(np.float64)
     colors[:, :3] = np.clip(colors[:, :3] * shade, 0, 255)
     terrain = MeshArrays(
-        terrain.vertices, terrain.faces, colors.astype(np.uint8), terrain.face_semantic
+        terrain.vertices,
+        terrain.faces,
+        colors.astype(np.uint8),
+        terrain.face_semantic,
+        terrain.uvs,
+        terrain.face_material,
     )
     return MeshArrays.concat(surface), MeshArrays.concat(marks), terrain
 
@@ -225,4 +246,4 @@ def _far_plane(road: Road) -> MeshArrays:
     a, b = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel()
     c, d = idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
     faces = np.concatenate([np.stack((a, b, c), 1), np.stack((a, c, d), 1)])
-    return colored(verts, faces, GRASS, "terrain")
+    return colored(verts, faces, GRASS, "terrain", "grass")  # box-projected texture

@@ -28,6 +28,7 @@ from sim.scenario.schema.actors import (
     SteadySpec,
     actor_d,
 )
+from sim.scenario.schema.appearance import AppearanceSpec
 from sim.scenario.schema.base import (
     RGB,
     AnyNumber,
@@ -130,6 +131,7 @@ class ScenarioSpec(Strict):
     outputs: OutputsSpec = OutputsSpec()
     perturbations: list[PerturbationSpec] = Field(default=[], max_length=100)
     sweep: SweepSpec | None = None
+    appearance: AppearanceSpec = AppearanceSpec()
 
 
 def limit_problems(spec: ScenarioSpec) -> list[tuple[tuple[str | int, ...], str]]:
@@ -175,6 +177,7 @@ def limit_problems(spec: ScenarioSpec) -> list[tuple[tuple[str | int, ...], str]
 
 
 __all__ = [
+    "AppearanceSpec",
     "MAX_AGENTS",
     "MAX_CAMERAS",
     "MAX_DURATION",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -30,6 +30,19 @@ class EnvironmentSpec(Strict):
     ambient: Annotated[Any, Num(ge=0.0, le=1.0)] = DAY_AMBIENT
     sky_top: RGB = DAY_SKY[0]
     sky_horizon: RGB = DAY_SKY[1]
+    shadows: bool = Field(
+        default=True, description="the sun casts shadows (shadow maps; off: flat light, cheaper)"
+    )
+    cloud_cover: Annotated[Any, Num(ge=0.0, le=1.0)] = Field(
+        default=0.3,
+        description="0 clear .. 1 overcast: clouds in the sky; from about 0.5 up the sun dims"
+        " and the ambient light grows (diffuse light, soft shadows; sim/scenario/daylight.py)",
+    )
+    lamps: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="vehicle headlights and street lamps; auto: on when the sun gives less"
+        " than 30 % of a clear day's light (dusk, night, a dark overcast evening)",
+    )
     roadside_density: Annotated[Any, Num(ge=0.0, le=4.0)] = Field(
         default=1.0, description="trees, street lamps and buildings along the road (0: bare road)"
     )

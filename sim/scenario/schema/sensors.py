@@ -22,6 +22,61 @@ class MountSpec(Strict):
     roll_deg: Annotated[Any, Num(ge=-180.0, le=180.0)] = 0.0
 
 
+class LensSpec(Strict):
+    """Lens distortion with OpenCV's models and coefficient names (docs/rendering.md):
+    ``brown_conrady`` (``cv2.projectPoints``: k1, k2, k3 radial, p1, p2 tangential),
+    ``fisheye`` (``cv2.fisheye``, equidistant: k1..k4), ``pinhole`` (none). Coefficients
+    left out are 0; each may be a distribution."""
+
+    model: Literal["pinhole", "brown_conrady", "fisheye"] = "pinhole"
+    k1: Annotated[Any, Num(ge=-5.0, le=5.0)] | None = None
+    k2: Annotated[Any, Num(ge=-5.0, le=5.0)] | None = None
+    k3: Annotated[Any, Num(ge=-5.0, le=5.0)] | None = None
+    k4: Annotated[Any, Num(ge=-5.0, le=5.0)] | None = None
+    p1: Annotated[Any, Num(ge=-0.5, le=0.5)] | None = None
+    p2: Annotated[Any, Num(ge=-0.5, le=0.5)] | None = None
+
+    @model_validator(mode="after")
+    def _coefficients(self) -> LensSpec:
+        allowed = {
+            "pinhole": set(),
+            "brown_conrady": {"k1", "k2", "k3", "p1", "p2"},
+            "fisheye": {"k1", "k2", "k3", "k4"},
+        }[self.model]
+        given = [k for k in ("k1", "k2", "k3", "k4", "p1", "p2") if getattr(self, k) is not None]
+        extra = [k for k in given if k not in allowed]
+        if extra:
+            takes = ", ".join(sorted(allowed)) if allowed else "no coefficients"
+            raise ValueError(f"a {self.model} lens takes {takes}, not {', '.join(extra)}")
+        return self
+
+
+class IspSpec(Strict):
+    """The camera's image pipeline (sim/render/isp.py), in this order: exposure, vignetting,
+    chromatic aberration, tone curve, sensor noise, JPEG. ``isp: {}`` gives a real camera's
+    defaults; without ``isp`` the render is written as it is."""
+
+    exposure_ev: Annotated[Any, Num(ge=-6.0, le=6.0)] = Field(
+        default=0.0, description="[EV] exposure: linear gain 2^ev"
+    )
+    vignetting: Annotated[Any, Num(ge=0.0, le=1.0)] = Field(
+        default=0.3, description="share of the cos^4 illumination falloff (1 = all of it)"
+    )
+    chromatic_aberration: Annotated[Any, Num(ge=0.0, le=20.0)] = Field(
+        default=0.7, description="[px] red/blue lateral shift at the farthest image corner"
+    )
+    tone_curve: Literal["filmic", "linear"] = "filmic"
+    shot_noise: Annotated[Any, Num(ge=0.0, le=0.2)] = Field(
+        default=0.012, description="relative shot noise at full scale (variance grows with signal)"
+    )
+    read_noise: Annotated[Any, Num(ge=0.0, le=0.1)] = Field(
+        default=0.0015, description="read-noise floor, fraction of full scale"
+    )
+    jpeg_quality: Annotated[Any, Num(ge=0, le=100, integer=True)] = Field(
+        default=0, description="JPEG compression quality 1..100; 0 = none"
+    )
+
+
 class CameraSpec(Strict):
     name: Identifier
     width: Annotated[Any, Num(ge=16, le=8192, integer=True)] = 1280
@@ -39,6 +94,8 @@ class CameraSpec(Strict):
     mount: MountSpec = MountSpec()
     znear: Annotated[Any, Num(gt=0.0)] = 0.3
     zfar: Annotated[Any, Num(gt=0.0)] = 1000.0
+    lens: LensSpec | None = Field(default=None, description="lens distortion; none: a pinhole")
+    isp: IspSpec | None = Field(default=None, description="image pipeline; none: the raw render")
 
     @model_validator(mode="after")
     def _intrinsics(self) -> CameraSpec:
@@ -59,7 +116,7 @@ class SensorsSpec(Strict):
     )
 
 
-Format = Literal["native", "coco", "kitti", "kitti_tracking", "yolo", "cityscapes"]
+Format = Literal["native", "coco", "kitti", "kitti_tracking", "yolo", "cityscapes", "nuscenes"]
 
 
 class OutputsSpec(Strict):
