@@ -241,8 +241,16 @@ def _foreign_marked(folder: Path) -> list[str] | None:
 _MERGED = re.compile(
     r"^(coco/(train|val|test)_[^/]+\.json"
     r"|kitti/[^/]+/(train|val|test)\.txt"
-    r"|yolo/[^/]+/(detect|segment)/(data\.yaml|(train|val|test)\.txt))$"
+    r"|yolo/[^/]+/(detect|segment)/(data\.yaml|(train|val|test)\.txt)"
+    r"|nuscenes/(v1\.0-sim/[a-z_]+\.json|samples/CAM_\w+/ep_\d+_[^/]+__\d+\.png"
+    r"|maps/sim_stub\.png|splits\.json)"
+    r"|kitti_object/[^/]+/Kitti/raw/(training/(image_2/\d+\.png|(label_2|calib)/\d+\.txt)"
+    r"|ImageSets/(train|val|test|trainval)\.txt|index\.csv)"
+    r"|kitti_tracking/[^/]+/(training/(image_02/\d+/\d+\.png|(label_02|calib)/\d+\.txt)"
+    r"|ImageSets/(train|val|test)\.txt|index\.csv))$"
 )
+_MERGED_DIRS = ("coco", "kitti", "yolo", "nuscenes", "kitti_object", "kitti_tracking")
+"""The dataset-level folders merge writes; every file in them must match ``_MERGED``."""
 _DATASET_TOP = {"plan.json", "manifest.json", "generate.log", ".lock"}
 
 
@@ -266,7 +274,7 @@ def _foreign_dataset(folder: Path) -> list[str] | None:
             continue
         if real_dir and re.fullmatch(r"shard_\d+", name):
             foreign += _foreign_shard(Path(entry.path), name)
-        elif real_dir and name in ("coco", "kitti", "yolo"):
+        elif real_dir and name in _MERGED_DIRS:
             foreign += [
                 f"{name}/{rel}"
                 for rel, is_dir in _walk(Path(entry.path))

@@ -18,7 +18,8 @@ INSTALL_RUN = (
     ".venv/bin/python -m sim run scenarios/cut_in.yaml"
 )
 INSTALL_TEST = (
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && "
+    ".venv/bin/pip install --no-deps nuscenes-devkit==1.2.0 && .venv/bin/python -m pytest"
 )
 
 

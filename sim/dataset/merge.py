@@ -9,6 +9,8 @@
                                     with each episode a sequence (sim.dataset.kitti_tree)
     DIR/yolo/<cam>/<task>/data.yaml with <split>.txt lists of the episodes' YOLO images
                                     (format "yolo"; task = detect | segment)
+    DIR/nuscenes/...                one nuScenes dataroot, every episode a scene (format
+                                    "nuscenes"; sim.dataset.nuscenes_merge)
     DIR/manifest.json               counts, episodes, and every file with sha256 and size;
                                     written last
 
@@ -26,6 +28,7 @@ import sim
 from sim.dataset.config import SPLITS, EpisodeTask, LoadedConfig
 from sim.dataset.io import json_bytes, sha256_file, write_bytes_atomic, write_json
 from sim.dataset.kitti_tree import object_tree, tracking_tree
+from sim.dataset.nuscenes_merge import nuscenes_tree
 from sim.dataset.writers.yolo import YAML_RELATIVE
 
 UNLISTED = ("manifest.json", "generate.log", ".lock")
@@ -182,6 +185,8 @@ def finalize(
                 target = root / "yolo" / cam / task_name / name
                 write_bytes_atomic(target, text.encode("utf-8"))
                 written.append(target)
+    # format "nuscenes": one dataroot DIR/nuscenes, every episode a scene
+    written += nuscenes_tree(root, complete, loaded.config.name)
 
     files = [_entry(root, root / "plan.json")]
     episodes = []

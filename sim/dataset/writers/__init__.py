@@ -15,6 +15,7 @@ from sim.dataset.writers.cityscapes import CityscapesWriter
 from sim.dataset.writers.coco import CocoWriter
 from sim.dataset.writers.kitti import KittiTrackingWriter, KittiWriter
 from sim.dataset.writers.native import NativeWriter
+from sim.dataset.writers.nuscenes import NuScenesWriter
 from sim.dataset.writers.yolo import YoloWriter
 
 WRITERS: dict[str, type[Writer]] = {
@@ -24,6 +25,7 @@ WRITERS: dict[str, type[Writer]] = {
     "kitti_tracking": KittiTrackingWriter,
     "yolo": YoloWriter,
     "cityscapes": CityscapesWriter,
+    "nuscenes": NuScenesWriter,
 }
 NATIVE = "native"
 
