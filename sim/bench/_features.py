@@ -11,7 +11,6 @@ over rounds is kept. A knob the schema does not know yet gives a "not available"
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import tempfile
 import time
@@ -54,6 +53,7 @@ def _knob_ok(scenario: Path, overrides: list[str]) -> bool:
 def _episode_seconds(scenario: Path, overrides: list[str], tmp: Path, tag: str) -> float:
     from sim.assets import load_catalog
     from sim.dataset.episode import run_episode
+    from sim.outdir import EPISODE, remove_tree
     from sim.pipeline import resolve_scenario
     from sim.scenario import load_scenario
 
@@ -64,9 +64,7 @@ def _episode_seconds(scenario: Path, overrides: list[str], tmp: Path, tag: str) 
     t0 = time.perf_counter()
     run_episode(loaded, resolved, catalog, out, progress=False)
     seconds = time.perf_counter() - t0
-    for p in sorted(out.rglob("*"), reverse=True):  # keep the disk use small
-        p.unlink() if p.is_file() else p.rmdir()
-    out.rmdir()
+    remove_tree(out, EPISODE)  # keep the disk use small (a failed run leaves nothing)
     return seconds
 
 
@@ -101,8 +99,6 @@ def feature_rows(scenario: Path, width: int, height: int, frames: int, rounds: i
                     t_short = _episode_seconds(scenario, [*overrides, short], Path(tmp), f"{r}s")
                 except Exception as err:  # a feature being built: its row says so, the rest run
                     failed[name] = f"{type(err).__name__}: {str(err)[:80]}"
-                    shutil.rmtree(Path(tmp) / f"{r}l", ignore_errors=True)
-                    shutil.rmtree(Path(tmp) / f"{r}s", ignore_errors=True)
                     continue
                 if r > 0:
                     per_frame[name].append(max(t_long - t_short, 1e-6) / (frames - 1))

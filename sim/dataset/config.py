@@ -242,7 +242,8 @@ def make_plan(loaded: LoadedConfig, sampling: dict | None = None) -> list[Episod
     if sampling is not None:
         per_scenario = list(sampling["episodes_per_scenario"])
     else:
-        assert config.episodes is not None  # the schema demands episodes or targets
+        if config.episodes is None:  # the schema demands episodes or targets
+            raise ValueError("a config with targets needs its sampling (plan_for_targets)")
         per_scenario = largest_remainder(config.episodes, [e.weight for e in config.scenarios])
     n = sum(per_scenario)
     counts = split_counts(n, config.split)

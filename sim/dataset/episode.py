@@ -272,7 +272,7 @@ def _write_episode(
                     T_world_ego = pose_matrix(
                         traj.x[step, 0], traj.y[step, 0], 0.0, traj.yaw[step, 0]
                     )
-                    views, objects = _scene_at(traj, step, agents, meshes)
+                    views, objects = scene_at(traj, step, agents, meshes)
                     for ci in due:
                         cam = cameras[ci]
                         signals = world.network.signal_state(float(traj.t[step]))
@@ -359,7 +359,7 @@ def _count_occlusion(counts: dict, frame: FrameData, min_pixels: int) -> None:
     counts["hidden"] += len(in_view - {lab.id for lab in frame.labels})
 
 
-def _scene_at(
+def scene_at(
     traj: Trajectory, step: int, agents: list[AgentInfo], meshes
 ) -> tuple[list[AgentView], list[SceneObject]]:
     """Everything but the ego (which carries the cameras) at one step."""

@@ -90,8 +90,11 @@ def depth_to_png(depth_m: np.ndarray) -> np.ndarray:
 
 
 def link_or_copy(src: Path, dst: Path) -> None:
-    """``dst`` becomes a hard link to ``src`` (same bytes, no extra space), else a copy."""
+    """``dst`` becomes a hard link to ``src`` (same bytes, no extra space), else a copy. An
+    existing ``dst`` is replaced, never written through (it may be a link to another file)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.is_symlink() or dst.exists():
+        dst.unlink()
     try:
         os.link(src, dst)
     except OSError:

@@ -28,27 +28,17 @@ these trees, which hold nothing else).
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from sim.dataset.config import SPLITS, EpisodeTask
-from sim.dataset.io import write_bytes_atomic
+from sim.dataset.io import link_or_copy, write_bytes_atomic
 
 OBJECT = "kitti_object"
 TRACKING = "kitti_tracking"
 
 
 def _place(src: Path, dst: Path, written: list[Path]) -> None:
-    """``dst`` becomes a hard link to ``src`` (else a copy); an old ``dst`` is replaced,
-    never written through (it may be a link to another episode's file)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.is_symlink() or dst.exists():
-        dst.unlink()
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copyfile(src, dst)
+    link_or_copy(src, dst)  # replaces an old dst rather than writing through its link
     written.append(dst)
 
 

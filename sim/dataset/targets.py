@@ -77,7 +77,8 @@ def count_tall_objects(traj, agents, meshes, cameras, every, min_height, min_pix
     The labels are those an episode would write (sim's rasterizer and labeller), with the
     road users occluding each other but no static scene (road, buildings, trees) and no lens
     distortion: a close, cheap estimate of the episode's own labels without rendering."""
-    from sim.labels import SceneObject, label_frame
+    from sim.dataset.episode import scene_at
+    from sim.labels import label_frame
     from sim.render.camera import invert_rigid, pose_matrix
     from sim.render.raster import rasterize
     from sim.render.scene import MeshArrays, assemble_frame
@@ -94,13 +95,8 @@ def count_tall_objects(traj, agents, meshes, cameras, every, min_height, min_pix
         if not due:
             continue
         T_world_ego = pose_matrix(traj.x[step, 0], traj.y[step, 0], 0.0, traj.yaw[step, 0])
-        posed, objects = [], []
-        for i, a in enumerate(agents):
-            if i == 0 or traj.active is not None and not traj.active[step, i]:
-                continue
-            T = pose_matrix(traj.x[step, i], traj.y[step, i], 0.0, traj.yaw[step, i])
-            posed.append((meshes[a.id], T, a.id))
-            objects.append(SceneObject(a.id, a.cls, a.size, T))
+        views, objects = scene_at(traj, step, agents, meshes)  # as the episode poses them
+        posed = [(v.mesh, v.T_world_obj, v.id) for v in views]
         for cam in due:
             T_cam_world = invert_rigid(T_world_ego @ cam.T_ego_cam)
             buffers = rasterize(*assemble_frame(empty, posed, T_cam_world), cam)

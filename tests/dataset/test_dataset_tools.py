@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,15 +17,10 @@ from ruamel.yaml import YAML
 from sim.dataset.check import is_tool_cache
 from sim.dataset.config import SplitSpec, interleave, largest_remainder, load_config, make_plan
 
+from helpers.episodes import run_sim as sim
 from helpers.paths import DATA, REPO
 
 TINY = DATA / "tiny_dataset.yaml"
-
-
-def sim(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=600
-    )
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ scenario that reach them, and `sim report` shows each target against what was ma
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,7 @@ from hypothesis import strategies as st
 
 from sim.dataset.targets import solve_counts
 
+from helpers.episodes import run_sim as sim
 from helpers.paths import REPO
 
 CONFIG = """\
@@ -31,12 +30,6 @@ scenarios:
   - {{path: {s}/pedestrian_crossing.yaml}}
   - {{path: {s}/cyclist_overtake.yaml}}
 {extra}"""
-
-
-def sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], cwd=REPO, capture_output=True, text=True, timeout=900
-    )
 
 
 def config(tmp_path: Path, extra: str = "") -> Path:

@@ -10,13 +10,12 @@ several GB; .ci/run installs them for the slow tests, see tools/install_training
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers.paths import DATA, REPO
+from helpers.episodes import run_sim as sim
+from helpers.paths import DATA
 
 pytestmark = pytest.mark.slow
 
@@ -26,12 +25,6 @@ def need(module: str):
     if os.environ.get("SIM_REQUIRE_TRAINING_TOOLS"):
         return __import__(module)
     return pytest.importorskip(module)
-
-
-def sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], cwd=REPO, capture_output=True, text=True, timeout=900
-    )
 
 
 @pytest.fixture(scope="module")
