@@ -21,14 +21,22 @@ dedicated machine if that measures faster there).
 And because no threading layer can promise anything when the cores are taken by others,
 :class:`KernelChooser` times every step and runs whichever kernels are faster *now*: the
 serial and the threaded kernels give bit-identical results (tested), so the trajectory
-never depends on the choice, only the wall time does.
+never depends on the choice, only the wall time does. Timing alone still lets a stall
+through: a threaded probe, or the first threaded steps after another job starts, can stall
+for a scheduler time slice before the step times show it. So the chooser also reads what
+the machine is doing (:class:`CpuMeter`: the cores other processes kept busy, from
+``/proc/stat`` less this process's own CPU time) and does not run the threads at all while
+fewer cores are free than it has threads: every thread of a parallel region must reach its
+barrier, so one thread sharing a core with a busy process stalls the whole region.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import time
 from collections import deque
+from collections.abc import Callable
 
 import numba
 
@@ -64,6 +72,62 @@ SERIAL_EVERY = 64  # [steps] while threaded, one serial step this often refreshe
 PROBE_STEPS = 3  # [steps] a threaded probe runs while serial is the choice
 LOSS_BUDGET = 0.02  # [-] share of the wall time that failed probes may lose
 PROBE_MIN_WAIT = 0.25  # [s] shortest wait between two threaded probes
+METER_EVERY = 0.2  # [s] shortest interval over which CpuMeter reports the other processes
+SPARE_SLACK = 0.5  # [cores] threads run only while others use <= cores - threads + this
+
+
+class CpuMeter:
+    """How many cores other processes kept busy, on average, since the last reading.
+
+    ``meter()`` returns that figure (cores, e.g. 1.0 for one spinning process) once at least
+    ``METER_EVERY`` seconds have passed since the previous figure, else None, and None where
+    ``/proc/stat`` cannot be read (not Linux): the chooser then goes by step times alone.
+    Machine-wide busy time comes from the ``cpu`` line of ``/proc/stat`` (user, nice, system,
+    irq, softirq and steal ticks: steal is time the hypervisor gave to someone else); this
+    process's own share, all its threads, from ``time.process_time()``. Reading both costs
+    ~20 us, a few times a second.
+    """
+
+    def __init__(
+        self,
+        path: str = "/proc/stat",
+        wall: Callable[[], float] = time.monotonic,
+        own: Callable[[], float] = time.process_time,
+    ) -> None:
+        self._path = path
+        self._wall, self._own = wall, own
+        try:
+            self._tick = 1.0 / os.sysconf("SC_CLK_TCK")
+        except (ValueError, OSError, AttributeError):
+            self._tick = 0.01
+        self._last = self._read()
+
+    def _read(self) -> tuple[float, float, float] | None:
+        """(wall [s], machine busy [core-s], own CPU [core-s]) or None."""
+        try:
+            with open(self._path, "rb") as f:
+                fields = f.readline().split()
+            ticks = [int(v) for v in fields[1:9]]
+        except (OSError, ValueError):
+            return None
+        if len(ticks) < 8 or fields[0] != b"cpu":
+            return None
+        busy = sum(ticks) - ticks[3] - ticks[4]  # all but idle and iowait
+        return self._wall(), busy * self._tick, self._own()
+
+    def __call__(self) -> float | None:
+        if self._last is None:
+            return None
+        if self._wall() - self._last[0] < METER_EVERY:
+            return None
+        reading = self._read()
+        if reading is None:
+            self._last = None
+            return None
+        wall = reading[0] - self._last[0]
+        others = ((reading[1] - self._last[1]) - (reading[2] - self._last[2])) / wall
+        self._last = reading
+        return max(others, 0.0)
 
 
 class KernelChooser:
@@ -79,12 +143,34 @@ class KernelChooser:
     loses badly, and waits before the next probe until the time the failed probe lost is at
     most ``LOSS_BUDGET`` of the time passed: however long threaded steps stall, probing
     costs at most ~2 % of the run.
+
+    And it runs no threaded step at all (no probe either) while ``meter`` says other
+    processes keep more than ``cores - threads + SPARE_SLACK`` cores busy (on 2 cores with 2
+    threads: more than half a core): then some thread would share a core with them and the
+    step would stall however the times looked a moment ago. ``meter`` (default
+    :class:`CpuMeter`) returns the other processes' cores or None (no new figure);
+    ``cores`` and ``threads`` default to this process's CPUs and Numba's thread count.
     """
 
-    def __init__(self, clock=None) -> None:
-        import time
-
+    def __init__(
+        self,
+        clock: Callable[[], float] | None = None,
+        meter: Callable[[], float | None] | None = None,
+        cores: int | None = None,
+        threads: int | None = None,
+    ) -> None:
         self._clock = clock or time.perf_counter
+        self._meter = meter if meter is not None else CpuMeter()
+        if cores is None:
+            try:
+                cores = len(os.sched_getaffinity(0))
+            except (AttributeError, OSError):
+                cores = os.cpu_count() or 1
+        if threads is None:
+            threads = numba.get_num_threads()
+        self._allowed_others = cores - threads + SPARE_SLACK
+        self.crowded = False  # the meter's last figure left too few cores for the threads
+        self.crowded_steps = 0  # steps run serial because of it (for benches and tests)
         self._times: dict[bool, deque[float]] = {
             True: deque(maxlen=WINDOW),
             False: deque(maxlen=WINDOW),
@@ -107,6 +193,17 @@ class KernelChooser:
         for mode in (False, True):  # warm-up and calibration: alternate
             if self._seen[mode] < WARMUP + CALIBRATE and self._seen[mode] <= self._seen[not mode]:
                 return mode
+        others = self._meter()
+        if others is not None:
+            self.crowded = others > self._allowed_others
+        if self.crowded:
+            self.crowded_steps += 1
+            self._probe_left = 0
+            if self.mode:  # leave the threads before they stall; probe once it clears
+                self.mode = False
+                self.switches += 1
+                self._next_probe = -math.inf
+            return False
         if self._probe_left > 0:
             return True
         if self.mode:
@@ -132,7 +229,7 @@ class KernelChooser:
             self._since_serial = 0
         if min(self._seen.values()) < WARMUP + CALIBRATE:
             return
-        best = self.mean(True) < self.mean(False)
+        best = self.mean(True) < self.mean(False) and not self.crowded
         if best != self.mode:
             self.switches += 1
             self.mode = best

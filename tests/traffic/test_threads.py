@@ -33,10 +33,15 @@ class FakeClock:
         return self.t
 
 
-def _drive(cost, steps: int) -> tuple[KernelChooser, list[bool], float]:
+def NO_METER(*_) -> None:
+    """A machine whose load cannot be read: the chooser goes by step times alone."""
+    return None
+
+
+def _drive(cost, steps: int, meter=NO_METER) -> tuple[KernelChooser, list[bool], float]:
     """Run a chooser for ``steps`` steps whose wall time is ``cost(threaded, now)`` [s]."""
     clock = FakeClock()
-    chooser = KernelChooser(clock)
+    chooser = KernelChooser(clock, meter=lambda: meter(clock.t), cores=2, threads=2)
     used, total = [], 0.0
     for _ in range(steps):
         threaded = chooser.threaded()
@@ -49,7 +54,7 @@ def _drive(cost, steps: int) -> tuple[KernelChooser, list[bool], float]:
 
 
 def test_faster_threads_are_used_nearly_always():
-    chooser, used, _ = _drive(lambda th, t: 0.6e-3 if th else 1.0e-3, 5000)
+    chooser, used, _ = _drive(lambda th, t: 0.6e-3 if th else 1.0e-3, 5000, lambda t: None)
     assert chooser.mode is True
     assert np.mean(used[100:]) > 0.97  # one serial step in SERIAL_EVERY keeps the reference
 
@@ -58,7 +63,7 @@ def test_stalling_threads_are_dropped_and_cost_at_most_the_probe_budget():
     # threads stalled for a scheduler time slice each step (what the spinning libgomp
     # waiters did beside a busy process): 35 ms against 1.25 ms serial
     steps = 20000
-    chooser, used, total = _drive(lambda th, t: 35e-3 if th else 1.25e-3, steps)
+    chooser, used, total = _drive(lambda th, t: 35e-3 if th else 1.25e-3, steps, lambda t: None)
     assert chooser.mode is False
     serial_only = steps * 1.25e-3
     # the warm-up and calibration steps, then probes limited to LOSS_BUDGET of the time
@@ -74,7 +79,7 @@ def test_the_choice_follows_the_machine_both_ways():
         return 1.6e-3 if busy else 1.0e-3
 
     clock = FakeClock()
-    chooser = KernelChooser(clock)
+    chooser = KernelChooser(clock, meter=NO_METER)
     seen = []
     while clock.t < 12.0:
         threaded = chooser.threaded()
@@ -90,6 +95,76 @@ def test_the_choice_follows_the_machine_both_ways():
     assert share(0.5, 2.0) > 0.95  # idle: threads
     assert share(3.0, 6.0) < 0.05  # busy: serial, threads only probed now and then
     assert share(9.0, 12.0) > 0.95  # idle again: back to threads within a few probes
+
+
+def test_no_threaded_step_while_other_processes_hold_the_spare_core():
+    # a busy process holds one of the 2 cores: the threads would share it and stall, so no
+    # threaded step after the calibration, not even a probe, however fast they once were
+    chooser, used, _ = _drive(lambda th, t: 0.6e-3 if th else 1.0e-3, 5000, lambda t: 1.0)
+    assert chooser.mode is False
+    assert sum(used[8:]) == 0
+    assert chooser.crowded and chooser.crowded_steps > 4900
+
+
+def test_the_meter_drops_the_threads_before_they_stall_and_brings_them_back():
+    # another job starts at 2 s and stops at 6 s; the meter sees it at once (the real one
+    # reports every METER_EVERY s), so not one threaded step runs in between
+    def cost(threaded: bool, t: float) -> float:
+        busy = 2.0 <= t < 6.0
+        if threaded:
+            return 20e-3 if busy else 0.6e-3
+        return 1.6e-3 if busy else 1.0e-3
+
+    def meter(t: float) -> float:
+        return 1.0 if 2.0 <= t < 6.0 else 0.05
+
+    clock = FakeClock()
+    chooser = KernelChooser(clock, meter=lambda: meter(clock.t), cores=2, threads=2)
+    seen = []
+    while clock.t < 9.0:
+        threaded = chooser.threaded()
+        seen.append((clock.t, threaded))
+        seconds = cost(threaded, clock.t)
+        clock.t += seconds
+        chooser.record(threaded, seconds)
+    assert not any(th for t, th in seen if 2.0 <= t < 6.0)
+    late = [th for t, th in seen if t >= 6.1]
+    assert sum(late) / len(late) > 0.95
+
+
+def test_a_meter_figure_needs_more_spare_cores_than_threads(tmp_path):
+    # on 16 cores with 16 threads one busy process is already too many; with 8 threads not
+    chooser = KernelChooser(FakeClock(), meter=lambda: 1.0, cores=16, threads=16)
+    for _ in range(8):
+        th = chooser.threaded()
+        chooser.record(th, 1e-3)
+    assert chooser.threaded() is False
+    chooser = KernelChooser(FakeClock(), meter=lambda: 1.0, cores=16, threads=8)
+    for _ in range(8):
+        th = chooser.threaded()
+        chooser.record(th, 0.5e-3 if th else 1e-3)
+    assert chooser.threaded() is True
+
+
+def test_cpu_meter_counts_other_processes_not_this_one(tmp_path):
+    stat = tmp_path / "stat"
+    clock = {"wall": 0.0, "own": 0.0}
+
+    def write(user: int, idle: int) -> None:  # ticks of 1/CLK_TCK s: user nice system idle ...
+        stat.write_text(f"cpu  {user} 0 0 {idle} 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n")
+
+    import os
+
+    hz = os.sysconf("SC_CLK_TCK")
+    write(0, 0)
+    meter = threads.CpuMeter(str(stat), wall=lambda: clock["wall"], own=lambda: clock["own"])
+    clock["wall"] = 0.1
+    assert meter() is None  # too soon for a figure
+    # 1 s later: 2 cores were busy for the whole second, 0.5 core-s of it this process's
+    clock["wall"], clock["own"] = 1.0, 0.5
+    write(2 * hz, 0)
+    assert meter() == pytest.approx(1.5)
+    assert threads.CpuMeter(str(tmp_path / "absent"))() is None  # not Linux: no figure
 
 
 def test_threading_layer_and_wait_policy_are_chosen_unless_the_environment_chose(monkeypatch):
@@ -195,3 +270,4 @@ def test_bench_contention_prints_the_ratios_with_a_busy_process(capsys):
         assert set(row["agent_steps_per_s"][k]) == {"best", "median", "worst"}
     assert {"threaded_over_serial_median", "threaded_over_serial_worst", "meets_target"} <= set(row)
     assert "threaded/serial median" in out[1] and "worst" in out[1]
+    assert row["interleave"] == "step" and row["chooser_crowded_steps"] >= 0
