@@ -124,5 +124,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     for t in targets:
         verdict = "met" if t["met"] else "NOT met"
         print(f"target {t['split']} {t['cls']}: {t['made']} of {t['target']} {verdict}")
+    rows = json.loads((Path(path).parent / "density.json").read_text(encoding="utf-8"))
+    print(
+        "per frame: "
+        + ", ".join(
+            f"{r['kitti_type']} {r['per_frame']:.2f} (KITTI {r['kitti_per_image']:.2f})"
+            for r in rows
+        )
+    )
     print(f"report -> {path}")
     return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.classes import BY_NAME
 from sim.dataset.generate import read_manifest
 from sim.dataset.io import read_png, staged_dir, write_json, write_png
 from sim.dataset.targets import targets_made
@@ -170,6 +171,8 @@ def _write_report(root: Path, manifest: dict, out: Path, samples: int) -> None:
     plan_file = root / "plan.json"
     targets = targets_made(_load(plan_file), objs) if plan_file.is_file() else []
     write_json(out / "targets.json", targets)
+    per_frame = density(objs, sum(data["frames_by_split"].values()))
+    write_json(out / "density.json", per_frame)
     counts = manifest["counts"]
     plots = []
     cls_counts = dict(sorted(Counter(objs["cls"]).items()))
@@ -286,9 +289,42 @@ def _write_report(root: Path, manifest: dict, out: Path, samples: int) -> None:
         root, data["frames"], samples, int(manifest["seed"]), out / "contact_sheet.png"
     )
     page = _html(manifest, plots, sheet, captions).replace(
-        "<h2>Plots</h2>", _targets_html(targets) + "<h2>Plots</h2>", 1
+        "<h2>Plots</h2>", _targets_html(targets) + _density_html(per_frame) + "<h2>Plots</h2>", 1
     )
     (out / "index.html").write_text(page, encoding="utf-8")
+
+
+KITTI_PER_IMAGE = {"Car": 28742 / 7481, "Pedestrian": 4487 / 7481, "Cyclist": 1627 / 7481}
+"""Labelled objects per image of KITTI's object training set (7,481 images): 28,742 cars,
+4,487 pedestrians, 1,627 cyclists (the devkit's label_2 counts; DontCare not counted)."""
+
+
+def density(objs: dict, frames: int) -> list[dict]:
+    """Labelled objects per frame by KITTI type (sim.classes: car -> Car, pedestrian ->
+    Pedestrian, bicycle and motorcycle -> Cyclist) beside KITTI's per-image figure."""
+    counts = Counter(BY_NAME[c].kitti for c in objs["cls"] if c in BY_NAME)
+    return [
+        {
+            "kitti_type": kind,
+            "per_frame": round(counts.get(kind, 0) / max(frames, 1), 3),
+            "kitti_per_image": round(ref, 3),
+            "objects": counts.get(kind, 0),
+            "frames": frames,
+        }
+        for kind, ref in KITTI_PER_IMAGE.items()
+    ]
+
+
+def _density_html(rows: list[dict]) -> str:
+    cells = "".join(
+        f"<tr><td>{r['kitti_type']}</td><td>{r['per_frame']:.2f}</td>"
+        f"<td>{r['kitti_per_image']:.2f}</td></tr>"
+        for r in rows
+    )
+    return (
+        "<h2>Objects per frame</h2><table><tr><th>KITTI type</th><th>per frame</th>"
+        f"<th>KITTI training, per image</th></tr>{cells}</table>"
+    )
 
 
 def _targets_html(targets: list[dict]) -> str:

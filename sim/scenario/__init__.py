@@ -92,6 +92,8 @@ def dump_resolved(spec: ScenarioSpec) -> str:
         data["road"]["junction"]["signals"] = None  # "no lights" differs from the default plan
     if spec.pedestrians.count == 0:
         data.pop("pedestrians", None)  # expanded into explicit walkers ped_000, ...
+    if spec.cyclists.count == 0:
+        data.pop("cyclists", None)  # expanded into explicit riders cy_000, ...
     data.pop("sweep", None)  # only `python -m sim sweep` reads it
     if not data.get("perturbations"):
         data.pop("perturbations", None)

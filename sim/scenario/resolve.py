@@ -14,57 +14,27 @@ import math
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from sim.assets import Catalog
 from sim.scenario.daylight import daylight
-from sim.scenario.distributions import Choice, IntUniform, Normal, ParamRef, Uniform
+from sim.scenario.draws import PLACEMENT_TRIES as _PLACEMENT_TRIES
+from sim.scenario.draws import actors_with_paths as _actors_with_paths
+from sim.scenario.draws import draw as _draw
+from sim.scenario.draws import iter_refs
 from sim.scenario.errors import suggest, translate
 from sim.scenario.loader import Path_, SourceMap
+from sim.scenario.pedestrians import place_pedestrians as _place_pedestrians
 from sim.scenario.placement import draw_uniform, free_spans, pack, room, stretches
 from sim.scenario.schema import (
     ActorSpec,
     BackgroundSpec,
     BehaviourSpec,
-    CrossSpec,
+    CyclistsSpec,
     PedestriansSpec,
-    ReachTrigger,
     ScenarioSpec,
 )
 from sim.seeding import child_rng, root_seed
-
-_DISTS = (Uniform, Normal, Choice, IntUniform)
-_PLACEMENT_TRIES = 200
-
-
-def iter_refs(value: Any, path: Path_ = ()):
-    """Yield (path, ParamRef) for every parameter reference inside a spec."""
-    if isinstance(value, ParamRef):
-        yield path, value
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from iter_refs(getattr(value, name), (*path, name))
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from iter_refs(item, (*path, i))
-    elif isinstance(value, dict):
-        for k, item in value.items():
-            yield from iter_refs(item, (*path, k))
-
-
-def _draw(value: Any, rng: np.random.Generator, params: dict[str, Any]) -> Any:
-    """Replace every distribution/reference inside ``value`` by a drawn number (plain data)."""
-    if isinstance(value, ParamRef):
-        return params[value.name]
-    if isinstance(value, _DISTS):
-        return value.sample(rng)
-    if isinstance(value, BaseModel):
-        return {name: _draw(getattr(value, name), rng, params) for name in type(value).model_fields}
-    if isinstance(value, (list, tuple)):
-        return [_draw(v, rng, params) for v in value]
-    if isinstance(value, dict):
-        return {k: _draw(v, rng, params) for k, v in value.items()}
-    return value
 
 
 def _validate(data: dict, src: SourceMap) -> ScenarioSpec:
@@ -107,7 +77,7 @@ def resolve(
     for name in ScenarioSpec.model_fields:
         if name == "params":
             data[name] = params
-        elif name in ("background", "cross_traffic", "pedestrians"):
+        elif name in ("background", "cross_traffic", "pedestrians", "cyclists"):
             data[name] = None  # drawn per vehicle (pedestrian) below
         elif name == "seed":
             data[name] = seed
@@ -118,6 +88,7 @@ def resolve(
     data["environment"] = _daylight(data["environment"], spec.environment.model_fields_set)
     data["background"] = BackgroundSpec(count=0, steady=spec.background.steady)
     data["pedestrians"] = PedestriansSpec(count=0)
+    data["cyclists"] = CyclistsSpec(count=0)
     resolved = _validate(data, src)
     _check_names_and_assets(resolved, src, catalog)
     resolved = appearance(resolved, catalog, child_rng(root, "appearance"))
@@ -136,6 +107,9 @@ def resolve(
             params,
             on_cross=True,
         )
+    resolved = _place_cyclists(
+        resolved, spec.cyclists, catalog, child_rng(root, "cyclists"), src, params
+    )
     resolved = _place_pedestrians(
         resolved, spec.pedestrians, catalog, child_rng(root, "pedestrians"), src, params
     )
@@ -179,12 +153,6 @@ def _check_names_and_assets(spec: ScenarioSpec, src: SourceMap, catalog: Catalog
             )
 
 
-def _actors_with_paths(spec: ScenarioSpec):
-    yield ("ego",), spec.ego
-    for i, actor in enumerate(spec.actors):
-        yield ("actors", i), actor
-
-
 def appearance(spec: ScenarioSpec, catalog: Catalog, rng: np.random.Generator) -> ScenarioSpec:
     """Fix the variant and paint colour of every actor that did not say."""
 
@@ -211,10 +179,14 @@ def _place_background(
     src: SourceMap,
     params: dict[str, Any],
     on_cross: bool = False,
+    key: str | None = None,
+    prefix: str | None = None,
 ) -> ScenarioSpec:
-    """Expand ``background`` (or ``cross_traffic``) into explicit actors placed without
+    """Expand ``background`` (or ``cross_traffic``; ``key`` names another block of the same
+    shape in errors, ``prefix`` its actors' names) into explicit actors placed without
     overlap, min_gap apart."""
-    key = "cross_traffic" if on_cross else "background"
+    key = key or ("cross_traffic" if on_cross else "background")
+    prefix = prefix or ("cx" if on_cross else "bg")
     count = _draw(bg.count, rng, params)
     if count == 0 and bg.steady is None:
         return spec
@@ -324,7 +296,7 @@ def _place_background(
         behaviour = BehaviourSpec.model_validate(_draw(bg.behaviour, rng, params))
         placed.append(
             ActorSpec(
-                name=f"{'cx' if on_cross else 'bg'}_{k:03d}",
+                name=f"{prefix}_{k:03d}",
                 asset=asset,
                 variant=variant,
                 color=color,
@@ -340,6 +312,62 @@ def _place_background(
         # (a resolved file lists its reserve already)
         placed += _reserve(bg, names, weights, catalog, rng, params, lanes, n_forward)
     return spec.model_copy(update={"actors": [*spec.actors, *placed]})
+
+
+def _place_cyclists(
+    spec: ScenarioSpec,
+    cyc: CyclistsSpec,
+    catalog: Catalog,
+    rng: np.random.Generator,
+    src: SourceMap,
+    params: dict[str, Any],
+) -> ScenarioSpec:
+    """Expand ``cyclists`` into riders ``cy_000``, ... in the kerb-side lanes: placed like
+    background vehicles (no overlap, ``min_gap`` apart), then moved ``offset`` towards the
+    kerb, each keeping its own speed (IDM's desired speed = its initial speed)."""
+    count = int(_draw(cyc.count, rng, params))
+    if count == 0:
+        return spec
+    road = spec.road
+    known = catalog.names()
+    for name in cyc.assets:
+        if name not in known:
+            raise src.error(
+                f"unknown asset {name!r}{suggest(name, known)}", ("cyclists", "assets", name)
+            )
+        if catalog.info(name).kind != "two_wheeler":
+            raise src.error(f"{name!r} is not a two-wheeler asset", ("cyclists", "assets", name))
+    n_lanes = road.lanes + road.oncoming_lanes
+    lanes = cyc.lanes
+    if lanes is None:
+        lanes = [0] + ([n_lanes - 1] if road.oncoming_lanes > 0 else [])
+    as_background = BackgroundSpec(
+        count=count,
+        lanes=lanes,
+        s_range=cyc.s_range,
+        speed=cyc.speed,
+        min_gap=cyc.min_gap,
+        assets=cyc.assets,
+    )
+    before = len(spec.actors)
+    spec = _place_background(
+        spec, as_background, catalog, rng, src, params, key="cyclists", prefix="cy"
+    )
+    offset = float(_draw(cyc.offset, rng, params))
+    riders = []
+    for actor in spec.actors[before:]:
+        kerb = 1.0 if actor.lane >= road.lanes else -1.0  # oncoming lanes: the kerb is at +d
+        riders.append(
+            actor.model_copy(
+                update={
+                    "offset": kerb * offset,
+                    "behaviour": actor.behaviour.model_copy(
+                        update={"desired_speed": actor.speed, "max_accel": 1.0}
+                    ),
+                }
+            )
+        )
+    return spec.model_copy(update={"actors": [*spec.actors[:before], *riders]})
 
 
 def _place_exactly(
@@ -393,133 +421,6 @@ def _place_exactly(
     lane, s = hit
     bisect.insort(occupied[lane], (s - 0.5 * length, s + 0.5 * length))
     return int(lane), float(s)
-
-
-PEDESTRIAN_SPACING = 1.5  # [m] between two pedestrians' centres on one side at the start
-
-
-def _place_pedestrians(
-    spec: ScenarioSpec,
-    peds: PedestriansSpec,
-    catalog: Catalog,
-    rng: np.random.Generator,
-    src: SourceMap,
-    params: dict[str, Any],
-) -> ScenarioSpec:
-    """Expand ``pedestrians`` into walkers ``ped_000``, ... on the main road's sidewalks (the
-    middle of each, jittered) or, without sidewalks, 0.6 m beyond the shoulders' outer edge;
-    a ``crossing_rate`` share get a ``cross`` at the next zebra crossing on their way."""
-    count = int(_draw(peds.count, rng, params))
-    if count == 0:
-        return spec
-    road = spec.road
-    length = road.length if road.length is not None else sum(seg.length for seg in road.segments)
-    s_lo, s_hi = _draw(peds.s_range, rng, params) if peds.s_range is not None else (0.0, length)
-    if not 0 <= s_lo < s_hi <= length:
-        raise src.error(
-            f"s_range must lie within the road [0, {length:g}] with lo < hi",
-            ("pedestrians", "s_range"),
-        )
-    names = list(peds.assets)
-    known = catalog.names()
-    for name in names:
-        if name not in known:
-            raise src.error(
-                f"unknown asset {name!r}{suggest(name, known)}", ("pedestrians", "assets", name)
-            )
-        if catalog.info(name).kind != "pedestrian":
-            raise src.error(f"{name!r} is not a pedestrian asset", ("pedestrians", "assets", name))
-    weights = np.array([peds.assets[n] for n in names], dtype=np.float64)
-    if (weights < 0).any() or weights.sum() <= 0:
-        raise src.error(
-            "asset weights must be non-negative and not all zero", ("pedestrians", "assets")
-        )
-    weights /= weights.sum()
-    width = (road.lanes + road.oncoming_lanes) * road.lane_width
-    sw, sh = float(road.sidewalk_width), float(road.shoulder_width)
-    sides = (-sh - sw / 2, width + sh + sw / 2) if sw > 0 else (-sh - 0.6, width + sh + 0.6)
-    jitter = max(0.0, sw / 2 - 0.5)
-    taken: dict[int, list[float]] = {0: [], 1: []}
-    drawn = []  # per pedestrian: [asset, variant, side, s, offset from the side's line, ...]
-    lo, hi = s_lo + 1.0, s_hi - 1.0  # where centres may lie [m]
-    for k in range(count):
-        asset = names[int(rng.choice(len(names), p=weights))]
-        variant = int(rng.integers(len(catalog.info(asset).variants)))
-        side = int(rng.integers(2))
-        for _ in range(_PLACEMENT_TRIES):
-            s = float(rng.uniform(lo, hi))
-            if all(abs(s - o) >= PEDESTRIAN_SPACING for o in taken[side]):
-                break
-        else:
-            what = f"{k} of {count} pedestrians {PEDESTRIAN_SPACING:g} m apart"
-            side, s = _place_walker_exactly(side, taken, drawn, lo, hi, rng, src, what)
-        taken[side].append(s)
-        offset = float(rng.uniform(-jitter, jitter))
-        forward = bool(rng.integers(2))
-        speed = float(_draw(peds.speed, rng, params))
-        crosses = float(rng.random()) < float(_draw(peds.crossing_rate, rng, params))
-        drawn.append([asset, variant, side, s, offset, forward, speed, crosses])
-    out = []
-    for k, (asset, variant, side, s, offset, forward, speed, crosses) in enumerate(drawn):
-        d = sides[side] + offset
-        ahead = [c for c in road.crossings if (c > s + 2.0 if forward else c < s - 2.0)]
-        maneuvers = []
-        if crosses and ahead:
-            c = min(ahead) if forward else max(ahead)
-            maneuvers = [
-                CrossSpec(
-                    type="cross", speed=speed, trigger=ReachTrigger(type="reach", s=round(c, 6))
-                )
-            ]
-        out.append(
-            ActorSpec(
-                name=f"ped_{k:03d}",
-                asset=asset,
-                variant=variant,
-                d=round(d, 6),
-                s=round(s, 6),
-                speed=round(speed, 6),
-                direction="forward" if forward else "backward",
-                maneuvers=maneuvers,
-            )
-        )
-    return spec.model_copy(update={"actors": [*spec.actors, *out]})
-
-
-def _place_walker_exactly(
-    side: int,
-    taken: dict[int, list[float]],
-    drawn: list,
-    lo: float,
-    hi: float,
-    rng: np.random.Generator,
-    src: SourceMap,
-    what: str,
-) -> tuple[int, float]:
-    """Side and s [m] of a pedestrian for which every rejection try failed (see
-    sim.scenario.placement): drawn uniformly among the free positions of its side, else of
-    the other side; if neither has one, everybody is spread again over both sides (``taken``
-    and the ``drawn`` records are updated). ScenarioError only when they cannot fit."""
-    for sd in (side, 1 - side):
-        points = [(o, o) for o in taken[sd]]
-        spans = free_spans(points, lo, hi, 0.0, PEDESTRIAN_SPACING)
-        hit = draw_uniform([(sd, a, b) for a, b in spans], rng)
-        if hit is not None:
-            return int(hit[0]), float(hit[1])
-    spaces = [(0, lo, hi), (1, lo, hi)]
-    where = pack(spaces, [0.0] * (len(drawn) + 1), PEDESTRIAN_SPACING, rng)
-    if where is None:
-        fit = 2 * (int((hi - lo) // PEDESTRIAN_SPACING) + 1)
-        raise src.error(
-            f"could place only {what}: at most {fit} fit on the two sidewalks of s_range",
-            ("pedestrians", "count"),
-        )
-    taken[0].clear()
-    taken[1].clear()
-    for rec, (sd, s) in zip(drawn, where[:-1], strict=True):
-        rec[2], rec[3] = int(sd), float(s)
-        taken[int(sd)].append(float(s))
-    return int(where[-1][0]), float(where[-1][1])
 
 
 def _reserve(

@@ -379,6 +379,20 @@ def test_report_builds_with_every_plot(reference, tmp_path):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         assert f"src='{name}.png'" in page
     assert "4 of 4\nepisodes, 20 frames" in page
+    # objects per frame by KITTI type, counted from the labels, beside KITTI's figures
+    import json
+    from collections import Counter
+
+    kinds = Counter()
+    for labels in reference.glob("**/labels/*/*.json"):
+        for obj in json.loads(labels.read_text())["objects"]:
+            kinds[{"car": "Car", "pedestrian": "Pedestrian"}.get(obj["cls"], obj["cls"])] += 1
+    rows = {r["kitti_type"]: r for r in json.loads((out / "density.json").read_text())}
+    assert rows["Car"]["frames"] == 20
+    assert rows["Car"]["per_frame"] == round(kinds["Car"] / 20, 3)
+    assert rows["Pedestrian"]["kitti_per_image"] == 0.6 and rows["Car"]["kitti_per_image"] == 3.842
+    line = [x for x in proc.stdout.splitlines() if x.startswith("per frame: ")]
+    assert line and f"Car {kinds['Car'] / 20:.2f} (KITTI 3.84)" in line[0]
     from sim.dataset.io import read_png
 
     sheet = read_png(out / "contact_sheet.png")

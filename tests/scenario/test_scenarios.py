@@ -383,3 +383,68 @@ def test_town_pedestrians_walk_the_sidewalks_and_cross_only_at_the_zebra():
             )
     assert crossed >= 2
     assert not traj.collisions
+
+
+def _with(name: str, overrides: list[str], seed: int = 5):
+    loaded = load_scenario(REPO / "scenarios" / f"{name}.yaml", overrides)
+    catalog = load_catalog()
+    resolved = resolve_scenario(loaded, catalog, seed)
+    world, agents = build_world(resolved, catalog)
+    return resolved, world, agents, simulate(world, n_steps(resolved))
+
+
+def test_cyclists_ride_the_kerb_side_of_each_direction_at_their_own_speed():
+    resolved, world, agents, traj = _with(
+        "urban_intersection", ["cyclists.count=6", "duration=4"], seed=5
+    )
+    riders = [a for a in resolved.actors if a.name.startswith("cy_")]
+    assert len(riders) == 6
+    road = resolved.road
+    assert {a.lane for a in riders} <= {0, road.lanes + road.oncoming_lanes - 1}
+    for a in riders:
+        assert a.asset == "bicycle_with_rider"
+        kerb = -1.0 if a.lane < road.lanes else 1.0
+        assert a.offset == pytest.approx(kerb * 1.0)
+        assert 4.0 <= a.speed <= 7.0 and a.behaviour.desired_speed == a.speed
+    idx = {a.name: a.id - 1 for a in agents}
+    for a in riders:
+        i = idx[a.name]
+        assert np.all(traj.v[:, i] <= a.speed + 0.05)  # a steady rider, not a car's pace
+        assert np.abs(traj.d[-1, i] - traj.d[0, i]) < 0.3  # stays by the kerb
+    assert not traj.collisions
+    # the same seed draws the same riders; no cyclists (the default) changes nothing
+    again, *_ = _with("urban_intersection", ["cyclists.count=6", "duration=4"], seed=5)
+    assert again.actors == resolved.actors
+    plain, *_ = _with("urban_intersection", ["duration=4"], seed=5)
+    base, *_ = _with("urban_intersection", ["cyclists.count=0", "duration=4"], seed=5)
+    assert plain.actors == base.actors and not any(a.name.startswith("cy_") for a in plain.actors)
+
+
+
+def test_a_resolved_file_with_cyclists_rebuilds_the_same_riders(tmp_path):
+    from sim.scenario import dump_resolved
+
+    resolved, *_ = _with("urban_intersection", ["cyclists.count=4", "duration=2"], seed=3)
+    path = tmp_path / "resolved.yaml"
+    path.write_text(dump_resolved(resolved))
+    again = resolve_scenario(load_scenario(path), load_catalog(), 3)
+    assert again.actors == resolved.actors
+
+
+def test_cyclists_refuse_an_asset_that_is_not_a_two_wheeler():
+    from sim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="not a two-wheeler") as err:
+        _with("urban_intersection", ["cyclists.count=2", "cyclists.assets={sedan: 1}"])
+    assert "cyclists.assets.sedan" in str(err.value) or "cyclists" in str(err.value)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_drawn_pedestrians_keep_clear_of_the_scenarios_own_walkers(seed):
+    # pedestrian_crossing has walkers of its own on both sidewalks; a crowd drawn around
+    # them used to land on them now and then ("ped_023 overlaps walker_right at the start")
+    over = ["pedestrians={count: 60, s_range: [62, 160]}"]
+    resolved = resolve_scenario(
+        load_scenario(REPO / "scenarios" / "pedestrian_crossing.yaml", over), load_catalog(), seed
+    )
+    assert sum(a.name.startswith("ped_") for a in resolved.actors) == 60

@@ -23,6 +23,7 @@ from sim.scenario.schema.actors import (
     ActorSpec,
     BackgroundSpec,
     BehaviourSpec,
+    CyclistsSpec,
     EgoSpec,
     PedestriansSpec,
     SteadySpec,
@@ -126,6 +127,7 @@ class ScenarioSpec(Strict):
         default=None, description="background vehicles on the junction's cross street"
     )
     pedestrians: PedestriansSpec = PedestriansSpec()
+    cyclists: CyclistsSpec = CyclistsSpec()
     environment: EnvironmentSpec = EnvironmentSpec()
     sensors: SensorsSpec = SensorsSpec()
     outputs: OutputsSpec = OutputsSpec()
@@ -160,6 +162,7 @@ def limit_problems(spec: ScenarioSpec) -> list[tuple[tuple[str | int, ...], str]
                 )
             )
     agents = 1 + len(spec.actors) + upper(spec.background.count) + upper(spec.pedestrians.count)
+    agents += upper(spec.cyclists.count)
     for bg in (spec.background, spec.cross_traffic):
         if bg is not None and bg.steady is not None:
             agents += upper(bg.steady.reserve)
@@ -170,7 +173,7 @@ def limit_problems(spec: ScenarioSpec) -> list[tuple[tuple[str | int, ...], str]
             (
                 ("actors",),
                 f"{agents:,.0f} road users in all (ego, actors, background, "
-                f"cross traffic, reserves, pedestrians), more than {MAX_AGENTS:,}",
+                f"cross traffic, reserves, pedestrians, cyclists), more than {MAX_AGENTS:,}",
             )
         )
     return out
@@ -215,6 +218,7 @@ __all__ = [
     "Num",
     "OnRampSpec",
     "OutputsSpec",
+    "CyclistsSpec",
     "PedestriansSpec",
     "PerturbationSpec",
     "ReachTrigger",

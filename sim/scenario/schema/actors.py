@@ -130,6 +130,36 @@ class BackgroundSpec(Strict):
     )
 
 
+class CyclistsSpec(Strict):
+    """Cyclists riding along the kerb: placed at random in the kerb-side lane of each
+    direction (lane 0 and, with oncoming lanes, the outermost oncoming one), ``offset``
+    towards the kerb, at their own steady speed; traffic behind follows them (IDM) or
+    overtakes (MOBIL)."""
+
+    count: Annotated[Any, Num(ge=0, le=500, integer=True)] = 0
+    lanes: list[int] | None = Field(
+        default=None, max_length=100, description="default: the kerb-side lane of each direction"
+    )
+    s_range: tuple[Annotated[Any, Num(ge=0.0)], Annotated[Any, Num(ge=0.0)]] | None = Field(
+        default=None,
+        description="[m] default: whole road; on lanes running towards -s, measured from the "
+        "road's far end",
+    )
+    speed: Annotated[Any, Num(gt=0.0, le=15.0)] = Field(
+        default_factory=lambda: Uniform(4.0, 7.0), description="[m/s] each rider's steady speed"
+    )
+    offset: Annotated[Any, Num(ge=0.0, le=2.0)] = Field(
+        default=1.0, description="[m] from the lane centre towards the kerb"
+    )
+    min_gap: Annotated[Any, Num(ge=0.0)] = Field(
+        default=6.0, description="[m] kept from every other road user at the start"
+    )
+    assets: dict[str, float] = Field(
+        default_factory=lambda: {"bicycle_with_rider": 1.0},
+        description="two-wheeler asset -> relative weight",
+    )
+
+
 class PedestriansSpec(Strict):
     """Pedestrians walking along the main road's sidewalks (or the outer edge of its
     shoulders), either way; some cross the road at its zebra crossings."""

@@ -1,0 +1,52 @@
+"""Drawing a spec's distributions and walking its actors: shared by the resolver
+(sim.scenario.resolve) and the placement of road users (sim.scenario.pedestrians)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from sim.scenario.distributions import Choice, IntUniform, Normal, ParamRef, Uniform
+from sim.scenario.loader import Path_
+from sim.scenario.schema import ScenarioSpec
+
+DISTS = (Uniform, Normal, Choice, IntUniform)
+PLACEMENT_TRIES = 200
+
+
+def iter_refs(value: Any, path: Path_ = ()):
+    """Yield (path, ParamRef) for every parameter reference inside a spec."""
+    if isinstance(value, ParamRef):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from iter_refs(getattr(value, name), (*path, name))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from iter_refs(item, (*path, i))
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            yield from iter_refs(item, (*path, k))
+
+
+def draw(value: Any, rng: np.random.Generator, params: dict[str, Any]) -> Any:
+    """Replace every distribution/reference inside ``value`` by a drawn number (plain data)."""
+    if isinstance(value, ParamRef):
+        return params[value.name]
+    if isinstance(value, DISTS):
+        return value.sample(rng)
+    if isinstance(value, BaseModel):
+        return {name: draw(getattr(value, name), rng, params) for name in type(value).model_fields}
+    if isinstance(value, (list, tuple)):
+        return [draw(v, rng, params) for v in value]
+    if isinstance(value, dict):
+        return {k: draw(v, rng, params) for k, v in value.items()}
+    return value
+
+
+def actors_with_paths(spec: ScenarioSpec):
+    yield ("ego",), spec.ego
+    for i, actor in enumerate(spec.actors):
+        yield ("actors", i), actor
