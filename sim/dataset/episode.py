@@ -24,6 +24,8 @@ from sim.classes import classes_table
 from sim.dataset.io import json_bytes, sha256_file, write_bytes_atomic, write_json
 from sim.dataset.tracks import tracks_csv
 from sim.dataset.writers import FrameData, episode_writers
+from sim.dataset.writers.groundtruth import ground_truth_writers
+from sim.dataset.writers.lidar import write_lidars
 from sim.labels import SceneObject, label_frame
 from sim.outdir import EPISODE, check_target, staged
 from sim.perturb.apply import applied_list
@@ -252,6 +254,10 @@ def _write_episode(
     renderer = FrameRenderer(static, light, build_signals(world.network, catalog), look)
     renderer.ego_size = tuple(agents[0].size)  # its headlights
     renderer.street_lamps = np.asarray(lamp_heads, dtype=np.float64).reshape(-1, 3)
+    # ---- ground truth (outputs.ground_truth: flow, BEV, occupancy, lanes); none when off
+    writers += ground_truth_writers(
+        resolved, root, world.network, renderer.static, traj, agents, cameras
+    )
     isps = {
         c.name: camera_isp(s.isp, c, seed_root)
         for c, s in zip(cameras, resolved.sensors.cameras, strict=True)
@@ -320,6 +326,9 @@ def _write_episode(
         renderer.close()
     for w in writers:
         w.finish(cameras)
+    # ---- LiDAR (sensors.lidars; sim/dataset/writers/lidar.py): sweeps over the trajectory,
+    # their files, KITTI velodyne + Tr_velo_to_cam; nothing when the scenario has none
+    lidars = write_lidars(resolved, traj, agents, meshes, renderer.static, cameras, root, seed_root)
     gl = renderer.gl_renderer
     resolved_text = dump_resolved(resolved)
     write_bytes_atomic(root / "scenario.resolved.yaml", resolved_text.encode("utf-8"))
@@ -340,6 +349,8 @@ def _write_episode(
         "sun_intensity": round(light.sun_intensity, 6),
         "ambient": round(light.ambient, 6),
     }
+    if lidars:
+        meta["lidars"] = lidars
     write_json(root / "meta.json", meta)
     write_manifest(root, resolved.name)
     return WrittenEpisode(frames_written, labelled, tuple(c.name for c in cameras), gl)

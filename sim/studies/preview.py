@@ -1,6 +1,8 @@
 """Preview of an episode folder for people: an MP4 per camera and a contact sheet per camera,
 with masks, visible boxes, amodal boxes and ``id cls visible%`` tags drawn by
-:func:`sim.viz.draw_labels`.
+:func:`sim.viz.draw_labels`; with a LiDAR, its points coloured by class over the picture
+(:class:`LidarOverlay`), and with ``outputs.ground_truth.bev`` a bird's-eye-view panel in
+the top-right corner (:func:`sim.groundtruth.panel.with_bev_panel`).
 
 Reads only the files of the output contract (meta.json, frames/<cam>/{rgb,instance}/,
 labels/<cam>/), as any user tool would; writes nothing into the episode folder (its
@@ -18,8 +20,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from sim.classes import palette
 from sim.dataset.io import read_png, staged_dir, write_png
 from sim.errors import OutputError
+from sim.groundtruth.panel import with_bev_panel
 from sim.viz import draw_labels
 
 SHEET_FRAMES = 12
@@ -67,6 +71,57 @@ def annotated_frame(episode: Path, camera: str, index: int) -> np.ndarray:
             f"{episode}: frame {stem} of camera {camera!r} is missing or unreadable ({err})"
         ) from None
     return draw_labels(rgb, labels["objects"], instance)
+
+
+LIDAR_DOT = 2  # [px] side of a LiDAR point drawn over a frame
+
+
+class LidarOverlay:
+    """The first LiDAR's points, coloured by class, over one camera's frames: for frame k
+    the sweep nearest its time, moved into the camera by the poses the episode wrote
+    (``T_world_lidar`` of the sweep, ``T_world_ego`` of the frame, the camera's
+    ``T_ego_cam`` and ``K``; pinhole projection, so a distorting lens is not followed)."""
+
+    def __init__(self, episode: Path, cam: dict) -> None:
+        self.files = sorted((episode / "lidar").glob("*/[0-9]*.npz"))
+        if self.files:
+            first = self.files[0].parent
+            self.files = [f for f in self.files if f.parent == first]
+        self.times = []
+        for f in self.files:
+            with np.load(f) as data:
+                self.times.append(float(data["t"]))
+        self.K = np.asarray(cam["K"], dtype=np.float64)
+        self.T_ego_cam = np.asarray(cam["T_ego_cam"], dtype=np.float64)
+        self.size = (int(cam["width"]), int(cam["height"]))
+        self.colors = np.asarray(palette(), dtype=np.uint8)
+
+    def draw(self, frame: np.ndarray, labels: dict) -> np.ndarray:
+        if not self.files:
+            return frame
+        k = int(np.argmin(np.abs(np.asarray(self.times) - float(labels["t"]))))
+        with np.load(self.files[k]) as data:
+            xyz = data["xyz"].astype(np.float64)
+            sem = data["semantic"]
+            T_world_lidar = data["T_world_lidar"]
+        T_world_cam = np.asarray(labels["T_world_ego"]) @ self.T_ego_cam
+        T = np.linalg.inv(T_world_cam) @ T_world_lidar
+        pc = xyz @ T[:3, :3].T + T[:3, 3]
+        ahead = pc[:, 2] > 0.3
+        pc, sem = pc[ahead], sem[ahead]
+        uv = pc @ self.K.T
+        u = np.floor(uv[:, 0] / uv[:, 2] + 0.5).astype(np.int64)
+        v = np.floor(uv[:, 1] / uv[:, 2] + 0.5).astype(np.int64)
+        w, h = self.size
+        out = frame.copy()
+        order = np.argsort(-pc[:, 2])  # far first: near points are drawn over them
+        u, v, sem = u[order], v[order], sem[order]
+        for du in range(LIDAR_DOT):
+            for dv in range(LIDAR_DOT):
+                uu, vv = u + du, v + dv
+                ok = (uu >= 0) & (uu < w) & (vv >= 0) & (vv < h)
+                out[vv[ok], uu[ok]] = self.colors[sem[ok]]
+        return out
 
 
 def _caption(image: np.ndarray, text: str) -> None:
@@ -150,6 +205,7 @@ def _camera_preview(
     if rate <= 0:
         raise ValueError("fps must be positive")
     chosen = set(sheet_indices(n, sheet_frames))
+    lidar = LidarOverlay(episode, cam)
     tiles: dict[int, np.ndarray] = {}
     video = out_dir / f"{name}.mp4"
     # VideoWriter picks the container from the extension: keep .mp4 on the temporary name
@@ -161,6 +217,10 @@ def _camera_preview(
     try:
         for k in range(n):
             frame = annotated_frame(episode, name, k)
+            if lidar.files:
+                labels = json.loads((episode / "labels" / name / f"{k:06d}.json").read_text())
+                frame = lidar.draw(frame, labels)
+            frame = with_bev_panel(frame, episode, name, k)
             _caption(frame, f"{name} {k:06d}")
             writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
             if k in chosen:

@@ -83,10 +83,14 @@ def _up_axis(q) -> np.ndarray:
     return np.array([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)])
 
 
-def calib_text(camera: CameraModel) -> str:
+def calib_text(camera: CameraModel, T_ego_velo: np.ndarray | None = None) -> str:
+    """The calib file; ``Tr_velo_to_cam`` maps the LiDAR's frame (``T_ego_velo``, its pose
+    on the ego, when the episode has one; else the ego frame) into the camera's."""
     P = np.zeros((3, 4))
     P[:, :3] = camera.K
     Tr = invert_rigid(camera.T_ego_cam)[:3, :]
+    if T_ego_velo is not None:
+        Tr = (invert_rigid(camera.T_ego_cam) @ T_ego_velo)[:3, :]
     fmt = lambda m: " ".join(f"{v:.12e}" for v in np.asarray(m).ravel())  # noqa: E731
     rows = [f"P{k}: {fmt(P)}" for k in range(4)]
     rows.append(f"R0_rect: {fmt(np.eye(3))}")

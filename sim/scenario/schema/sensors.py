@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from sim.scenario.schema.base import AnyNumber, Identifier, Num, Strict
+from sim.scenario.schema.groundtruth import GroundTruthSpec
+from sim.scenario.schema.lidar import MAX_LIDARS, LidarList
 from sim.scenario.schema.limits import MAX_CAMERAS
 
 
@@ -114,6 +116,12 @@ class SensorsSpec(Strict):
     cameras: list[CameraSpec] = Field(
         default_factory=_default_cameras, min_length=1, max_length=MAX_CAMERAS
     )
+    lidars: LidarList = Field(
+        default_factory=list,
+        max_length=MAX_LIDARS,
+        exclude_if=lambda v: not v,  # none: resolved scenarios are written as before
+        description="spinning LiDARs on the ego (docs/lidar.md); none by default",
+    )
 
 
 Format = Literal["native", "coco", "kitti", "kitti_tracking", "yolo", "cityscapes", "nuscenes"]
@@ -123,4 +131,9 @@ class OutputsSpec(Strict):
     formats: list[Format] = Field(default=["native", "coco", "kitti"], max_length=20)
     min_pixels: Annotated[Any, Num(ge=1, integer=True)] = Field(
         default=10, description="objects with fewer visible pixels get no 2D label"
+    )
+    ground_truth: GroundTruthSpec = Field(
+        default_factory=GroundTruthSpec,
+        exclude_if=lambda v: not v.enabled,  # off: resolved scenarios are written as before
+        description="optical flow, BEV, occupancy, lanes (docs/ground_truth.md); off by default",
     )
