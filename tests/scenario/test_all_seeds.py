@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from sim.assets import load_catalog
+from sim.dataset.config import load_config, scenario_overrides
 from sim.errors import ScenarioError
 from sim.pipeline import resolve_scenario
 from sim.scenario import load_scenario
@@ -45,6 +46,31 @@ def _resolve_all(path: Path, seeds) -> None:
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
 def test_every_library_scenario_resolves_for_seeds_0_to_499(path):
     _resolve_all(path, range(500))
+
+
+CONFIG_ENTRIES = [
+    (config, i)
+    for config in sorted((REPO / "configs").glob("*.yaml"))
+    for i in range(len(load_config(config).config.scenarios))
+]
+
+
+@pytest.mark.parametrize(
+    "config,i", CONFIG_ENTRIES, ids=[f"{c.stem}-{i}" for c, i in CONFIG_ENTRIES]
+)
+def test_every_scenario_of_every_config_resolves_with_its_overrides(config, i):
+    # the configs' `set` lines make scenes denser (more pedestrians, riders, background):
+    # 200 seeds each, as a nightly run draws them
+    loaded = load_config(config)
+    entry = loaded.config.scenarios[i]
+    scenario = load_scenario(loaded.scenario_file(entry), scenario_overrides(loaded.config, entry))
+    failed = []
+    for seed in range(200):
+        try:
+            resolve_scenario(scenario, CATALOG, seed)
+        except ScenarioError as err:
+            failed.append(f"seed {seed}: {err}")
+    assert not failed, "\n".join(failed[:5])
 
 
 def _placement(spec, prefix: str) -> str:
