@@ -406,3 +406,393 @@ def isp_pixels(rgb, gain, aberration, noise, key, decode, tone, gauss, encode):
                     s = min(max(s + z * math.sqrt(shot2 * s + read2), 0.0), 1.0)
                 out[i, j, c] = encode[int(s * 65535.0 + 0.5)]
     return out
+
+
+# ---- lidar
+
+
+def _ray_triangles(o, d, tris):
+    """Distances along the ray o + t d to every triangle of ``tris`` (F, 3, 3), two-sided
+    Moller-Trumbore; inf where it misses. Vectorised over the triangles only."""
+    a, b, c = tris[:, 0], tris[:, 1], tris[:, 2]
+    e1, e2 = b - a, c - a
+    p = np.cross(d, e2)
+    det = np.einsum("ij,ij->i", e1, p)
+    ok = np.abs(det) >= 1e-15
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    s = o - a
+    u = np.einsum("ij,ij->i", s, p) * inv
+    q = np.cross(s, e1)
+    v = (q @ d) * inv
+    t = np.einsum("ij,ij->i", e2, q) * inv
+    hit = ok & (u >= 0) & (u <= 1) & (v >= 0) & (u + v <= 1) & (t > 1e-9)
+    return np.where(hit, t, np.inf)
+
+
+def lidar_cast(
+    static_tris, agent_tris, elevation, azimuth, col_block, T_world_sensor, T_world_agent,
+    active, max_range,
+):  # fmt: skip
+    """Every ray of a sweep against every triangle: the nearest hit below ``max_range``.
+
+    static_tris : (F, 3, 3) world frame; agent_tris : list of (F_a, 3, 3), each agent's
+    triangles in its own frame; elevation (R,), azimuth (C,) [rad]; col_block (C,);
+    T_world_sensor (P, 4, 4); T_world_agent (P, A, 4, 4); active (P, A) bool.
+    Returns range (C, R) (inf: none), agent (C, R) (-2 none, -1 static, k agent), face
+    (C, R) face index in its own mesh (-1 none), cos (C, R) |cos incidence|.
+    """
+    n_cols, n_beams = len(azimuth), len(elevation)
+    out_range = np.full((n_cols, n_beams), np.inf)
+    out_agent = np.full((n_cols, n_beams), -2)
+    out_face = np.full((n_cols, n_beams), -1)
+    out_cos = np.zeros((n_cols, n_beams))
+    for c in range(n_cols):
+        b = col_block[c]
+        # every agent's triangles moved into the world at this column's block
+        posed = []
+        for k, tris in enumerate(agent_tris):
+            if active[b, k]:
+                T = T_world_agent[b, k]
+                posed.append((k, tris @ T[:3, :3].T + T[:3, 3]))
+        for r in range(n_beams):
+            el, az = elevation[r], azimuth[c]
+            d_sensor = np.array(
+                [math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)]
+            )
+            o = T_world_sensor[b, :3, 3]
+            d = T_world_sensor[b, :3, :3] @ d_sensor
+            best = (max_range, -2, -1, None)
+            for who, tris in [(-1, static_tris), *posed]:
+                if len(tris) == 0:
+                    continue
+                t = _ray_triangles(o, d, tris)
+                f = int(np.argmin(t))
+                if t[f] < best[0]:
+                    best = (t[f], who, f, tris[f])
+            t, who, f, tri = best
+            if who == -2:
+                continue
+            n = np.cross(tri[1] - tri[0], tri[2] - tri[0])
+            out_range[c, r] = t
+            out_agent[c, r] = who
+            out_face[c, r] = f
+            out_cos[c, r] = abs(np.dot(n, d)) / np.linalg.norm(n)
+    return out_range, out_agent, out_face, out_cos
+
+
+def bvh_problems(node_lo, node_hi, node_start, node_count, tri_face, vertices, faces):
+    """What is wrong with a BVH over ``faces``, as sentences (empty: nothing): every face
+    in exactly one leaf, every leaf's box holds its triangles, every inner node's box holds
+    its children's, walking the tree from the root by recursion."""
+    problems = []
+    seen = []
+
+    def contains(outer_lo, outer_hi, lo, hi):
+        return np.all(outer_lo <= lo + 1e-9) and np.all(hi <= outer_hi + 1e-9)
+
+    def visit(node, depth):
+        if depth > 200:
+            problems.append("tree deeper than 200")
+            return
+        lo, hi = node_lo[node], node_hi[node]
+        if node_count[node] >= 0:
+            for k in range(node_start[node], node_start[node] + node_count[node]):
+                tri = vertices[faces[tri_face[k]]]
+                seen.append(int(tri_face[k]))
+                if not contains(lo, hi, tri.min(axis=0), tri.max(axis=0)):
+                    problems.append(f"leaf {node} does not hold its triangle {tri_face[k]}")
+            return
+        for child in (node_start[node], node_start[node] + 1):
+            if not contains(lo, hi, node_lo[child], node_hi[child]):
+                problems.append(f"node {node} does not hold its child {child}")
+            visit(child, depth + 1)
+
+    visit(0, 0)
+    if sorted(seen) != list(range(len(faces))):
+        problems.append("the leaves do not hold every face exactly once")
+    return problems
+
+
+# ---- ground truth (flow, bev)
+
+
+def rigid_flow(ray_x, ray_y, depth, instance, motions, fx, fy, cx, cy, znear):
+    """sim.groundtruth.flow._rigid_flow for a pinhole camera, one pixel at a time:
+    ``motions`` {id: 4x4}; returns (flow (H, W, 2), valid (H, W))."""
+    H, W = depth.shape
+    flow = np.zeros((H, W, 2))
+    valid = np.zeros((H, W), dtype=bool)
+    for i in range(H):
+        for j in range(W):
+            z = float(depth[i, j])
+            inst = int(instance[i, j])
+            if z <= 0 or inst not in motions or not np.isfinite(ray_x[i, j]):
+                continue
+            point = np.array([ray_x[i, j] * z, ray_y[i, j] * z, z, 1.0])
+            moved = motions[inst] @ point
+            if moved[2] <= znear:
+                continue
+            u = fx * moved[0] / moved[2] + cx
+            v = fy * moved[1] / moved[2] + cy
+            if -0.5 <= u < W - 0.5 and -0.5 <= v < H - 0.5:
+                flow[i, j] = (u - j, v - i)
+                valid[i, j] = True
+    return flow, valid
+
+
+def top_down(verts, faces, face_class, ego_x, ego_y, ego_yaw, x_max, y_max, res, ceiling, shape):
+    """sim.groundtruth.bev._top_down: for every cell centre, every triangle that covers it
+    from above (barycentric coordinates >= 0), the highest not above ``ceiling`` wins."""
+    rows, cols = shape
+    semantic = np.zeros(shape, dtype=np.uint8)
+    height = np.full(shape, -np.inf)
+    c, s = math.cos(ego_yaw), math.sin(ego_yaw)
+    for f, tri in enumerate(faces):
+        world = verts[tri]
+        dx, dy = world[:, 0] - ego_x, world[:, 1] - ego_y
+        x_e, y_e = c * dx + s * dy, -s * dx + c * dy
+        for r in range(rows):
+            for k in range(cols):
+                px = x_max - (r + 0.5) * res
+                py = y_max - (k + 0.5) * res
+                a = np.array(
+                    [[x_e[1] - x_e[0], x_e[2] - x_e[0]], [y_e[1] - y_e[0], y_e[2] - y_e[0]]]
+                )
+                if abs(np.linalg.det(a)) < 1e-12 * res * res:
+                    continue
+                w1, w2 = np.linalg.solve(a, [px - x_e[0], py - y_e[0]])
+                w0 = 1 - w1 - w2
+                if min(w0, w1, w2) < -1e-12:
+                    continue
+                z = w0 * world[0, 2] + w1 * world[1, 2] + w2 * world[2, 2]
+                if z <= ceiling and z > height[r, k]:
+                    height[r, k] = z
+                    semantic[r, k] = face_class[f]
+    return semantic, height
+
+
+def stamp_boxes(boxes, ids, classes, x_max, y_max, res, shape):
+    """sim.groundtruth.bev._stamp_boxes: a cell takes the last box (x, y, yaw, l, w) whose
+    rectangle holds its centre (shapely ``covers``)."""
+    from shapely.geometry import Point
+
+    semantic = np.zeros(shape, dtype=np.uint8)
+    instance = np.zeros(shape, dtype=np.uint16)
+    for (x, y, yaw, length, width), obj_id, cls in zip(boxes, ids, classes, strict=True):
+        poly = box_polygon(x, y, yaw, length, width)
+        for r in range(shape[0]):
+            for k in range(shape[1]):
+                if poly.buffer(1e-9).covers(
+                    Point(x_max - (r + 0.5) * res, y_max - (k + 0.5) * res)
+                ):
+                    semantic[r, k] = cls
+                    instance[r, k] = obj_id
+    return semantic, instance
+
+
+def walk_rays(
+    ray_x, ray_y, depth, semantic, stride, T_ego_cam, x_max, y_max, z_min, voxel, reach, shape
+):
+    """sim.groundtruth.bev._walk_rays by crossing parameters: every u in (0, 1) where the
+    segment camera -> surface point crosses a voxel plane, sorted; the voxel at the middle of
+    each piece is free, the end point's voxel occupied (with the pixel's class)."""
+    occ = np.zeros(shape, dtype=np.uint8)
+    classes = np.zeros(shape, dtype=np.uint8)
+    origin = T_ego_cam[:3, 3]
+
+    def grid(p):
+        return np.array([(x_max - p[0]) / voxel, (y_max - p[1]) / voxel, (p[2] - z_min) / voxel])
+
+    for i in range(0, depth.shape[0], stride):
+        for j in range(0, depth.shape[1], stride):
+            if not (np.isfinite(ray_x[i, j]) and np.isfinite(ray_y[i, j])):
+                continue
+            z = float(depth[i, j])
+            hit = z > 0
+            if not hit:
+                z = reach / math.sqrt(ray_x[i, j] ** 2 + ray_y[i, j] ** 2 + 1)
+            end = T_ego_cam[:3, :3] @ np.array([ray_x[i, j] * z, ray_y[i, j] * z, z]) + origin
+            a, b = grid(origin), grid(end)
+            d = b - a
+            cuts = [0.0, 1.0]
+            for axis in range(3):
+                if abs(d[axis]) < 1e-12:
+                    continue
+                lo, hi = sorted((a[axis], b[axis]))
+                for plane in range(math.ceil(lo), math.floor(hi) + 1):
+                    u = (plane - a[axis]) / d[axis]
+                    if 0 < u < 1:
+                        cuts.append(u)
+            cuts.sort()
+            end_voxel = tuple(np.floor(b).astype(int))
+            inside_end = hit and all(0 <= end_voxel[k] < shape[k] for k in range(3))
+            for u0, u1 in zip(cuts[:-1], cuts[1:], strict=True):
+                if u1 - u0 < 1e-12:
+                    continue
+                cell = tuple(np.floor(a + d * (u0 + u1) / 2).astype(int))
+                if not all(0 <= cell[k] < shape[k] for k in range(3)):
+                    continue
+                if inside_end and cell == end_voxel:
+                    break
+                if occ[cell] == 0:
+                    occ[cell] = 1
+            if inside_end:
+                occ[end_voxel] = 2
+                classes[end_voxel] = semantic[i, j]
+    return occ, classes
+
+
+# ---- opendrive
+# Twins of sim/road/opendrive/kernels.py, written from the parsed records (sim.road.opendrive
+# .parse) and the standard's definitions: headings integrated by scipy quadrature, the
+# arc length of (param)poly3 curves by quad and inverted by brentq, world -> road by a dense
+# scan of every road.
+
+
+def _odr_poly(polys, s, base=0.0):
+    rows = [p for p in polys if base + p.s <= s] or list(polys[:1])
+    if not rows:
+        return 0.0
+    p = rows[-1]
+    ds = s - (base + p.s)
+    return p.a + p.b * ds + p.c * ds**2 + p.d * ds**3
+
+
+def opendrive_reference_pose(road, s):
+    """(x, y, heading) of a parsed road's reference line at s (quadrature of the heading)."""
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+
+    geoms = [g for g in road.geometries if g.s <= s] or [road.geometries[0]]
+    g = geoms[-1]
+    ds = s - g.s
+    opts = dict(epsabs=1e-12, epsrel=1e-12, limit=200)
+    if g.kind in ("line", "arc", "spiral"):
+        if g.kind == "line":
+            k0, rate = 0.0, 0.0
+        elif g.kind == "arc":
+            k0, rate = g.params[0], 0.0
+        else:
+            k0, rate = g.params[0], (g.params[1] - g.params[0]) / g.length
+
+        def theta(w):
+            return k0 * w + 0.5 * rate * w * w
+
+        u = quad(lambda w: math.cos(theta(w)), 0.0, ds, **opts)[0]
+        v = quad(lambda w: math.sin(theta(w)), 0.0, ds, **opts)[0]
+        th = theta(ds)
+    else:
+        if g.kind == "poly3":
+            cu, cv = (0.0, 1.0, 0.0, 0.0), g.params
+        else:
+            cu, cv = g.params[:4], g.params[4:]
+
+        def d(coef, p):
+            return coef[1] + 2 * coef[2] * p + 3 * coef[3] * p * p
+
+        def length(p):
+            return quad(lambda q: math.hypot(d(cu, q), d(cv, q)), 0.0, p, **opts)[0]
+
+        hi = 1.0
+        while length(hi) < ds:
+            hi *= 2.0
+        p = brentq(lambda q: length(q) - ds, 0.0, hi, xtol=1e-14) if ds > 0 else 0.0
+        u = cu[0] + cu[1] * p + cu[2] * p * p + cu[3] * p**3
+        v = cv[0] + cv[1] * p + cv[2] * p * p + cv[3] * p**3
+        th = math.atan2(d(cv, p), d(cu, p))
+    x = g.x + u * math.cos(g.hdg) - v * math.sin(g.hdg)
+    y = g.y + u * math.sin(g.hdg) + v * math.cos(g.hdg)
+    return x, y, g.hdg + th
+
+
+def opendrive_st_to_world(odr, road_index, s, t):
+    """(N, 4) [x, y, z, heading] for points (road index, s, t) on the parsed network."""
+    out = np.zeros((len(s), 4))
+    for i in range(len(s)):
+        road = odr.roads[int(road_index[i])]
+        x, y, h = opendrive_reference_pose(road, float(s[i]))
+        z = _odr_poly(road.elevation, float(s[i]))
+        phi = _odr_poly(road.superelevation, float(s[i]))
+        out[i] = (
+            x - t[i] * math.cos(phi) * math.sin(h),
+            y + t[i] * math.cos(phi) * math.cos(h),
+            z + t[i] * math.sin(phi),
+            h,
+        )
+    return out
+
+
+def opendrive_lane_edges(odr, road_index, lane_id, s):
+    """(N, 2) [t_inner, t_outer] of each lane at s (widths summed outwards from laneOffset)."""
+    out = np.full((len(s), 2), np.nan)
+    for i in range(len(s)):
+        road = odr.roads[int(road_index[i])]
+        section = [sec for sec in road.lane_sections if sec.s <= s[i]] or [road.lane_sections[0]]
+        sec = section[-1]
+        offset = _odr_poly(road.lane_offsets, float(s[i]))
+        side = sec.left if lane_id[i] > 0 else sec.right
+        sign = 1.0 if lane_id[i] > 0 else -1.0
+        if lane_id[i] == 0 or abs(lane_id[i]) > len(side):
+            continue
+        inner = outer = offset
+        for lane in side[: abs(int(lane_id[i]))]:
+            inner = outer
+            if lane.widths:
+                outer = inner + sign * _odr_poly(lane.widths, float(s[i]), sec.s)
+            else:
+                outer = offset + _odr_poly(lane.borders, float(s[i]), sec.s)
+        out[i] = (inner, outer)
+    return out
+
+
+def opendrive_world_to_st(odr, x, y, step=0.25):
+    """Nearest reference-line foot by a dense scan of every road (every ``step`` metres,
+    refined to the foot of the perpendicular by brentq); the same choice rule as the kernel: on a
+    road's lanes first, then nearest its reference line. Returns road, s, t, lane arrays."""
+    from scipy.optimize import brentq
+
+    n = len(x)
+    road_out = np.full(n, -1)
+    s_out = np.full(n, np.nan)
+    t_out = np.full(n, np.nan)
+    lane_out = np.zeros(n, dtype=np.int64)
+    samples = []
+    for r, road in enumerate(odr.roads):
+        ss = np.linspace(0.0, road.length, max(2, int(road.length / step) + 1))
+        pts = np.array([opendrive_reference_pose(road, v)[:2] for v in ss])
+        samples.append((r, road, ss, pts))
+    for i in range(n):
+        best = (math.inf, math.inf)
+        for r, road, ss, pts in samples:
+            d2 = (pts[:, 0] - x[i]) ** 2 + (pts[:, 1] - y[i]) ** 2
+            for k in np.argsort(d2)[:3]:
+                lo, hi = ss[max(k - 1, 0)], ss[min(k + 1, len(ss) - 1)]
+
+                def along(v, road=road, xi=x[i], yi=y[i]):
+                    px, py, h = opendrive_reference_pose(road, v)
+                    return (xi - px) * math.cos(h) + (yi - py) * math.sin(h)
+
+                a_lo, a_hi = along(lo), along(hi)
+                if a_lo * a_hi > 0.0:
+                    continue  # no perpendicular foot here (past the road's end)
+                sv = lo if a_lo == 0.0 else hi if a_hi == 0.0 else brentq(along, lo, hi, xtol=1e-13)
+                px, py, h = opendrive_reference_pose(road, sv)
+                phi = _odr_poly(road.superelevation, sv)
+                t = (-(x[i] - px) * math.sin(h) + (y[i] - py) * math.cos(h)) / math.cos(phi)
+                sec = ([q for q in road.lane_sections if q.s <= sv] or [road.lane_sections[0]])[-1]
+                right = opendrive_lane_edges(odr, [r], [-len(sec.right)], [sv])[0, 1]
+                left = opendrive_lane_edges(odr, [r], [len(sec.left)], [sv])[0, 1]
+                offset = _odr_poly(road.lane_offsets, sv)
+                right = offset if np.isnan(right) else right
+                left = offset if np.isnan(left) else left
+                outside = max(right - t, t - left, 0.0)
+                if (outside, abs(t)) < best:
+                    best = (outside, abs(t))
+                    road_out[i], s_out[i], t_out[i] = r, sv, t
+                    lane_out[i] = 0
+                    for lid in [*range(1, len(sec.left) + 1), *range(-1, -len(sec.right) - 1, -1)]:
+                        a, b = opendrive_lane_edges(odr, [r], [lid], [sv])[0]
+                        if min(a, b) <= t <= max(a, b) and a != b:
+                            lane_out[i] = lid
+                            break
+    return road_out, s_out, t_out, lane_out

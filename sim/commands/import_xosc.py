@@ -1,5 +1,5 @@
-"""``python -m sim import-xosc FILE.xosc --out SCENARIO.yaml``: an OpenSCENARIO 1.x subset as a
-scenario."""
+"""``python -m sim import-xosc FILE.xosc --out SCENARIO.yaml``: OpenSCENARIO 1.x as a scenario
+(docs/openscenario.md)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ def register(sub) -> dict:
 
     p = sub.add_parser(
         "import-xosc",
-        help="convert an OpenSCENARIO 1.x file (a documented subset) to a scenario file",
-        description="Read init positions and speeds, lane-change and speed actions with simple "
-        "start triggers from FILE.xosc and write a scenario YAML whose header lists what was "
-        "approximated or left out (docs/scenario-format.md, 'OpenSCENARIO import'). The result "
-        "is validated before it is written.",
+        help="convert an OpenSCENARIO 1.x file (or a parameter value distribution) to scenarios",
+        description="Read entities, catalogs, parameters and expressions, Init positions and "
+        "speeds, the story's actions and start conditions from FILE.xosc and write a scenario "
+        "YAML whose header lists what was approximated or left out (docs/openscenario.md). "
+        "The result is loaded and resolved as `python -m sim validate` does before anything "
+        "is written; a file that would not validate is refused (exit 2). A parameter value "
+        "distribution file gives one scenario per deterministic parameter set "
+        "(OUT_001.yaml, OUT_002.yaml, ...) or one scenario with sim distributions (stochastic).",
     )
     p.add_argument("xosc", type=Path)
     p.add_argument("--out", type=Path, required=True, help="scenario file to write")
@@ -31,35 +34,75 @@ def register(sub) -> dict:
     return {"import-xosc": cmd_import_xosc}
 
 
-def cmd_import_xosc(args: argparse.Namespace) -> int:
+def scenario_text(imported) -> str:
+    """The YAML text of an import: the notes header, then the scenario."""
     import io
-    import tempfile
 
     from ruamel.yaml import YAML
 
-    from sim.dataset.io import write_bytes_atomic
-    from sim.errors import OutputError
-    from sim.scenario import load_scenario
-    from sim.scenario.openscenario import import_xosc, notes_header
+    from sim.scenario.xosc import notes_header
 
-    if args.out.exists() and not args.overwrite:
-        raise OutputError(f"{args.out} exists; pass --overwrite or choose another --out")
-    imported = import_xosc(args.xosc, args.lane_width, args.duration)
     yaml = YAML(typ="rt")
     yaml.default_flow_style = None
+    yaml.width = 100
     buf = io.StringIO()
     buf.write(notes_header(imported.notes))
     yaml.dump(imported.data, buf)
-    text = buf.getvalue()
-    with tempfile.TemporaryDirectory() as tmp:  # validate before writing: nothing half-made
-        check = Path(tmp) / args.out.name
+    return buf.getvalue()
+
+
+def validate_text(text: str, name: str) -> None:
+    """Load and resolve ``text`` as `python -m sim validate` does; a ScenarioError naming
+    ``name`` (not the temporary file) if it fails."""
+    import tempfile
+
+    from sim.assets import load_catalog
+    from sim.errors import ScenarioError
+    from sim.pipeline import resolve_scenario
+    from sim.scenario import load_scenario
+
+    with tempfile.TemporaryDirectory() as tmp:
+        check = Path(tmp) / "imported.yaml"
         check.write_text(text)
-        load_scenario(check)
-    write_bytes_atomic(args.out, text.encode())
-    road_users = [imported.data["ego"], *imported.data["actors"]]
-    maneuvers = sum(len(a.get("maneuvers", [])) for a in road_users)
-    print(
-        f"wrote {args.out}: ego + {len(imported.data['actors'])} actors, "
-        f"{maneuvers} maneuvers, {len(imported.notes)} notes"
-    )
+        try:
+            resolve_scenario(load_scenario(check), load_catalog())
+        except ScenarioError as err:
+            err.file = name
+            raise ScenarioError(
+                f"the imported scenario would not validate, so nothing was written: {err}"
+            ) from None
+
+
+def cmd_import_xosc(args: argparse.Namespace) -> int:
+    from sim.dataset.io import write_bytes_atomic
+    from sim.errors import OutputError
+    from sim.scenario.xosc import import_set, import_xosc, is_distribution
+
+    if is_distribution(args.xosc):
+        imported = import_set(args.xosc, args.lane_width, args.duration)
+    else:
+        imported = [import_xosc(args.xosc, args.lane_width, args.duration)]
+    if len(imported) == 1:
+        outs = [args.out]
+    else:
+        outs = [
+            args.out.with_name(f"{args.out.stem}_{k + 1:03d}{args.out.suffix}")
+            for k in range(len(imported))
+        ]
+    for out in outs:
+        if out.exists() and not args.overwrite:
+            raise OutputError(f"{out} exists; pass --overwrite or choose another --out")
+    texts = []
+    for out, imp in zip(outs, imported, strict=True):
+        text = scenario_text(imp)
+        validate_text(text, str(out))  # before anything is written: nothing half-made
+        texts.append(text)
+    for out, imp, text in zip(outs, imported, texts, strict=True):
+        write_bytes_atomic(out, text.encode())
+        road_users = [imp.data["ego"], *imp.data["actors"]]
+        maneuvers = sum(len(a.get("maneuvers", [])) for a in road_users)
+        print(
+            f"wrote {out}: ego + {len(imp.data['actors'])} actors, "
+            f"{maneuvers} maneuvers, {len(imp.notes)} notes"
+        )
     return 0

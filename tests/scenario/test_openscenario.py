@@ -22,7 +22,7 @@ def test_imported_cut_in_runs_as_the_xosc_file_says(tmp_path):
     assert "wrote" in proc.stdout and "ego + 2 actors, 3 maneuvers" in proc.stdout
     text = out.read_text()
     assert text.startswith("# Imported from OpenSCENARIO")
-    assert "OpenDRIVE geometry is not read" in text
+    assert "'straight_500m.xodr' is not read" in text
     catalog = load_catalog()
     spec = resolve_scenario(load_scenario(out), catalog)
     assert spec.duration == 10.0 and spec.road.lanes == 2
@@ -63,7 +63,9 @@ def test_unsupported_parts_are_noted_and_bad_files_are_errors(tmp_path):
     out = tmp_path / "odd.yaml"
     assert run_sim("import-xosc", str(src), "--out", str(out)).returncode == 0
     head = out.read_text().split("name:")[0]
-    assert "delay is ignored" in head and "['ControllerAction'] not supported; skipped" in head
+    assert "['ControllerAction'] not supported; skipped" in head
+    cutter = next(a for a in load_scenario(out).spec.actors if a.name == "Target")
+    assert cutter.maneuvers[0].trigger.at == 4.5  # SimulationTimeCondition 3 s + delay 1.5 s
     broken = tmp_path / "broken.xosc"
     broken.write_text("<OpenSCENARIO><Entities>")
     proc = run_sim("import-xosc", str(broken), "--out", str(tmp_path / "b.yaml"))
@@ -74,4 +76,12 @@ def test_unsupported_parts_are_noted_and_bad_files_are_errors(tmp_path):
         (DATA / "cut_in.xosc").read_text().replace('value="$EgoSpeed"', 'value="${$EgoSpeed + 1}"')
     )
     proc = run_sim("import-xosc", str(expr), "--out", str(tmp_path / "e.yaml"))
-    assert proc.returncode == 2 and "expressions are not supported" in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert load_scenario(tmp_path / "e.yaml").spec.ego.speed == 23.0  # ${$EgoSpeed + 1}
+    bad = tmp_path / "bad_expr.xosc"
+    bad.write_text(
+        (DATA / "cut_in.xosc").read_text().replace('value="$EgoSpeed"', 'value="${$EgoSpeed +}"')
+    )
+    proc = run_sim("import-xosc", str(bad), "--out", str(tmp_path / "x.yaml"))
+    assert proc.returncode == 2 and "bad_expr.xosc:" in proc.stderr and "value=" in proc.stderr
+    assert not (tmp_path / "x.yaml").exists()
