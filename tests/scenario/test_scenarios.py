@@ -420,7 +420,6 @@ def test_cyclists_ride_the_kerb_side_of_each_direction_at_their_own_speed():
     assert plain.actors == base.actors and not any(a.name.startswith("cy_") for a in plain.actors)
 
 
-
 def test_a_resolved_file_with_cyclists_rebuilds_the_same_riders(tmp_path):
     from sim.scenario import dump_resolved
 
