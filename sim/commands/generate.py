@@ -132,5 +132,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             for r in rows
         )
     )
+    levels = json.loads((Path(path).parent / "difficulty.json").read_text(encoding="utf-8"))
+    for cls, row in levels.items():
+        print(f"KITTI difficulty {cls}: " + ", ".join(f"{k} {v}" for k, v in row.items()))
     print(f"report -> {path}")
     return 0

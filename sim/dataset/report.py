@@ -173,6 +173,8 @@ def _write_report(root: Path, manifest: dict, out: Path, samples: int) -> None:
     write_json(out / "targets.json", targets)
     per_frame = density(objs, sum(data["frames_by_split"].values()))
     write_json(out / "density.json", per_frame)
+    levels = difficulty(objs)
+    write_json(out / "difficulty.json", levels)
     counts = manifest["counts"]
     plots = []
     cls_counts = dict(sorted(Counter(objs["cls"]).items()))
@@ -289,7 +291,12 @@ def _write_report(root: Path, manifest: dict, out: Path, samples: int) -> None:
         root, data["frames"], samples, int(manifest["seed"]), out / "contact_sheet.png"
     )
     page = _html(manifest, plots, sheet, captions).replace(
-        "<h2>Plots</h2>", _targets_html(targets) + _density_html(per_frame) + "<h2>Plots</h2>", 1
+        "<h2>Plots</h2>",
+        _targets_html(targets)
+        + _density_html(per_frame)
+        + _difficulty_html(levels)
+        + "<h2>Plots</h2>",
+        1,
     )
     (out / "index.html").write_text(page, encoding="utf-8")
 
@@ -313,6 +320,46 @@ def density(objs: dict, frames: int) -> list[dict]:
         }
         for kind, ref in KITTI_PER_IMAGE.items()
     ]
+
+
+KITTI_DIFFICULTY = (  # (name, least box height [px], most occlusion level, most truncation)
+    ("easy", 40.0, 0, 0.15),
+    ("moderate", 25.0, 1, 0.30),
+    ("hard", 25.0, 2, 0.50),
+)
+"""The KITTI object benchmark's difficulty levels (devkit readme): an object is in the
+easiest level whose three limits it meets; the others are ignored by the benchmark."""
+
+
+def difficulty(objs: dict) -> dict[str, dict[str, int]]:
+    """Objects per class in each KITTI difficulty level (the easiest it meets) or
+    ``ignored``, from the labels' box height, occlusion level and truncation."""
+    out: dict[str, dict[str, int]] = {}
+    for cls, h, occ, trunc in zip(
+        objs["cls"], objs["height"], objs["occlusion"], objs["truncation"], strict=True
+    ):
+        row = out.setdefault(cls, {name: 0 for name, *_ in KITTI_DIFFICULTY} | {"ignored": 0})
+        for name, min_h, max_occ, max_trunc in KITTI_DIFFICULTY:
+            if h >= min_h and occ <= max_occ and trunc <= max_trunc:
+                row[name] += 1
+                break
+        else:
+            row["ignored"] += 1
+    return dict(sorted(out.items()))
+
+
+def _difficulty_html(rows: dict[str, dict[str, int]]) -> str:
+    levels = [name for name, *_ in KITTI_DIFFICULTY] + ["ignored"]
+    head = "".join(f"<th>{name}</th>" for name in levels)
+    cells = "".join(
+        f"<tr><td>{html.escape(cls)}</td>" + "".join(f"<td>{row[n]}</td>" for n in levels) + "</tr>"
+        for cls, row in rows.items()
+    )
+    return (
+        "<h2>KITTI difficulty</h2><p>easy: box >= 40 px, fully visible, truncation <= 0.15; "
+        "moderate: >= 25 px, partly occluded at most, <= 0.30; hard: >= 25 px, largely "
+        f"occluded at most, <= 0.50</p><table><tr><th>class</th>{head}</tr>{cells}</table>"
+    )
 
 
 def _density_html(rows: list[dict]) -> str:

@@ -393,6 +393,21 @@ def test_report_builds_with_every_plot(reference, tmp_path):
     assert rows["Pedestrian"]["kitti_per_image"] == 0.6 and rows["Car"]["kitti_per_image"] == 3.842
     line = [x for x in proc.stdout.splitlines() if x.startswith("per frame: ")]
     assert line and f"Car {kinds['Car'] / 20:.2f} (KITTI 3.84)" in line[0]
+    # KITTI difficulty levels: every labelled object is in exactly one level or ignored;
+    # an object >= 40 px tall, fully visible and untruncated is "easy"
+    levels = json.loads((out / "difficulty.json").read_text())
+    objects = [
+        o
+        for labels in reference.glob("**/labels/*/*.json")
+        for o in json.loads(labels.read_text())["objects"]
+    ]
+    assert sum(sum(row.values()) for row in levels.values()) == len(objects)
+    easy = sum(
+        o["box2d"][3] - o["box2d"][1] >= 40 and o["occlusion"] == 0 and o["truncation"] <= 0.15
+        for o in objects
+    )
+    assert sum(row["easy"] for row in levels.values()) == easy
+    assert any(x.startswith("KITTI difficulty ") for x in proc.stdout.splitlines())
     from sim.dataset.io import read_png
 
     sheet = read_png(out / "contact_sheet.png")
