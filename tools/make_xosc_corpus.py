@@ -1,5 +1,6 @@
 """Write the generated part of the OpenSCENARIO test corpus (tests/data/xosc/gen_*.xosc and
-the straight OpenDRIVE road they name) with the well-kept generator ``scenariogeneration``.
+the OpenDRIVE roads they name: a straight one, a curved three-lane road and a road of
+spirals) with the well-kept generator ``scenariogeneration``.
 
     python tools/make_xosc_corpus.py          # rewrites tests/data/xosc/gen_*.xosc
 
@@ -20,6 +21,8 @@ from scenariogeneration import xodr, xosc
 OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "xosc"
 DATE = datetime.datetime(2026, 12, 1, 12, 0, 0)
 ROAD = "straight_3lanes.xodr"
+CURVE_ROAD = "curve_3lanes.xodr"  # line, spiral, arc R 250 m, spiral, line; 3 + 1 lanes
+SPIRAL_ROAD = "spiral_2lanes.xodr"  # line, spiral, arc R 100 m, S-bend of spirals, line
 RISING = xosc.ConditionEdge.rising
 GT, LT = xosc.Rule.greaterThan, xosc.Rule.lessThan
 
@@ -50,7 +53,7 @@ def step(t: float = 0.0):
     return xosc.TransitionDynamics(xosc.DynamicsShapes.step, xosc.DynamicsDimension.time, t)
 
 
-def scenario(name, params, entities, init, events, stop, catalog=None, minor=2):
+def scenario(name, params, entities, init, events, stop, catalog=None, minor=2, road=ROAD):
     """A scenario whose story has one act per actor with ``events[actor]`` in order."""
     board = xosc.StoryBoard(init, at_time(stop, "stop", point="stop"))
     story = xosc.Story(f"{name}_story")
@@ -71,7 +74,7 @@ def scenario(name, params, entities, init, events, stop, catalog=None, minor=2):
         params,
         entities,
         board,
-        xosc.RoadNetwork(ROAD),
+        xosc.RoadNetwork(road),
         catalog or xosc.Catalog(),
         osc_minor_version=minor,
         creation_date=DATE,
@@ -394,16 +397,124 @@ def value_sets() -> None:
     ).write_xml(str(OUT / "gen_cut_in_stochastic.xosc"))
 
 
+def curved_cut_in() -> None:
+    """The cut-in on a curved three-lane road with an oncoming lane (curve_3lanes.xodr):
+    the ego in lane -2 at s = 80 behind a lead, the cutter in lane -1 (next to the centre
+    line) cutting into the ego's lane inside the curve, an oncoming car in lane 1."""
+    P = xosc.ParameterType
+    params = xosc.ParameterDeclarations()
+    for n, v in (("EgoSpeed", 22), ("CutterSpeed", 26), ("LaneChangeTime", 3.0)):
+        params.add_parameter(param(n, P.double, v))
+    ent = xosc.Entities()
+    ent.add_scenario_object("Ego", vehicle("sedan"))
+    ent.add_scenario_object("lead", vehicle("suv"))
+    ent.add_scenario_object("cutter", vehicle("hatchback"))
+    ent.add_scenario_object("oncoming", vehicle("van", length=5.0))
+    init = xosc.Init()
+    for who, lane, s, offset, v in (
+        ("Ego", -2, 80, 0.0, "$EgoSpeed"),
+        ("lead", -2, 130, 0.0, 22),
+        ("cutter", -1, 70, 0.3, "$CutterSpeed"),
+        ("oncoming", 1, 400, 0.0, 15),
+    ):
+        init.add_init_action(who, xosc.TeleportAction(xosc.LanePosition(s, offset, lane, 1)))
+        init.add_init_action(who, xosc.AbsoluteSpeedAction(v, step()))
+    cut = event(
+        "CutIn",
+        xosc.RelativeLaneChangeAction(
+            0,
+            "Ego",
+            xosc.TransitionDynamics(
+                xosc.DynamicsShapes.sinusoidal, xosc.DynamicsDimension.time, "$LaneChangeTime"
+            ),
+        ),
+        when(
+            "cutter",
+            xosc.RelativeDistanceCondition(
+                12, GT, xosc.RelativeDistanceType.longitudinal, "Ego", freespace=True
+            ),
+        ),
+    )
+    slow = event("SlowDown", xosc.AbsoluteSpeedAction(21, step()), at_time(6.0, "late"))
+    scenario(
+        "gen_curve_cut_in",
+        params,
+        ent,
+        init,
+        {"cutter": [cut, slow]},
+        10.0,
+        road=CURVE_ROAD,
+    )
+
+
+def spiral_follow() -> None:
+    """The ego follows a lead through a road of spirals (spiral_2lanes.xodr): placed by a
+    RoadPosition (t of lane -1's centre), the lead by a LanePosition, a follower behind by a
+    RelativeLanePosition; the lead slows down inside the S-bend."""
+    ent = xosc.Entities()
+    ent.add_scenario_object("Ego", vehicle("sedan"))
+    ent.add_scenario_object("lead", vehicle("hatchback"))
+    ent.add_scenario_object("follower", vehicle("suv"))
+    init = xosc.Init()
+    init.add_init_action("Ego", xosc.TeleportAction(xosc.RoadPosition(40, -1.75, 1)))
+    init.add_init_action("lead", xosc.TeleportAction(xosc.LanePosition(75, 0, -1, 1)))
+    init.add_init_action(
+        "follower", xosc.TeleportAction(xosc.RelativeLanePosition(0, "Ego", ds=-25))
+    )
+    for who, v in (("Ego", 15), ("lead", 15), ("follower", 15)):
+        init.add_init_action(who, xosc.AbsoluteSpeedAction(v, step()))
+    slow = event(
+        "LeadSlows",
+        xosc.AbsoluteSpeedAction(
+            8, xosc.TransitionDynamics(xosc.DynamicsShapes.linear, xosc.DynamicsDimension.rate, 2)
+        ),
+        when("lead", xosc.DistanceCondition(2.0, LT, xosc.LanePosition(200, 0, -1, 1), False)),
+    )
+    scenario(
+        "gen_spiral_follow",
+        xosc.ParameterDeclarations(),
+        ent,
+        init,
+        {"lead": [slow]},
+        14.0,
+        road=SPIRAL_ROAD,
+    )
+
+
 def road() -> None:
     odr = xodr.OpenDrive("straight_3lanes")
-    odr.add_road(xodr.create_road(xodr.Line(600), id=0, left_lanes=0, right_lanes=3))
+    straight = xodr.create_road(xodr.Line(600), id=0, left_lanes=0, right_lanes=3, lane_width=3.5)
+    odr.add_road(straight)
     odr.adjust_roads_and_lanes()
     odr.write_xml(str(OUT / ROAD))
+    odr = xodr.OpenDrive("curve_3lanes")
+    curve = [
+        xodr.Line(60),
+        xodr.Spiral(0.0, 0.004, 60),
+        xodr.Arc(0.004, 250),
+        xodr.Spiral(0.004, 0.0, 60),
+        xodr.Line(300),
+    ]
+    odr.add_road(xodr.create_road(curve, id=1, left_lanes=1, right_lanes=3, lane_width=3.5))
+    odr.adjust_roads_and_lanes()
+    odr.write_xml(str(OUT / CURVE_ROAD))
+    odr = xodr.OpenDrive("spiral_2lanes")
+    bends = [
+        xodr.Line(30),
+        xodr.Spiral(0.0, 0.01, 80),
+        xodr.Arc(0.01, 100),
+        xodr.Spiral(0.01, -0.008, 90),
+        xodr.Spiral(-0.008, 0.0, 60),
+        xodr.Line(200),
+    ]
+    odr.add_road(xodr.create_road(bends, id=1, left_lanes=1, right_lanes=1, lane_width=3.5))
+    odr.adjust_roads_and_lanes()
+    odr.write_xml(str(OUT / SPIRAL_ROAD))
 
 
 def fix_dates() -> None:
     """The generator stamps some headers with the time of writing: pin them to DATE."""
-    for path in [*OUT.glob("gen_*.xosc"), OUT / ROAD]:
+    for path in [*OUT.glob("gen_*.xosc"), *(OUT / r for r in (ROAD, CURVE_ROAD, SPIRAL_ROAD))]:
         text = path.read_text()
         text = re.sub(r'date="[^"]*"', f'date="{DATE.isoformat()}"', text, count=1)
         path.write_text(text)
@@ -411,7 +522,8 @@ def fix_dates() -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    for make in (cut_in, speed_shapes, positions, lateral, routes_and_world, value_sets, road):
+    makers = (cut_in, speed_shapes, positions, lateral, routes_and_world, value_sets)
+    for make in (*makers, curved_cut_in, spiral_follow, road):
         make()
     fix_dates()
     print(f"wrote the generated corpus to {OUT}")

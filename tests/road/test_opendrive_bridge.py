@@ -75,7 +75,8 @@ def test_lines_arcs_and_spirals_become_a_sim_road(tmp_path):
     assert (road.shoulder_width, road.sidewalk_width) == (1.0, 2.0)
     assert road.speed_limit == pytest.approx(80 / 3.6)
     assert [bridged.sim_lane(i) for i in (-2, -1, 1)] == [0, 1, 2]
-    assert any("spirals approximated" in n for n in bridged.notes)
+    assert any("approximated by arcs: 2 spiral" in n for n in bridged.notes)
+    assert 0.0 < bridged.max_error < 2e-3
     odr = bridged.odr
     s = np.linspace(0.5, 219.5, 300)
     for lane_id in (-2, -1, 1):
@@ -102,17 +103,68 @@ def test_arc_only_road_is_exact(tmp_path):
     assert not any("approximated" in n for n in bridged.notes)
 
 
-def test_what_the_bridge_refuses(tmp_path):
-    poly = _chain([(30.0, "<line/>"), (30.0, '<poly3 a="0" b="0" c="0.001" d="0"/>')])
-    with pytest.raises(OpenDriveError, match="poly3 geometry"):
-        network_from_opendrive(_write(tmp_path, poly))
-    with pytest.raises(OpenDriveError, match="laneOffset"):
-        network_from_opendrive(CORPUS / "geometries.xodr")
-    with pytest.raises(OpenDriveError, match="laneOffset"):
-        network_from_opendrive(CORPUS / "sg_curve.xodr")
+def test_poly3_and_param_poly3_become_arcs_within_the_bound(tmp_path):
+    """poly3 / paramPoly3 are cut into arcs of their exact heading change; sim's lane
+    centres stay within a few millimetres of the file's (bounded by MAX_LATERAL_ERROR)."""
+    pieces = [
+        (30.0, "<line/>"),
+        (60.0, '<poly3 a="0" b="0" c="0.002" d="-0.00002"/>'),
+        (
+            50.0,
+            '<paramPoly3 aU="0" bU="50" cU="0" dU="0" aV="0" bV="0" cV="4" dV="-1" '
+            'pRange="normalized"/>',
+        ),
+    ]
+    bridged = network_from_opendrive(_write(tmp_path, _chain(pieces)))
+    assert any("1 paramPoly3, 1 poly3" in n for n in bridged.notes)
+    assert bridged.max_error < 5e-3
+    road = bridged.network.main
+    s = np.linspace(0.5, 139.5, 200)
+    for lane_id in (-2, -1, 1):
+        t = bridged.odr.lane_center("7", lane_id, s)
+        _, d_sim = bridged.to_sim(s, t)
+        assert np.max(np.abs(d_sim - road.lane_center(bridged.sim_lane(lane_id)))) < 5e-3
+
+
+def test_constant_lane_offset_and_mean_width(tmp_path):
     offset = '<laneOffset s="0" a="0.5" b="0" c="0" d="0"/>'
-    with pytest.raises(OpenDriveError, match="laneOffset"):
+    bridged = network_from_opendrive(_write(tmp_path, _chain(PIECES[:3]), offset))
+    assert bridged.lane_offset == 0.5
+    s = np.linspace(0.5, 149.5, 100)
+    for lane_id in (-2, -1, 1):  # exact on the line, spiral drift only elsewhere
+        _, d_sim = bridged.to_sim(s, bridged.odr.lane_center("7", lane_id, s))
+        want = bridged.network.main.lane_center(bridged.sim_lane(lane_id))
+        assert np.max(np.abs(d_sim - want)) < 1e-3
+    sg = network_from_opendrive(CORPUS / "sg_curve.xodr")  # laneOffset 0.5, spirals
+    assert sg.lane_offset == 0.5 and sg.max_error < 2e-3
+    # widths 3.4 .. 3.6 along the road: the mean, noted
+    path = _write(tmp_path, _chain(PIECES[:1]))
+    text = (
+        open(path)
+        .read()
+        .replace(
+            'id="-1" type="driving"><width sOffset="0" a="3.5" b="0"',
+            'id="-1" type="driving"><width sOffset="0" a="3.4" b="0.00333333333"',
+        )
+    )
+    open(path, "w").write(text)
+    wide = network_from_opendrive(path)
+    assert any("lane width: the mean" in n for n in wide.notes)
+    assert wide.network.main.lane_width == pytest.approx(3.5, abs=0.01)
+    assert any("up to 0.100 m" in n for n in wide.notes)
+
+
+def test_what_the_bridge_refuses(tmp_path):
+    with pytest.raises(OpenDriveError, match="laneOffset that varies"):
+        network_from_opendrive(CORPUS / "geometries.xodr")
+    offset = '<laneOffset s="0" a="0.5" b="0.01" c="0" d="0"/>'
+    with pytest.raises(OpenDriveError, match="laneOffset that varies"):
         network_from_opendrive(_write(tmp_path, _chain(PIECES[:1]), offset))
+    path = _write(tmp_path, _chain(PIECES[:1]))
+    text = open(path).read().replace('a="3.5" b="0"', 'a="3.5" b="0.02"', 1)
+    open(path, "w").write(text)
+    with pytest.raises(OpenDriveError, match="widths from"):
+        network_from_opendrive(path)
     assert math.isfinite(load_opendrive(CORPUS / "sg_junction.xodr").total_length)
     bridged = network_from_opendrive(CORPUS / "sg_junction.xodr")  # road 1 of the junction
     assert bridged.road_id == "1" and any("dropped: junctions" in n for n in bridged.notes)

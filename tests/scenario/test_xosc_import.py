@@ -1,7 +1,8 @@
 """OpenSCENARIO import, golden checks on the corpus (tests/data/xosc): parameters and
 expressions, catalogs, positions, actions and conditions land where the file says on the
-substitute road, what is approximated is in the header, and what sim's validator would
-refuse is refused with the file and line, nothing written."""
+.xodr road (or the straight stand-in where the file names none that sim can drive), what is
+approximated is in the header, and what sim's validator would refuse is refused with the
+file and line, nothing written."""
 
 from __future__ import annotations
 
@@ -75,7 +76,11 @@ def test_positions(tmp_path):
     assert (a["world_pos"].lane, a["world_pos"].s) == (2, 160.0)  # x = 160, y = -1.75
     assert (a["road_pos"].lane, a["road_pos"].s) == (0, 200.0)  # t = -8.75
     assert (a["rel_lane"].lane, a["rel_lane"].s) == (0, 35.0)  # Ego, dLane -1, ds -25
-    assert a["rel_road"].lane == 3 and a["rel_road"].offset == 0.4  # dt +3.5 from lane_pos
+    # dt +3.5 from lane_pos: t = 2.15, left of the centre line of the one-way .xodr road
+    # (no lane 1 there): beside the lanes, d = 3 * 3.5 + 2.15
+    assert a["rel_road"].lane is None and a["rel_road"].d == pytest.approx(12.65)
+    assert "lanes [1] are named but road '0' has no such driving lanes" in text
+    assert "OpenDRIVE road '0' of straight_3lanes.xodr (600 m" in text
     assert (a["rel_obj"].lane, a["rel_obj"].s) == (2, 200.0)  # world_pos + dx 40
     assert (a["rel_world"].lane, a["rel_world"].s) == (0, 235.0)  # road_pos + dx 35
     reach = spec.ego.maneuvers[0].trigger

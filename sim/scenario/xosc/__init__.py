@@ -8,15 +8,17 @@ The parts, in the order an import runs them:
   ``${...}`` expressions in every attribute (a hand-written evaluator, no ``eval``);
 * :mod:`.catalogs` -- ``CatalogReference`` s from the ``CatalogLocations`` directories;
 * :mod:`.entities` -- entities -> sim assets;
+* :mod:`.road` -- the OpenDRIVE road of the ego's start as sim's road (through
+  :mod:`sim.road.opendrive.bridge`), or the reason it cannot be;
 * :mod:`.positions`, :mod:`.actions`, :mod:`.conditions`, :mod:`.globals` -- Init and story
   -> positions, maneuvers, triggers, environment;
 * :mod:`.importer` -- the scenario mapping and its notes;
 * :mod:`.distribution` -- parameter value distribution files -> parameter sets or sim
   distributions.
 
-The road is not read from OpenDRIVE yet: a straight road with the lanes the positions need
-stands in for it (the notes say so). docs/openscenario.md lists what is supported,
-approximated and dropped.
+The road is the ``.xodr`` road of the ego's start where the bridge can make it a sim road;
+else a straight road with the lanes the positions need stands in for it (the notes say which
+and why). docs/openscenario.md lists what is supported, approximated and dropped.
 """
 
 from __future__ import annotations

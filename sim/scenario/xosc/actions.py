@@ -302,6 +302,8 @@ def _follow_trajectory(ctx: Ctx, follow: ET.Element, who: Actor, event: str) -> 
     if who.kind == "pedestrian" and len(pts) >= 2:
         return _walk(ctx, traj, who, event, pts, duration)
     if segments is None:
+        if ctx.road is not None:
+            pts = _world_shape(ctx, pts)
         segments, length = path_segments(ctx, traj, pts, math.pi if who.backward else 0.0)
     else:
         length = sum(seg["length"] for seg in segments)
@@ -318,6 +320,26 @@ def _follow_trajectory(ctx: Ctx, follow: ET.Element, who: Actor, event: str) -> 
     )
     who.v = speed
     return [{"type": "follow_path", "segments": segments, "speed": speed}]
+
+
+def _world_shape(ctx: Ctx, pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Points given as (s, t) on the .xodr road -> their plan-view world positions in the
+    frame of the road's heading at the first point (so a path drawn from the actor's
+    heading there has the file's world shape through the curves)."""
+    net, road_id = ctx.road.bridged.odr, ctx.road.road_id
+    s = [min(max(p[0], 0.0), ctx.road.length) for p in pts]
+    ref = net.reference_pose(road_id, s)
+    x0, y0, h0 = ref[0, 0], ref[0, 1], ref[0, 2]
+    out = []
+    for (ps, pt), (x, y, h, _), sc in zip(pts, ref, s, strict=True):
+        x, y = (
+            x + (ps - sc) * math.cos(h) - pt * math.sin(h),
+            y + (ps - sc) * math.sin(h) + pt * math.cos(h),
+        )
+        dx, dy = x - x0, y - y0
+        out.append((pts[0][0] + math.cos(h0) * dx + math.sin(h0) * dy,
+                    pts[0][1] - math.sin(h0) * dx + math.cos(h0) * dy))  # fmt: skip
+    return out
 
 
 def _walk(ctx: Ctx, traj: ET.Element, who: Actor, event: str, pts, duration: float) -> list[dict]:

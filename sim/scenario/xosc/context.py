@@ -1,10 +1,11 @@
 """What every part of one import shares: the documents, parameters, catalogs, notes and the
 actors as they are built, and the road frame the positions are put on.
 
-The road frame is the substitute road sim builds until the OpenDRIVE network is read: one
-straight reference line along +x, ``s`` along it, ``t`` to its left (OpenDRIVE's lane
-coordinates), lanes of one width; negative lane ids to the right (driving towards +s, -1 by
-the reference line), positive ids to the left (oncoming).
+The road frame is OpenDRIVE's lane coordinates on one road: ``s`` along its reference line,
+``t`` to its left, lanes of one width beside the centre lane at ``lane_offset``; negative
+lane ids to the right (driving towards +s, -1 by the centre lane), positive ids to the left
+(oncoming). The road is the .xodr's road of the ego's start when the bridge can make it a
+sim road (``road``, see :mod:`.road`), else a straight stand-in along +x.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sim.errors import ScenarioError
 from sim.scenario.xosc.catalogs import Catalogs
@@ -52,6 +54,8 @@ class Ctx:
     events: dict[str, tuple[str, list[dict]]] = field(default_factory=dict)
     environment: dict = field(default_factory=dict)
     background: dict = field(default_factory=dict)
+    road: Any = None  # the .xodr road (an XodrRoad), None on the straight stand-in
+    lane_offset: float = 0.0  # [m] t of the centre lane (a constant laneOffset)
 
     def note(self, el: ET.Element | None, text: str) -> None:
         where = f" ({self.docs.where(el)})" if el is not None else ""
@@ -79,12 +83,14 @@ class Ctx:
             raise self.docs.error(el, f"<{el.tag} {key}={name!r}>: no such entity")
         return self.actors[name]
 
-    # lanes of the substitute road
+    # lanes of the road frame
     def lane_of(self, t: float) -> int:
         """OpenDRIVE lane id at lateral position t [m] (t <= 0: right of the reference line)."""
         w = self.lane_width
+        t = t - self.lane_offset
         return -(int(math.floor(-t / w)) + 1) if t <= 0.0 else int(math.floor(t / w)) + 1
 
     def lane_centre(self, lane_id: int) -> float:
         w = self.lane_width
-        return (lane_id + 0.5) * w if lane_id < 0 else (lane_id - 0.5) * w
+        centre = (lane_id + 0.5) * w if lane_id < 0 else (lane_id - 0.5) * w
+        return centre + self.lane_offset

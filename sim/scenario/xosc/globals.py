@@ -43,7 +43,7 @@ def global_action(ctx: Ctx, g: ET.Element, where: str) -> None:
     if kind.tag == "InfrastructureAction":
         ctx.note(
             kind,
-            f"{where}: traffic signal actions dropped (the substitute road has no signals)",
+            f"{where}: traffic signal actions dropped (sim roads have no OpenDRIVE signals)",
         )
         return
     if kind.tag == "TrafficAction":

@@ -16,6 +16,7 @@ from sim.scenario.xosc.entities import asset_of
 from sim.scenario.xosc.globals import global_action
 from sim.scenario.xosc.params import ParamFloat, Params, Value
 from sim.scenario.xosc.positions import Unsupported, position
+from sim.scenario.xosc.road import choose_road, road_spec
 from sim.scenario.xosc.xmldoc import Documents, OpenScenarioError
 
 DEFAULT_DURATION = 20.0  # [s] without a StopTrigger on simulation time
@@ -63,6 +64,13 @@ def import_xosc(
     ctx = Ctx(path, docs, params, catalogs, lane_width, notes)
     _rev(ctx, root)
     _entities(ctx, root)
+    ego = next(a.entity for a in ctx.actors.values() if a.ident == "ego")
+    ctx.road = choose_road(ctx, root, ego)
+    if ctx.road is not None:
+        if lane_width != 3.5:
+            ctx.note(None, "--lane-width: not used (the .xodr gives the lane width)")
+        ctx.lane_width = ctx.road.sim_road.lane_width
+        ctx.lane_offset = ctx.road.bridged.lane_offset
     _init(ctx, root)
     for act in root.iter("Act"):
         _act(ctx, act)
@@ -95,15 +103,6 @@ def _rev(ctx: Ctx, root: ET.Element) -> None:
     head = root.find("FileHeader")
     if head is not None and head.get("revMajor") not in (None, "1"):
         ctx.note(head, f"OpenSCENARIO {head.get('revMajor')}.x: read as 1.x")
-    logic = root.find("./RoadNetwork/LogicFile")
-    if logic is not None and logic.get("filepath"):
-        ctx.note(
-            None,
-            f"road: the OpenDRIVE file {ctx.text(logic, 'filepath')!r} is not read; a straight "
-            "road with the lanes the positions need stands in for it",
-        )
-    else:
-        ctx.note(None, "road: straight, with the lanes the positions need")
 
 
 def _entities(ctx: Ctx, root: ET.Element) -> None:
@@ -236,10 +235,29 @@ def _event(ctx: Ctx, event: ET.Element, who: Actor, act_trigger) -> list[dict]:
 
 def _scenario(ctx: Ctx, duration: float, path: Path) -> dict:
     w = ctx.lane_width
+    xodr = ctx.road
     moving = [a for a in ctx.actors.values() if a.kind == "vehicle"]
     ids = set(ctx.lane_ids) | {ctx.lane_of(a.t) for a in moving}
     n_fwd = max([1] + [-k for k in ids if k < 0])
     n_onc = max([0] + [k for k in ids if k > 0])
+    if xodr is not None:
+        missing = sorted(
+            k for k in ids if not -xodr.bridged.right_lanes <= k <= xodr.bridged.left_lanes
+        )
+        if missing:
+            ctx.note(None, f"lanes {missing} are named but road {xodr.road_id!r} has no such "
+                     "driving lanes: actors there stand beside the lanes, lane changes to them "
+                     "end in the outermost lane")  # fmt: skip
+        n_fwd, n_onc = xodr.bridged.right_lanes, xodr.bridged.left_lanes
+
+    def sim_s(s: float) -> float:
+        return float(xodr.sim_s([s])[0]) if xodr is not None else s
+
+    def sim_d(t: float) -> float:
+        return xodr.sim_d(t) if xodr is not None else n_fwd * w + t
+
+    for a in ctx.actors.values():
+        a.s = sim_s(a.s)
     if n_fwd > 8 or n_onc > 6:
         raise OpenScenarioError(
             f"the positions need {n_fwd} forward and {n_onc} oncoming lanes; sim roads have at "
@@ -252,12 +270,13 @@ def _scenario(ctx: Ctx, duration: float, path: Path) -> dict:
         ctx.note(None, f"every s moved {shift:g} m forward (the road starts at s = 0)")
 
     def lane_index(k: int) -> int:
-        return n_fwd + k if k < 0 else n_fwd + k - 1
+        lane = n_fwd + k if k < 0 else n_fwd + k - 1
+        return min(max(lane, 0), n_fwd + n_onc - 1)
 
     out: dict[str, dict] = {}
     far = travel = 0.0
     for a in ctx.actors.values():
-        d = n_fwd * w + a.t
+        d = sim_d(a.t)
         item: dict = {"asset": a.asset, "s": a.s + shift if shift else a.s}
         if 0.0 <= d < (n_fwd + n_onc) * w:
             lane = int(d // w)
@@ -276,17 +295,17 @@ def _scenario(ctx: Ctx, duration: float, path: Path) -> dict:
             if "_to_lane_id" in m:
                 m["to_lane"] = lane_index(m.pop("_to_lane_id"))
             if "_to_t" in m:
-                m["to_d"] = n_fwd * w + m.pop("_to_t")
+                m["to_d"] = sim_d(m.pop("_to_t"))
             trig = m.get("trigger")
             if trig is not None and trig.pop("_shift", False):
-                trig["s"] += shift
+                trig["s"] = sim_s(trig["s"]) + shift
                 far = max(far, trig["s"])
         if a.maneuvers:
             item["maneuvers"] = a.maneuvers
         far = max(far, a.s + shift)
         travel = max(travel, max(a.speed, a.v) * duration)
         out[a.entity] = item
-    if ctx.road_ids and len(ctx.road_ids) > 1:
+    if xodr is None and ctx.road_ids and len(ctx.road_ids) > 1:
         ctx.note(None, f"positions on OpenDRIVE roads {sorted(ctx.road_ids)} share one road")
     ego_name = next(a.entity for a in ctx.actors.values() if a.ident == "ego")
     ego = out.pop(ego_name)
@@ -303,6 +322,16 @@ def _scenario(ctx: Ctx, duration: float, path: Path) -> dict:
         "ego": ego,
         "actors": [{"name": ctx.actors[k].ident, **v} for k, v in out.items()],
     }
+    if xodr is not None:
+        data["road"], origin = road_spec(xodr, shift, far - shift + max(ROAD_MARGIN, travel))
+        past = far - shift + max(ROAD_MARGIN, travel) - xodr.sim_road.length
+        if past > 0.0:
+            ctx.note(None, f"road: goes on straight for {past:.0f} m past the end of road "
+                     f"{xodr.road_id!r} (the actors drive that far)")  # fmt: skip
+        if shift:
+            ctx.note(None, f"road: {shift:g} m of straight added before road {xodr.road_id!r}")
+        ctx.note(None, "road: sim's road starts at x={:.6f}, y={:.6f}, heading {:.9f} rad of "
+                 "the .xodr (sim's frame is the .xodr's moved there)".format(*origin))  # fmt: skip
     env = dict(ctx.environment)
     perturbations = env.pop("_perturbations", None)
     if env:
@@ -323,7 +352,7 @@ def _tidy(value):
     if isinstance(value, list):
         return [_tidy(v) for v in value]
     if isinstance(value, float):
-        r = round(value, 6)
+        r = round(float(value), 6)
         return 0.0 if r == 0 else r
     return value
 

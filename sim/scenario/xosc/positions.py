@@ -1,8 +1,10 @@
-"""Positions -> (s, t) on the substitute road (see :mod:`.context`).
+"""Positions -> (s, t) in the road frame (see :mod:`.context`): OpenDRIVE lane coordinates
+on the .xodr road sim drives, or on the straight stand-in.
 
 =========================  ==============================================================
-WorldPosition x, y, h      s = x, t = y (the reference line is the x axis); h near pi:
-                           driving towards -s
+WorldPosition x, y, h      on an .xodr road: (s, t) of the foot of the perpendicular, h
+                           against the road's heading; on the stand-in: s = x, t = y (the
+                           reference line is the x axis), h near pi: driving towards -s
 LanePosition               s; t = centre of ``laneId`` + ``offset`` (roadId: noted if
                            several roads are named)
 RoadPosition               s, t
@@ -27,7 +29,7 @@ from sim.scenario.xosc.context import Ctx
 
 
 class Unsupported(Exception):
-    """A position kind the substitute road cannot hold (the message says which)."""
+    """A position kind the road frame cannot hold (the message says which)."""
 
 
 def position(ctx: Ctx, pos: ET.Element) -> tuple[float, float, bool | None]:
@@ -37,10 +39,12 @@ def position(ctx: Ctx, pos: ET.Element) -> tuple[float, float, bool | None]:
         raise ctx.docs.error(pos, "<Position> is empty")
     kind = pos[0]
     tag = kind.tag
+    if tag == "WorldPosition" and ctx.road is not None:
+        return _world_on_xodr(ctx, kind)
     if tag == "WorldPosition":
         h = ctx.num(kind, "h", 0.0)
         backward = math.cos(h) < -0.5 if kind.get("h") is not None else None
-        ctx.note(None, "WorldPosition: s = x, t = y (the substitute road runs along +x)")
+        ctx.note(None, "WorldPosition: s = x, t = y (the stand-in road runs along +x)")
         return ctx.params.need(kind, "x"), ctx.num(kind, "y", 0.0), backward
     if tag == "LanePosition":
         lane = _lane_id(ctx, kind, "laneId")
@@ -84,7 +88,7 @@ def position(ctx: Ctx, pos: ET.Element) -> tuple[float, float, bool | None]:
         return ref.s + dx, ref.t + dy, None
     if tag == "RoutePosition":
         inroute = kind.find("InRoutePosition")
-        ctx.note(kind, "RoutePosition: the route's path s is read as s on the substitute road")
+        ctx.note(kind, "RoutePosition: the route's path s is read as s on sim's road")
         if inroute is not None and len(inroute):
             sub = inroute[0]
             if sub.tag == "FromLaneCoordinates":
@@ -120,3 +124,32 @@ def _road(ctx: Ctx, el: ET.Element) -> None:
     road = ctx.text(el, "roadId")
     if road is not None:
         ctx.road_ids.add(road)
+        if ctx.road is not None and road != ctx.road.road_id:
+            ctx.note(
+                el,
+                f"a position on OpenDRIVE road {road!r}: put at the same s and t on road "
+                f"{ctx.road.road_id!r}, the one sim drives",
+            )
+
+
+def _world_on_xodr(ctx: Ctx, kind: ET.Element) -> tuple[float, float, bool | None]:
+    """A WorldPosition on the .xodr road: its (s, t) there (the foot of the perpendicular)."""
+    x, y = ctx.params.need(kind, "x"), ctx.num(kind, "y", 0.0)
+    net = ctx.road.bridged.odr
+    hit = net.to_road([x], [y])
+    road_id = ctx.road.road_id
+    if hit.road[0] < 0 or net.odr.roads[int(hit.road[0])].id != road_id:
+        found = "no road" if hit.road[0] < 0 else f"road {net.odr.roads[int(hit.road[0])].id!r}"
+        ctx.note(
+            kind,
+            f"WorldPosition ({x:g}, {y:g}) is on {found}, not road {road_id!r}: put at "
+            "s = x, t = y on it",
+        )
+        s, t, ref_h = x, y, 0.0
+    else:
+        s, t = float(hit.s[0]), float(hit.t[0])
+        ref_h = float(net.reference_pose(road_id, [s])[0, 2])
+    backward = None
+    if kind.get("h") is not None:
+        backward = math.cos(ctx.num(kind, "h", 0.0) - ref_h) < -0.5
+    return s, t, backward
