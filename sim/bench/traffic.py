@@ -26,7 +26,8 @@ competing busy process (a pure-Python spin loop in a child process, ``--busy`` o
 for the whole measurement, and three worlds of the same ``--contention-n`` (10,000) vehicles
 step in blocks of ``--block-steps`` (50), alternating their order: serial,
 ``World(parallel=True)`` and threads only. With ``--interleave step`` (the default) the
-worlds' steps take turns, so every world's block spans the same stretch of time and a burst
+worlds' steps take turns, in every order in turn (each world in each place, after each other
+world, equally often), so every world's block spans the same stretch of time and a burst
 of other load hits all of them alike; ``--interleave block`` runs one world's block after
 the other's, as issue 13 measured (then the worst block of two identical serial worlds
 differs by up to 20 % on this machine: ``--control``). It prints best, median and worst per
@@ -36,6 +37,7 @@ world and the threaded/serial ratios of the median and the worst block (target >
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -399,6 +401,7 @@ def run_contention(args: argparse.Namespace) -> int:
     try:
         time.sleep(0.2)  # let the busy processes start spinning
         order = list(worlds)
+        orders = list(itertools.permutations(order))
         clock = time.perf_counter
         for b in range(args.blocks):
             turn = order if b % 2 == 0 else order[::-1]
@@ -411,8 +414,10 @@ def run_contention(args: argparse.Namespace) -> int:
                     rates[name].append(n * steps / max(clock() - t0, 1e-9))
                 continue
             spent = dict.fromkeys(turn, 0.0)
-            for _ in range(steps):
-                for name in turn:
+            for j in range(steps):
+                # every order of the worlds in turn: each takes each place, and follows each
+                # other world, equally often (no world always runs right after the threads)
+                for name in orders[(b * steps + j) % len(orders)]:
                     t0 = clock()
                     worlds[name].step()
                     spent[name] += clock() - t0
