@@ -3,6 +3,7 @@
 
     DIR/nuscenes/v1.0-sim/*.json                 the 13 tables over all episodes
     DIR/nuscenes/samples/CAM_<NAME>/<episode>__NNNNNN.png   hard links to the episodes' images
+    DIR/nuscenes/{samples,sweeps}/LIDAR_TOP/<episode>__<token>.pcd.bin   and point clouds
     DIR/nuscenes/maps/sim_stub.png               the map stub (one map record, every log)
     DIR/nuscenes/splits.json                     {"train": [scene names], "val": ..., "test": ...}
 
@@ -84,9 +85,9 @@ def nuscenes_tree(root: Path, tasks: list[EpisodeTask], dataset: str) -> list[Pa
                 elif n == "log":
                     record["logfile"] = task.rel_dir
                 elif n == "sample_data":
-                    old = record["filename"]
-                    channel, image = old.split("/")[-2:]
-                    record["filename"] = f"samples/{channel}/{task.name}__{image}"
+                    old = record["filename"]  # samples/ or sweeps/<channel>/<file>
+                    folder, channel, file = old.split("/")[-3:]
+                    record["filename"] = f"{folder}/{channel}/{task.name}__{file}"
                     _place(src / old, tree / record["filename"], written)
                 tables[n].append(record)
         for n in SHARED:

@@ -17,6 +17,7 @@ the frame was rendered on (the warp scales the amodal counts accordingly).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,10 +74,12 @@ class ObjectLabel:
     occlusion: int
     pixels: int
     amodal_pixels: int
+    velocity_cam: tuple[float, float, float] | None = None  # over the ground, camera axes [m/s]
+    velocity_ego: tuple[float, float, float] | None = None  # the same, ego axes [m/s]
 
     def to_json(self) -> dict:
         r = lambda x: round(float(x), 6)  # noqa: E731
-        return {
+        out = {
             "id": self.id,
             "cls": self.cls,
             "box2d": list(self.box2d),
@@ -93,6 +96,12 @@ class ObjectLabel:
             "pixels": self.pixels,
             "amodal_pixels": self.amodal_pixels,
         }
+        if self.velocity_cam is not None and self.velocity_ego is not None:
+            out["velocity"] = {  # + 0.0: no "-0.0" in the files
+                "cam": [r(v) + 0.0 for v in self.velocity_cam],
+                "ego": [r(v) + 0.0 for v in self.velocity_ego],
+            }
+        return out
 
 
 def label_frame(
@@ -101,8 +110,12 @@ def label_frame(
     camera: CameraModel,
     T_cam_world: np.ndarray,
     min_pixels: int = 1,
+    velocities: Mapping[int, np.ndarray] | None = None,
 ) -> list[ObjectLabel]:
-    """Labels of every object with at least ``min_pixels`` visible pixels, sorted by id."""
+    """Labels of every object with at least ``min_pixels`` visible pixels, sorted by id.
+
+    ``velocities``: {id: (3,) world-frame velocity [m/s]} (the trajectory's, at the frame's
+    time); given, each label carries it in camera and ego axes (``velocity_cam/_ego``)."""
     if min_pixels < 1:
         raise ValueError("min_pixels must be >= 1")
     max_id = max((o.id for o in objects), default=0)
@@ -129,6 +142,12 @@ def label_frame(
         center = T_cam_obj[:3, 3] + T_cam_obj[:3, 2] * (obj.size[2] / 2.0)
         cx, cy, cz = (float(v) for v in center)
         length, width, height = (float(v) for v in obj.size)
+        v_cam = v_ego = None
+        if velocities is not None:
+            v = T_cam_world[:3, :3] @ np.asarray(velocities[obj.id], dtype=np.float64)
+            v_cam = (float(v[0]), float(v[1]), float(v[2]))
+            e = camera.T_ego_cam[:3, :3] @ v
+            v_ego = (float(e[0]), float(e[1]), float(e[2]))
         labels.append(
             ObjectLabel(
                 id=obj.id,
@@ -149,6 +168,8 @@ def label_frame(
                 occlusion=occlusion_level(visible_fraction),
                 pixels=pixels,
                 amodal_pixels=unoccluded,
+                velocity_cam=v_cam,
+                velocity_ego=v_ego,
             )
         )
     return labels

@@ -4,6 +4,7 @@
     nuscenes/v1.0-sim/{scene,sample,sample_data,ego_pose,calibrated_sensor,sensor,instance,
                        sample_annotation,category,attribute,visibility,log,map}.json
     nuscenes/samples/CAM_<NAME>/NNNNNN.png    the frame's RGB (hard link to frames/<cam>/rgb/)
+    nuscenes/{samples,sweeps}/LIDAR_TOP/<token>.pcd.bin   with a LiDAR: its sweeps
     nuscenes/maps/sim_stub.png                 the map table's mask: a stub (8x8, all 0)
 
 Every camera frame is a key frame: a sample is one physics step at which a camera rendered
@@ -16,12 +17,20 @@ the ego's box, not nuScenes' rear axle), the camera frame x right, y down, z for
 ``sample_annotation``: ``translation`` the box centre in the global frame, ``size`` [w, l, h],
 ``rotation`` the box's (w, x, y, z) quaternion in the global frame (box x = its length axis),
 ``visibility_token`` the bin of visible pixels / unoccluded pixels summed over the step's
-cameras ("1": 0-40 %, "2": 40-60, "3": 60-80, "4": 80-100), ``num_lidar_pts`` a stand-in:
-those visible pixels (sim has no LiDAR; the devkit's tools drop boxes with 0 points),
+cameras ("1": 0-40 %, "2": 40-60, "3": 60-80, "4": 80-100), ``num_lidar_pts`` without a LiDAR
+a stand-in: those visible pixels (the devkit's tools drop boxes with 0 points),
 ``num_radar_pts`` 0. Attributes: vehicles ``vehicle.moving`` / ``vehicle.stopped``,
 pedestrians ``pedestrian.moving`` / ``pedestrian.standing`` (speed of the box centre between
 the instance's neighbouring annotations above ``MOVING_SPEED``), bicycles and motorcycles
 ``cycle.with_rider`` (sim's meshes carry their rider); others none.
+
+With a LiDAR (``sensors.lidars``) the first one is ``LIDAR_TOP``
+(:mod:`sim.dataset.writers.nuscenes_lidar`): its sweeps' point clouds, the sweep nearest each
+sample its key frame, ``num_lidar_pts`` the key sweep's points in the box, and the objects
+that sweep saw but no camera labelled annotated too (visibility "1"). ``write`` / ``add`` /
+``finish`` make the camera tables; ``finish_lidars``, called by the episode runner after the
+LiDARs' own files exist, writes them again with LIDAR_TOP (the tokens are the same: they
+come from the frames). Without a LiDAR the export is what it was before LiDARs existed.
 
 Tokens are 32 hex digits of sha256 over a name: the vocabulary (category, attribute,
 sensor, map) from its name alone, the same in every episode; the episode's own records from
@@ -42,12 +51,27 @@ import numpy as np
 
 from sim.dataset.io import encode_png, json_bytes, link_or_copy, write_bytes_atomic
 from sim.dataset.writers.base import FrameData, Writer
+from sim.dataset.writers.nuscenes_lidar import CHANNEL as LIDAR_CHANNEL
+from sim.dataset.writers.nuscenes_lidar import (
+    LidarRecords,
+    LidarTop,
+    lidar_records,
+    read_lidar_top,
+    write_lidar_files,
+)
+from sim.dataset.writers.nuscenes_records import (
+    TIME_ZERO_US,
+    links,
+    quaternion,
+    rotation_matrix,
+    rounded,
+    timestamp,
+    token,
+)
 from sim.render.camera import CameraModel
 
 FOLDER = "nuscenes"
 VERSION = "v1.0-sim"
-TIME_ZERO_US = 1_767_225_600_000_000
-"""Timestamp [us] of t = 0: 2026-01-01T00:00:00Z (nuScenes timestamps are Unix us)."""
 DATE = "2026-01-01"
 MOVING_SPEED = 0.3
 """[m/s] A box centre faster than this is ``moving``, else ``stopped`` / ``standing``."""
@@ -114,11 +138,6 @@ VEHICLES = ("car", "van", "truck", "bus")
 CYCLES = ("motorcycle", "bicycle")
 
 
-def token(*parts: object) -> str:
-    """A record token: 32 hex digits of sha256 over ``parts`` (deterministic)."""
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
-
-
 def channel(camera: str) -> str:
     """nuScenes sensor channel of a sim camera: ``front`` -> ``CAM_FRONT``."""
     return f"CAM_{camera.upper()}"
@@ -126,42 +145,6 @@ def channel(camera: str) -> str:
 
 def visibility_token(fraction: float) -> str:
     return next(tok for tok, _level, upper in VISIBILITY if fraction < upper)
-
-
-def quaternion(R: np.ndarray) -> list[float]:
-    """(w, x, y, z) unit quaternion of a rotation matrix, w >= 0."""
-    m = np.asarray(R, dtype=np.float64)
-    tr = m[0, 0] + m[1, 1] + m[2, 2]
-    if tr > 0:
-        s = 2.0 * math.sqrt(1.0 + tr)
-        q = [0.25 * s, (m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s]
-    elif m[0, 0] > m[1, 1] and m[0, 0] > m[2, 2]:
-        s = 2.0 * math.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2])
-        q = [(m[2, 1] - m[1, 2]) / s, 0.25 * s, (m[0, 1] + m[1, 0]) / s, (m[0, 2] + m[2, 0]) / s]
-    elif m[1, 1] > m[2, 2]:
-        s = 2.0 * math.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2])
-        q = [(m[0, 2] - m[2, 0]) / s, (m[0, 1] + m[1, 0]) / s, 0.25 * s, (m[1, 2] + m[2, 1]) / s]
-    else:
-        s = 2.0 * math.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1])
-        q = [(m[1, 0] - m[0, 1]) / s, (m[0, 2] + m[2, 0]) / s, (m[1, 2] + m[2, 1]) / s, 0.25 * s]
-    v = np.array(q) / np.linalg.norm(q)
-    return _r(-v if v[0] < 0 else v)
-
-
-def rotation_matrix(q: Sequence[float]) -> np.ndarray:
-    """Rotation matrix of a (w, x, y, z) quaternion."""
-    w, x, y, z = np.asarray(q, dtype=np.float64) / np.linalg.norm(q)
-    return np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-        ]
-    )
-
-
-def _r(values) -> list[float]:
-    return [round(float(v), 9) + 0.0 for v in values]  # + 0.0: no "-0.0" in the files
 
 
 @dataclass(frozen=True)
@@ -195,9 +178,9 @@ def _boxes(frame: FrameData) -> tuple[_Box, ...]:
             _Box(
                 lab.id,
                 lab.cls,
-                _r(R @ np.asarray(lab.center_cam, dtype=np.float64) + p),
+                rounded(R @ np.asarray(lab.center_cam, dtype=np.float64) + p),
                 quaternion(R @ rotation_matrix(lab.quaternion_cam)),
-                _r((w, length, h)),
+                rounded((w, length, h)),
                 int(lab.pixels),
                 int(lab.amodal_pixels),
             )
@@ -228,7 +211,7 @@ class NuScenesWriter(Writer):
             frame.index,
             frame.step,
             part,
-            _r(frame.T_world_ego.ravel()),
+            rounded(frame.T_world_ego.ravel()),
         ]
         key += [(b.id, b.cls, b.translation, b.rotation) for b in boxes]
         self.digest.update(repr(key).encode("utf-8"))
@@ -237,10 +220,29 @@ class NuScenesWriter(Writer):
         )
 
     def finish(self, cameras: Sequence[CameraModel]) -> None:
+        self.cameras = list(cameras)
         if not self.frames:
             return
-        ns = self.digest.hexdigest()[:16]
-        tables = episode_tables(self.frames, list(cameras), ns)
+        tables, _ = episode_tables(self.frames, self.cameras, self._namespace())
+        self._write_tables(tables)
+
+    def finish_lidars(self, lidars: Sequence[dict]) -> None:
+        """After ``finish`` and the LiDARs' own files (:mod:`sim.dataset.writers.lidar`):
+        the first LiDAR (``lidars``: meta.json's entries) becomes LIDAR_TOP
+        (:mod:`sim.dataset.writers.nuscenes_lidar`) and the tables are written again with it.
+        The tokens stay those of the camera-only export: they come from the frames."""
+        if not self.frames or not lidars:
+            return
+        top = read_lidar_top(self.root, lidars[0])
+        tables, records = episode_tables(self.frames, self.cameras, self._namespace(), top)
+        if records is not None:
+            write_lidar_files(tables, top, records, self.root / FOLDER)
+        self._write_tables(tables)
+
+    def _namespace(self) -> str:
+        return self.digest.hexdigest()[:16]
+
+    def _write_tables(self, tables: dict) -> None:
         base = self.root / FOLDER
         for name, records in tables.items():
             write_bytes_atomic(base / VERSION / f"{name}.json", json_bytes(records))
@@ -252,8 +254,10 @@ def map_stub_png() -> bytes:
     return encode_png(np.zeros((8, 8), dtype=np.uint8))
 
 
-def vocabulary(cameras: Sequence[str]) -> dict[str, list[dict]]:
-    """The tables every episode shares: category, attribute, visibility, sensor."""
+def vocabulary(cameras: Sequence[str], lidar: bool = False) -> dict[str, list[dict]]:
+    """The tables every episode shares: category, attribute, visibility, sensor (the
+    cameras', then LIDAR_TOP's with ``lidar``)."""
+    lidar_sensor = {"token": token("sensor", LIDAR_CHANNEL), "channel": LIDAR_CHANNEL}
     return {
         "category": [
             {"token": token("category", n), "name": n, "description": d} for n, d in CATEGORIES
@@ -272,7 +276,8 @@ def vocabulary(cameras: Sequence[str]) -> dict[str, list[dict]]:
         "sensor": [
             {"token": token("sensor", channel(c)), "channel": channel(c), "modality": "camera"}
             for c in cameras
-        ],
+        ]
+        + ([{**lidar_sensor, "modality": "lidar"}] if lidar else []),
     }
 
 
@@ -294,17 +299,13 @@ def _attribute(cls: str, speed: float) -> list[str]:
     return [token("attribute", name)]
 
 
-def _links(tokens: list[str]) -> list[tuple[str, str]]:
-    """(prev, next) of each token of a chain ("" at the ends)."""
-    return [
-        (tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else "")
-        for i in range(len(tokens))
-    ]
-
-
-def episode_tables(frames: list[_Frame], cameras: list[CameraModel], ns: str) -> dict:
-    """Every table of one episode (records in a fixed order) from its frames in frame order."""
-    tables = vocabulary([c.name for c in cameras])
+def episode_tables(
+    frames: list[_Frame], cameras: list[CameraModel], ns: str, lidar: LidarTop | None = None
+) -> tuple[dict, LidarRecords | None]:
+    """Every table of one episode (records in a fixed order) from its frames in frame order,
+    and with ``lidar`` its LIDAR_TOP records (their ``num_lidar_pts`` still the stand-in:
+    :func:`~sim.dataset.writers.nuscenes_lidar.write_lidar_files` counts them)."""
+    tables = vocabulary([c.name for c in cameras], lidar is not None)
     log = token(ns, "log")
     scene = token(ns, "scene")
     steps = sorted({f.step for f in frames})
@@ -318,7 +319,7 @@ def episode_tables(frames: list[_Frame], cameras: list[CameraModel], ns: str) ->
             "next": nxt,
             "scene_token": scene,
         }
-        for s, (prev, nxt) in zip(steps, _links([sample_of[s] for s in steps]), strict=True)
+        for s, (prev, nxt) in zip(steps, links([sample_of[s] for s in steps]), strict=True)
     ]
     calibrated, ego_poses, sample_data = [], [], []
     for cam in cameras:
@@ -326,9 +327,9 @@ def episode_tables(frames: list[_Frame], cameras: list[CameraModel], ns: str) ->
         record: dict[str, object] = {
             "token": cal,
             "sensor_token": token("sensor", channel(cam.name)),
-            "translation": _r(cam.T_ego_cam[:3, 3]),
+            "translation": rounded(cam.T_ego_cam[:3, 3]),
             "rotation": quaternion(cam.T_ego_cam[:3, :3]),
-            "camera_intrinsic": [_r(row) for row in cam.K],
+            "camera_intrinsic": [rounded(row) for row in cam.K],
         }
         if not cam.lens.is_pinhole:  # not nuScenes': the devkit projects without it
             record["camera_distortion"] = cam.lens.to_meta()
@@ -336,14 +337,14 @@ def episode_tables(frames: list[_Frame], cameras: list[CameraModel], ns: str) ->
         own = sorted((f for f in frames if f.camera == cam.name), key=lambda f: f.index)
         sds = [token(ns, "sample_data", cam.name, f.index) for f in own]
         keyed: set[int] = set()
-        for f, sd, (prev, nxt) in zip(own, sds, _links(sds), strict=True):
+        for f, sd, (prev, nxt) in zip(own, sds, links(sds), strict=True):
             pose = token(ns, "ego_pose", cam.name, f.index)
             ego_poses.append(
                 {
                     "token": pose,
                     "timestamp": time_of[f.step],
                     "rotation": quaternion(f.T_world_ego[:3, :3]),
-                    "translation": _r(f.T_world_ego[:3, 3]),
+                    "translation": rounded(f.T_world_ego[:3, 3]),
                 }
             )
             sample_data.append(
@@ -363,7 +364,14 @@ def episode_tables(frames: list[_Frame], cameras: list[CameraModel], ns: str) ->
                 }
             )
             keyed.add(f.step)
-    tables.update(_annotations(frames, sample_of, time_of, ns))
+    records = None
+    if lidar is not None:
+        records = lidar_records(lidar, ns, sample_of, time_of)
+        calibrated.append(records.calibrated_sensor)
+        ego_poses += records.ego_poses
+        sample_data += records.sample_data
+    seen = _lidar_frames(lidar, records, time_of) if lidar and records else []
+    tables.update(_annotations(frames + seen, sample_of, time_of, ns))
     tables.update(
         {
             "calibrated_sensor": calibrated,
@@ -400,7 +408,23 @@ def episode_tables(frames: list[_Frame], cameras: list[CameraModel], ns: str) ->
             ],
         }
     )
-    return tables
+    return tables, records
+
+
+def _lidar_frames(lidar: LidarTop, records: LidarRecords, time_of: dict) -> list[_Frame]:
+    """The objects each key-frame sweep saw (own returns), as frames without pixels: they are
+    annotated where no camera labelled them (the sweep's time must be the sample's)."""
+    out = []
+    for k, step in sorted(records.key_step.items()):
+        sweep = lidar.sweeps[k]
+        if timestamp(sweep.t) != time_of[step]:
+            continue  # the boxes would be at another time than the sample's
+        boxes = []
+        for oid, cls, T, (length, w, h) in sweep.seen:
+            box = rounded(T[:3, 3]), quaternion(T[:3, :3]), rounded((w, length, h))
+            boxes.append(_Box(oid, cls, *box, 0, 0))
+        out.append(_Frame(LIDAR_CHANNEL, k, step, sweep.t, sweep.T_world_ego, tuple(boxes)))
+    return out
 
 
 def _annotations(frames: list[_Frame], sample_of: dict, time_of: dict, ns: str) -> dict:
@@ -426,7 +450,7 @@ def _annotations(frames: list[_Frame], sample_of: dict, time_of: dict, ns: str) 
         centres = np.array([first[(s, oid)].translation for s in chain])
         times = np.array([time_of[s] for s in chain], dtype=np.float64) * 1e-6
         cls = first[(chain[0], oid)].cls
-        for k, (s, ann, (prev, nxt)) in enumerate(zip(chain, anns, _links(anns), strict=True)):
+        for k, (s, ann, (prev, nxt)) in enumerate(zip(chain, anns, links(anns), strict=True)):
             b = first[(s, oid)]
             lo, hi = max(k - 1, 0), min(k + 1, len(chain) - 1)
             speed = (
