@@ -796,3 +796,69 @@ def opendrive_world_to_st(odr, x, y, step=0.25):
                             lane_out[i] = lid
                             break
     return road_out, s_out, t_out, lane_out
+
+
+# ---------------------------------------------------------------------------------------
+# frame throughput (issue 19): FXAA-like post-filter, twin of sim/render/aa.py::_fxaa
+# ---------------------------------------------------------------------------------------
+
+
+def fxaa(rgb, edge_threshold=0.125, edge_min=8.0, search=8, subpix=0.75):
+    """Slow twin of :func:`sim.render.aa.fxaa`: pixel by pixel, in plain Python floats."""
+    H, W = rgb.shape[:2]
+    img = rgb.astype(float)
+    lum = [[0.299 * img[y, x, 0] + 0.587 * img[y, x, 1] + 0.114 * img[y, x, 2] for x in range(W)]
+           for y in range(H)]  # fmt: skip
+    out = rgb.copy()
+
+    def inside(y, x):
+        return 0 <= y < H and 0 <= x < W
+
+    for y in range(1, H - 1):
+        for x in range(1, W - 1):
+            m = lum[y][x]
+            n, s, e, w = lum[y - 1][x], lum[y + 1][x], lum[y][x + 1], lum[y][x - 1]
+            rng = max(m, n, s, e, w) - min(m, n, s, e, w)
+            if rng < max(edge_min, edge_threshold * max(m, n, s, e, w)):
+                continue
+            nw, ne = lum[y - 1][x - 1], lum[y - 1][x + 1]
+            sw, se = lum[y + 1][x - 1], lum[y + 1][x + 1]
+            across_rows = abs(nw + sw - 2 * w) + 2 * abs(n + s - 2 * m) + abs(ne + se - 2 * e)
+            across_cols = abs(nw + ne - 2 * n) + 2 * abs(w + e - 2 * m) + abs(sw + se - 2 * s)
+            if across_rows >= across_cols:  # a horizontal edge: the side is above or below
+                (a, b), along = (n, s), (0, 1)
+            else:
+                (a, b), along = (w, e), (1, 0)
+            step = -1 if abs(a - m) >= abs(b - m) else 1
+            side_value = a if step == -1 else b
+            to_side = (step, 0) if along == (0, 1) else (0, step)
+            gradient = abs(side_value - m)
+            mean = (m + side_value) / 2
+            found = []
+            for sign in (-1, 1):
+                distance, delta = search, 0.0
+                for i in range(1, search + 1):
+                    py, px = y + sign * i * along[0], x + sign * i * along[1]
+                    qy, qx = py + to_side[0], px + to_side[1]
+                    if not (inside(py, px) and inside(qy, qx)):
+                        distance = i
+                        break
+                    delta = (lum[py][px] + lum[qy][qx]) / 2 - mean
+                    if abs(delta) >= gradient / 4:
+                        distance = i
+                        break
+                found.append((distance, delta))
+            near = found[0] if found[0][0] < found[1][0] else found[1]
+            blend = 0.5 - near[0] / (found[0][0] + found[1][0])
+            if (m - mean < 0) == (near[1] < 0):
+                blend = 0.0
+            avg = (2 * (n + s + e + w) + nw + ne + sw + se) / 12
+            t = min(1.0, abs(avg - m) / rng)
+            t = (3 - 2 * t) * t * t
+            blend = max(blend, t * t * subpix)
+            if blend <= 0:
+                continue
+            for c in range(3):
+                v = (1 - blend) * img[y, x, c] + blend * img[y + to_side[0], x + to_side[1], c]
+                out[y, x, c] = int(min(255.0, max(0.0, v + 0.5)))
+    return out

@@ -24,7 +24,7 @@ from sim.classes import classes_table
 from sim.dataset.io import json_bytes, sha256_file, write_bytes_atomic, write_json
 from sim.dataset.tracks import tracks_csv
 from sim.dataset.writers import FrameData, episode_writers
-from sim.dataset.writers.groundtruth import ground_truth_writers
+from sim.dataset.writers.groundtruth import EpisodeMotion, ground_truth_writers
 from sim.dataset.writers.lidar import write_lidars
 from sim.labels import SceneObject, label_frame
 from sim.outdir import EPISODE, check_target, staged
@@ -77,6 +77,7 @@ def camera_model(spec: CameraSpec) -> CameraModel:
         znear=float(spec.znear),
         zfar=float(spec.zfar),
         lens=lens_from_spec(spec.lens),
+        msaa=4 if spec.msaa is None else int(spec.msaa),
     )
     if spec.hfov_deg is not None:
         return CameraModel.from_fov(
@@ -265,6 +266,7 @@ def _write_episode(
     effects = SensorEffects(
         resolved.perturbations, seed_root, light.sun_direction, sun_light(resolved), isps
     )
+    motion = EpisodeMotion(traj, agents, float(resolved.step))
     pending: deque[tuple[FrameData, Future]] = deque()
     counters = [0] * len(cameras)
     total_frames = sum(len(due) for _, due in ticks)
@@ -279,6 +281,7 @@ def _write_episode(
                         traj.x[step, 0], traj.y[step, 0], 0.0, traj.yaw[step, 0]
                     )
                     views, objects = scene_at(traj, step, agents, meshes)
+                    velocities = motion.velocity(step)  # the labels' `velocity`
                     for ci in due:
                         cam = cameras[ci]
                         signals = world.network.signal_state(float(traj.t[step]))
@@ -290,7 +293,12 @@ def _write_episode(
                             rgb, buffers = warp.apply(rgb, buffers)
                         T_cam_world = np.linalg.inv(T_world_ego @ cam.T_ego_cam)
                         labels = label_frame(
-                            buffers, objects, cam, T_cam_world, int(resolved.outputs.min_pixels)
+                            buffers,
+                            objects,
+                            cam,
+                            T_cam_world,
+                            int(resolved.outputs.min_pixels),
+                            velocities,
                         )
                         frame = FrameData(
                             cam,
@@ -329,6 +337,9 @@ def _write_episode(
     # ---- LiDAR (sensors.lidars; sim/dataset/writers/lidar.py): sweeps over the trajectory,
     # their files, KITTI velodyne + Tr_velo_to_cam; nothing when the scenario has none
     lidars = write_lidars(resolved, traj, agents, meshes, renderer.static, cameras, root, seed_root)
+    for w in writers:  # formats that take the sweeps too (nuScenes: LIDAR_TOP)
+        if lidars and hasattr(w, "finish_lidars"):
+            w.finish_lidars(lidars)
     gl = renderer.gl_renderer
     resolved_text = dump_resolved(resolved)
     write_bytes_atomic(root / "scenario.resolved.yaml", resolved_text.encode("utf-8"))

@@ -200,6 +200,8 @@ _OVERRIDES = (
     "_get_light_cam_matrices",
     "_configure_shadow_mapping_viewport",
     "_compute_max_n_lights",
+    "_configure_main_framebuffer",
+    "_read_main_framebuffer",
 )
 """pyrender ``Renderer`` methods a ColorRenderer replaces on the shared renderer instance."""
 
@@ -256,6 +258,70 @@ def _shadow_viewport(inner, light, flags) -> None:
     GL.glDepthRange(0.0, 1.0)
     GL.glDisable(GL.GL_CULL_FACE)
     GL.glDisable(GL.GL_BLEND)
+
+
+def _framebuffer(samples: int, width: int, height: int) -> tuple[int, int, int]:
+    """(framebuffer, colour, depth renderbuffer) names of a new RGBA + 24-bit depth target
+    with ``samples`` samples (0: single-sample), as pyrender makes its own."""
+    colour, depth = GL.glGenRenderbuffers(2)
+    for buffer, fmt in ((colour, GL.GL_RGBA), (depth, GL.GL_DEPTH_COMPONENT24)):
+        GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, buffer)
+        if samples:
+            GL.glRenderbufferStorageMultisample(GL.GL_RENDERBUFFER, samples, fmt, width, height)
+        else:
+            GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, fmt, width, height)
+    fb = GL.glGenFramebuffers(1)
+    GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, fb)
+    for point, buffer in ((GL.GL_COLOR_ATTACHMENT0, colour), (GL.GL_DEPTH_ATTACHMENT, depth)):
+        GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, point, GL.GL_RENDERBUFFER, buffer)
+    return fb, colour, depth
+
+
+def _main_framebuffer(inner) -> None:
+    """pyrender's ``_configure_main_framebuffer`` with ``inner._sim_msaa`` samples (the
+    camera's ``msaa``; pyrender hard-codes 4): a multisampled target resolved into a
+    single-sample one; with 0 the single-sample one is drawn into directly (no resolve). A
+    GL that lacks a count rounds it up (llvmpipe has only 4: docs/throughput.md)."""
+    samples = getattr(inner, "_sim_msaa", 4)
+    dims = (inner.viewport_width, inner.viewport_height)
+    if inner._main_fb is not None and (
+        inner._main_fb_dims != dims or getattr(inner, "_sim_fb_samples", 4) != samples
+    ):
+        inner._delete_main_framebuffer()  # (a name deleted twice is ignored by GL)
+    if inner._main_fb is not None:
+        return
+    if samples == 4:
+        type(inner)._configure_main_framebuffer(inner)  # pyrender's own, byte for byte
+    else:
+        inner._main_fb, inner._main_cb, inner._main_db = _framebuffer(0, *dims)
+        if samples == 0:  # the "multisampled" names are the same: drawn into, never resolved
+            inner._main_fb_ms, inner._main_cb_ms, inner._main_db_ms = (
+                inner._main_fb,
+                inner._main_cb,
+                inner._main_db,
+            )
+        else:
+            inner._main_fb_ms, inner._main_cb_ms, inner._main_db_ms = _framebuffer(samples, *dims)
+        inner._main_fb_dims = dims
+    inner._sim_fb_samples = samples
+
+
+def _read_colour(inner, scene, flags):
+    """pyrender's ``_read_main_framebuffer`` of an RGBA render, the same colour bytes, but
+    not the depth nobody reads (resolved, read, linearised): (colour (H, W, 4) uint8, None)."""
+    if not flags & pyrender.RenderFlags.RGBA or flags & pyrender.RenderFlags.DEPTH_ONLY:
+        return type(inner)._read_main_framebuffer(inner, scene, flags)
+    width, height = inner._main_fb_dims
+    if inner._main_fb_ms != inner._main_fb:
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb_ms)
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, inner._main_fb)
+        GL.glBlitFramebuffer(
+            0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR
+        )
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
+    buf = GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+    color = np.frombuffer(buf, dtype=np.uint8).reshape((height, width, 4))
+    return np.flip(color, axis=0), None
 
 
 def _max_n_lights(inner, flags) -> list[int]:
@@ -321,6 +387,8 @@ class ColorRenderer:
         inner._get_light_cam_matrices = types.MethodType(self._light_matrices, inner)
         inner._configure_shadow_mapping_viewport = types.MethodType(_shadow_viewport, inner)
         inner._compute_max_n_lights = types.MethodType(_max_n_lights, inner)
+        inner._configure_main_framebuffer = types.MethodType(_main_framebuffer, inner)
+        inner._read_main_framebuffer = types.MethodType(_read_colour, inner)
         return renderer
 
     def _light_matrices(self, inner, scene, light_node, flags):
@@ -481,11 +549,13 @@ class ColorRenderer:
     # -- rendering -------------------------------------------------------------------
     def render_rgba(self, camera: CameraModel, T_world_cam: np.ndarray) -> np.ndarray:
         """The raw colour render of one camera view: (H, W, 4) uint8 RGBA as OpenGL resolved
-        it (4x MSAA), colour premultiplied by coverage, alpha 0 where only sky was hit.
+        it (``camera.msaa`` samples, default 4), colour premultiplied by coverage, alpha 0
+        where only sky was hit.
 
         With sun shadows on, the sun's orthographic shadow camera is fitted to this view
         (:func:`sim.render.lights.shadow_box`) rather than to the whole scene."""
         renderer = self._ensure(camera.width, camera.height)
+        renderer._renderer._sim_msaa = camera.msaa  # its framebuffer follows on the next draw
         fx, fy, cx, cy = camera.gl_intrinsics()
         cam = pyrender.IntrinsicsCamera(fx, fy, cx, cy, znear=camera.znear, zfar=camera.zfar)
         if self._camera_node is not None:

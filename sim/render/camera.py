@@ -292,6 +292,7 @@ class CameraModel:
     znear: float = 0.3
     zfar: float = 1000.0
     lens: Lens = PINHOLE
+    msaa: int = 4  # multisample anti-aliasing samples of the colour pass (0: none)
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
@@ -300,6 +301,8 @@ class CameraModel:
             raise ValueError(f"camera {self.name!r}: focal lengths must be positive")
         if not 0 < self.znear < self.zfar:
             raise ValueError(f"camera {self.name!r}: need 0 < znear < zfar")
+        if self.msaa not in (0, 2, 4):
+            raise ValueError(f"camera {self.name!r}: msaa must be 0, 2 or 4, got {self.msaa!r}")
 
     @classmethod
     def from_fov(
@@ -373,4 +376,6 @@ class CameraModel:
         }
         if not self.lens.is_pinhole:
             out["lens"] = self.lens.to_meta()
+        if self.msaa != 4:  # only when not the default: existing meta.json stay as they were
+            out["msaa"] = self.msaa
         return out

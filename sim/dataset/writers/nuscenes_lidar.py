@@ -102,7 +102,8 @@ def read_lidar_top(root: Path, entry: dict) -> LidarTop:
             T = np.eye(4)
             T[:3, :3] = rotation_zyx(float(box["yaw"]), 0.0, 0.0)
             T[:3, 3] = box["center"]
-            size = tuple(float(v) for v in box["size"])
+            length, width, height = (float(v) for v in box["size"])
+            size = (length, width, height)
             seen.append((int(obj["id"]), str(obj["cls"]), T_world_lidar @ T, size))
         sweeps.append(SweepPose(i, t, T_world_lidar @ T_lidar_ego, tuple(seen)))
     return LidarTop(folder, int(entry["beams"]), T_ego_lidar, tuple(sweeps))

@@ -98,6 +98,9 @@ class CameraSpec(Strict):
     zfar: Annotated[Any, Num(gt=0.0)] = 1000.0
     lens: LensSpec | None = Field(default=None, description="lens distortion; none: a pinhole")
     isp: IspSpec | None = Field(default=None, description="image pipeline; none: the raw render")
+    msaa: Literal[0, 2, 4] | None = Field(
+        default=None, description="colour-pass anti-aliasing samples (0: none); none: 4"
+    )
 
     @model_validator(mode="after")
     def _intrinsics(self) -> CameraSpec:

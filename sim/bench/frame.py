@@ -1,0 +1,560 @@
+"""``python -m sim bench frame``: where the time of one labelled frame goes, stage by stage.
+
+The cut_in scenario (``--scenario``) is set up as ``sim run`` sets it up (world, trajectory,
+static scene, roadside, agents, renderer, sensor effects, the native, COCO, KITTI and YOLO
+writers), then its frames are made one after the other, each stage timed on its own:
+
+- **traffic**: the whole trajectory's ``simulate`` over the frames it yields;
+- **scene update**: posing the agents (``scene_at``), the frustum test, meshes, lamps;
+- **colour pass**: pyrender's lit render of the view, including the framebuffer resolve and
+  read-back (``render_rgba``), at the camera's ``msaa``;
+- **sky + compose**: the cloud sky, the render over it, contact darkening under the cars;
+- **label raster**: our rasterizer's depth, semantic, instance buffers (and assembly);
+- **lens warp** (a distorted camera only), **labels** (``label_frame``), **effects/ISP**;
+- each **writer** (``write`` then ``add``, as the episode's writer thread and main thread do).
+
+The native writer's PNG encoders (rgb, depth, semantic, instance) are also timed on their
+own, on the same frame (they are part of the native writer's time, not added again).
+Every size (``--sizes``) runs in the same process; per stage the median over ``--frames``
+frames and its share of the frame are printed, then the frame rate in steady state with the
+writers on their threads as ``sim run`` has them (``WRITER_THREADS``).
+
+``--msaa 4,2,0`` times the colour pass at each anti-aliasing setting on the same frame,
+each setting rendered twice and the second timed (switching settings reallocates the
+framebuffer), the camera's own setting last; the ratio is the median over frames of each
+setting's time over 4x's. It prints the sample count the GL really allocated (llvmpipe
+rounds 2 up to 4). ``--encoders`` times the PNG zlib levels of every buffer (size x time).
+``--features`` switches on the realism features of issue 15 (textures, shadows, lens, ISP;
+``sim/bench/_features.py``); without it they are all off. ``--fxaa`` adds msaa 0 followed
+by the experimental post-filter of :mod:`sim.render.aa` to the comparison.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import statistics
+import tempfile
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+DESCRIPTION = "one labelled frame of cut_in broken into its stages (ms, shares, frames/s)"
+
+FORMATS = ("native", "coco", "kitti", "yolo")
+STAGE_ORDER = (
+    "traffic",
+    "scene update",
+    "colour pass",
+    "sky + compose",
+    "label raster",
+    "lens warp",
+    "labels",
+    "effects/ISP",
+    *(f"writer {f}" for f in FORMATS),
+    *(f"  PNG {b}" for b in ("rgb", "depth", "semantic", "instance")),
+)
+PNG_LEVELS = (0, 1, 3, 6, 9)
+"""zlib levels ``--encoders`` compares (3 is sim.dataset.io.PNG_COMPRESSION)."""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--scenario", type=Path, default=Path("scenarios/cut_in.yaml"), metavar="YAML"
+    )
+    parser.add_argument(
+        "--sizes",
+        default="640x360,1280x720",
+        metavar="WxH[,WxH]",
+        help="frame sizes (default 640x360,1280x720)",
+    )
+    parser.add_argument("--frames", type=int, default=8, help="timed frames per size (default 8)")
+    parser.add_argument(
+        "--steady", type=int, default=12, help="frames of the steady-state loop (0: skip)"
+    )
+    parser.add_argument(
+        "--writer-threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="writer threads of the steady-state loop (default: sim run's WRITER_THREADS)",
+    )
+    parser.add_argument(
+        "--msaa",
+        default="4,0",
+        metavar="N[,N]",
+        help="colour-pass anti-aliasing settings to compare, paired per frame (default 4,0)",
+    )
+    parser.add_argument(
+        "--features",
+        action="store_true",
+        help="textures, shadows, lens and ISP on (default: all off)",
+    )
+    parser.add_argument(
+        "--encoders", action="store_true", help="PNG zlib levels per buffer: size x time"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value, as sim run --set (e.g. sensors.cameras.0.msaa=0)",
+    )
+    parser.add_argument(
+        "--fxaa",
+        action="store_true",
+        help="with msaa 0 in --msaa: also msaa 0 + the FXAA-like post-filter (sim/render/aa.py)",
+    )
+
+
+def _sizes(text: str) -> list[tuple[int, int]]:
+    sizes = []
+    for item in text.split(","):
+        try:
+            w, h = (int(v) for v in item.strip().lower().split("x"))
+        except ValueError:
+            raise SystemExit(f"error: --sizes: expected WxH[,WxH], found {item!r}") from None
+        if w < 16 or h < 16:
+            raise SystemExit(f"error: --sizes: {item!r} is smaller than 16x16")
+        sizes.append((w, h))
+    return sizes
+
+
+def _msaa_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise SystemExit(f"error: --msaa: expected N[,N] of 0, 2, 4, found {text!r}") from None
+    if not values or any(v not in (0, 2, 4) for v in values):
+        raise SystemExit(f"error: --msaa: each setting must be 0, 2 or 4, found {text!r}")
+    return list(dict.fromkeys(values))
+
+
+def _overrides(width: int, height: int, features: bool) -> list[str]:
+    from sim.bench._features import FEATURES, OFF
+
+    base = [
+        f"sensors.cameras.0.width={width}",
+        f"sensors.cameras.0.height={height}",
+        "outputs.formats=[native, coco, kitti, yolo]",
+    ]
+    if not features:
+        return [*base, *OFF]
+    return [*base, *(k for _, knobs in FEATURES for k in knobs)]
+
+
+def _setup(scenario: Path, overrides: list[str], root: Path) -> SimpleNamespace:
+    """Everything ``sim.dataset.episode._write_episode`` builds before its frame loop."""
+    from sim.assets import load_catalog
+    from sim.dataset.episode import (
+        _frame_ticks,
+        agent_mesh,
+        appearance_of,
+        camera_model,
+        lighting,
+        sun_light,
+    )
+    from sim.dataset.writers import episode_writers
+    from sim.pipeline import resolve_scenario
+    from sim.render.effects import SensorEffects
+    from sim.render.isp import camera_isp
+    from sim.render.lens import lens_warp
+    from sim.render.renderer import FrameRenderer
+    from sim.render.scene import build_roadside, build_signals, build_static
+    from sim.scenario import load_scenario
+    from sim.seeding import child_rng, root_seed
+    from sim.traffic.setup import build_world, n_steps
+    from sim.traffic.world import simulate
+
+    loaded = load_scenario(scenario, overrides)
+    catalog = load_catalog()
+    resolved = resolve_scenario(loaded, catalog)
+    world, agents = build_world(resolved, catalog)
+    total_steps = n_steps(resolved)
+    t0 = time.perf_counter()
+    traj = simulate(world, total_steps)
+    t_traffic = time.perf_counter() - t0
+    seed_root = root_seed(int(resolved.seed))
+    spec = resolved.sensors.cameras[0]
+    camera = camera_model(spec)
+    warp = lens_warp(camera, 0)
+    lamp_heads: list = []
+    static = build_static(world.network, child_rng(seed_root, "scene"))
+    roadside = build_roadside(
+        world.network,
+        catalog,
+        child_rng(seed_root, "roadside"),
+        float(resolved.environment.roadside_density),
+        lamp_heads=lamp_heads,
+    )
+    if roadside is not None:
+        static = (*static, roadside)
+    light = lighting(resolved)
+    renderer = FrameRenderer(
+        static, light, build_signals(world.network, catalog), appearance_of(resolved, seed_root)
+    )
+    renderer.ego_size = tuple(agents[0].size)
+    renderer.street_lamps = np.asarray(lamp_heads, dtype=np.float64).reshape(-1, 3)
+    isps = {camera.name: camera_isp(spec.isp, camera, seed_root)}
+    effects = SensorEffects(
+        resolved.perturbations, seed_root, light.sun_direction, sun_light(resolved), isps
+    )
+    ticks = [step for step, due in _frame_ticks(resolved, [camera], total_steps) if 0 in due]
+    return SimpleNamespace(
+        resolved=resolved,
+        world=world,
+        agents=agents,
+        meshes={a.id: agent_mesh(catalog, a) for a in agents},
+        traj=traj,
+        traffic_per_frame=t_traffic / max(len(ticks), 1),
+        camera=camera,
+        warp=warp,
+        renderer=renderer,
+        effects=effects,
+        ticks=ticks,
+        writers=episode_writers(resolved.outputs.formats, root),
+        min_pixels=int(resolved.outputs.min_pixels),
+    )
+
+
+class _Stages:
+    """Seconds per stage of the frame being made; wraps the renderer's parts while on."""
+
+    def __init__(self) -> None:
+        self.now: dict[str, float] = {}
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.now[stage] = self.now.get(stage, 0.0) + seconds
+
+    def wrap(self, stage: str, fn):
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.add(stage, time.perf_counter() - t0)
+
+        return timed
+
+
+def _instrument(ctx: SimpleNamespace, stages: _Stages):
+    """Time the renderer's parts through wrappers; returns the function that undoes it."""
+    import sim.render.renderer as renderer_module
+
+    saved = {
+        name: getattr(renderer_module, name)
+        for name in ("rasterize", "assemble_frame", "compose_over_sky", "contact_darkening")
+    }
+    where = {
+        "rasterize": "label raster",
+        "assemble_frame": "label raster",
+        "compose_over_sky": "sky + compose",
+        "contact_darkening": "sky + compose",
+    }
+    for name, fn in saved.items():
+        setattr(renderer_module, name, stages.wrap(where[name], fn))
+    r = ctx.renderer
+    r.color.render_rgba = stages.wrap("colour pass", r.color.render_rgba)
+    r._sky_for = stages.wrap("sky + compose", r._sky_for)
+
+    def undo() -> None:
+        for name, fn in saved.items():
+            setattr(renderer_module, name, fn)
+        del r.color.render_rgba, r._sky_for
+
+    return undo
+
+
+def _make_frame(ctx: SimpleNamespace, k: int, stages: _Stages | None):
+    """Frame ``k`` (cycling over the episode's frames): FrameData, or None if dropped."""
+    from sim.dataset.episode import scene_at
+    from sim.dataset.writers import FrameData
+    from sim.labels import label_frame
+    from sim.render.camera import pose_matrix
+
+    clock = stages or _Stages()
+    step = ctx.ticks[k % len(ctx.ticks)]
+    traj, cam, warp = ctx.traj, ctx.camera, ctx.warp
+    t0 = time.perf_counter()
+    T_world_ego = pose_matrix(traj.x[step, 0], traj.y[step, 0], 0.0, traj.yaw[step, 0])
+    views, objects = scene_at(traj, step, ctx.agents, ctx.meshes)
+    signals = ctx.world.network.signal_state(float(traj.t[step]))
+    before = dict(clock.now)
+    rgb, buffers = ctx.renderer.render(
+        warp.source if warp else cam, T_world_ego, views, signal_state=signals
+    )
+    inner = sum(clock.now.values()) - sum(before.values())
+    clock.add("scene update", time.perf_counter() - t0 - inner)
+    if warp is not None:
+        t0 = time.perf_counter()
+        rgb, buffers = warp.apply(rgb, buffers)
+        clock.add("lens warp", time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    T_cam_world = np.linalg.inv(T_world_ego @ cam.T_ego_cam)
+    labels = label_frame(buffers, objects, cam, T_cam_world, ctx.min_pixels)
+    clock.add("labels", time.perf_counter() - t0)
+    frame = FrameData(cam, k % 4, step, float(traj.t[step]), rgb, buffers, labels, T_world_ego)
+    if ctx.effects:
+        t0 = time.perf_counter()
+        frame = ctx.effects.apply(frame)
+        clock.add("effects/ISP", time.perf_counter() - t0)
+    return frame
+
+
+def _write(ctx: SimpleNamespace, frame, stages: _Stages | None) -> None:
+    for w in ctx.writers:
+        t0 = time.perf_counter()
+        w.add(frame, w.write(frame))
+        if stages is not None:
+            name = type(w).__name__.removesuffix("Writer").lower()
+            stages.add(f"writer {name}", time.perf_counter() - t0)
+
+
+def _encode_times(frame) -> dict[str, float]:
+    """Seconds of each PNG the native writer encodes (depth: with its conversion to mm)."""
+    from sim.dataset.io import encode_png
+
+    out = {}
+    for name, image in _buffers(frame):
+        t0 = time.perf_counter()
+        encode_png(image() if name == "depth" else image)
+        out[f"  PNG {name}"] = time.perf_counter() - t0
+    return out
+
+
+def _buffers(frame):
+    from sim.dataset.io import depth_to_png
+
+    return (
+        ("rgb", frame.rgb),
+        ("depth", lambda: depth_to_png(frame.buffers.depth)),
+        ("semantic", frame.buffers.semantic),
+        ("instance", frame.buffers.instance),
+    )
+
+
+def _gl_samples(ctx) -> int:
+    """Samples of the colour pass's framebuffer as the GL allocated them (0: single-sample)."""
+    from OpenGL import GL
+
+    inner = ctx.renderer.color._renderer._renderer
+    if inner._main_fb_ms == inner._main_fb:
+        return 0
+    GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, inner._main_cb_ms)
+    return int(GL.glGetRenderbufferParameteriv(GL.GL_RENDERBUFFER, GL.GL_RENDERBUFFER_SAMPLES))
+
+
+def _compare_msaa(ctx, k: int, settings: list[int], fxaa: bool) -> tuple[dict, dict]:
+    """Colour pass of frame ``k``'s view at each setting: second of two renders timed; with
+    ``fxaa`` also msaa 0 followed by the post-filter (``"0+fxaa"``)."""
+    from sim.render.camera import pose_matrix
+
+    step = ctx.ticks[k % len(ctx.ticks)]
+    traj = ctx.traj
+    T_world_ego = pose_matrix(traj.x[step, 0], traj.y[step, 0], 0.0, traj.yaw[step, 0])
+    base = ctx.warp.source if ctx.warp else ctx.camera
+    T_world_cam = T_world_ego @ base.T_ego_cam
+    own = base.msaa
+    order = [m for m in settings if m != own] + [own]  # the frame's own render follows
+    times, samples = {}, {}
+    for m in order:
+        cam = dataclasses.replace(base, msaa=m)
+        ctx.renderer.color.render_rgba(cam, T_world_cam)
+        t0 = time.perf_counter()
+        rgba = ctx.renderer.color.render_rgba(cam, T_world_cam)
+        times[m] = time.perf_counter() - t0
+        samples[m] = _gl_samples(ctx)
+        if m == 0 and fxaa:
+            from sim.render.aa import fxaa as post_filter
+
+            rgb = np.ascontiguousarray(rgba[..., :3])
+            t0 = time.perf_counter()
+            post_filter(rgb)
+            times["0+fxaa"] = times[0] + time.perf_counter() - t0
+    return times, samples
+
+
+def _steady(ctx: SimpleNamespace, n: int, threads: int) -> float:
+    """Frames/s of ``n`` frames made as ``sim run`` makes them: writers on ``threads``."""
+    from sim.dataset.episode import MAX_PENDING_FRAMES
+
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        t0 = time.perf_counter()
+        for k in range(n):
+            frame = _make_frame(ctx, k, None)
+            if frame is None:
+                continue
+            parts = pool.submit(lambda f: [w.write(f) for w in ctx.writers], frame)
+            pending.append((frame, parts))
+            while len(pending) > MAX_PENDING_FRAMES:
+                f, fut = pending.popleft()
+                for w, part in zip(ctx.writers, fut.result(), strict=True):
+                    w.add(f, part)
+        while pending:
+            f, fut = pending.popleft()
+            for w, part in zip(ctx.writers, fut.result(), strict=True):
+                w.add(f, part)
+        return n / (time.perf_counter() - t0)
+
+
+def _steady_by_msaa(ctx, n: int, threads: int, settings: list[int]) -> list[str]:
+    """Steady-state frames/s at each msaa setting: blocks of ``n`` frames, two rounds of
+    every setting in turn (load hits them alike); the median of the rounds."""
+    camera, warp = ctx.camera, ctx.warp
+    fps: dict[int, list[float]] = {m: [] for m in settings}
+    try:
+        for _ in range(2):
+            for m in settings:
+                ctx.camera = dataclasses.replace(camera, msaa=m)
+                if warp is not None:
+                    ctx.warp = dataclasses.replace(
+                        warp, camera=ctx.camera, source=dataclasses.replace(warp.source, msaa=m)
+                    )
+                fps[m].append(_steady(ctx, n, threads))
+    finally:
+        ctx.camera, ctx.warp = camera, warp
+    ref = fps.get(4) or fps[settings[0]]
+    return [
+        f"    msaa={m}: {statistics.median(v):.2f} labelled frames/s "
+        f"({statistics.median(a / b for a, b in zip(v, ref, strict=True)):.2f} x msaa=4)"
+        for m, v in fps.items()
+    ]
+
+
+def _encoder_table(frames: list) -> list[tuple[str, int, float, float]]:
+    """(buffer, zlib level, median ms, mean bytes) over ``frames``, levels interleaved."""
+    import cv2
+
+    times: dict[tuple[str, int], list[float]] = {}
+    sizes: dict[tuple[str, int], list[int]] = {}
+    for frame in frames:
+        for name, image in _buffers(frame):
+            img = image() if name == "depth" else image
+            if name == "rgb":
+                img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+            for level in PNG_LEVELS:
+                t0 = time.perf_counter()
+                ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, level])
+                times.setdefault((name, level), []).append(time.perf_counter() - t0)
+                sizes.setdefault((name, level), []).append(len(buf))
+    return [
+        (name, level, statistics.median(times[name, level]) * 1e3, statistics.mean(sizes[key]))
+        for key in times
+        for name, level in [key]
+    ]
+
+
+def run(args) -> int:
+    from sim.dataset.io import PNG_COMPRESSION
+
+    sizes = _sizes(args.sizes)
+    settings = _msaa_list(args.msaa)
+    if args.frames < 1 or args.steady < 0 or (args.writer_threads or 1) < 1:
+        raise SystemExit("error: --frames and --writer-threads must be >= 1, --steady >= 0")
+    print(
+        f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
+        f"LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', '(unset)')}; "
+        f"realism features {'on (textures, shadows, lens, isp)' if args.features else 'off'}"
+    )
+    verdicts = []
+    with tempfile.TemporaryDirectory(prefix="sim-bench-frame-") as tmp:
+        for width, height in sizes:
+            root = Path(tmp) / f"{width}x{height}"
+            overrides = [*_overrides(width, height, args.features), *args.set]
+            ctx = _setup(args.scenario, overrides, root)
+            try:
+                verdicts.append(_one_size(args, ctx, width, height, settings, PNG_COMPRESSION))
+            finally:
+                ctx.renderer.close()
+    for line in verdicts:
+        print(line)
+    return 0
+
+
+def _one_size(args, ctx, width: int, height: int, settings, png_level: int) -> str:
+    stages = _Stages()
+    for k in range(2):  # warm-up: JIT (cache), shaders, mesh and texture uploads
+        frame = _make_frame(ctx, k, None)
+        if frame is not None:
+            _write(ctx, frame, None)
+    undo = _instrument(ctx, stages)
+    per_stage: dict[str, list[float]] = {}
+    msaa_times: dict[int, list[float]] = {m: [] for m in settings}
+    samples: dict[int, int] = {}
+    kept = []
+    try:
+        for k in range(2, 2 + args.frames):
+            if len(settings) > 1:
+                times, samples = _compare_msaa(ctx, k, settings, args.fxaa)
+                for m, t in times.items():
+                    msaa_times.setdefault(m, []).append(t)
+            stages.now = {"traffic": ctx.traffic_per_frame}
+            frame = _make_frame(ctx, k, stages)
+            if frame is None:
+                continue
+            _write(ctx, frame, stages)
+            for stage, t in {**stages.now, **_encode_times(frame)}.items():
+                per_stage.setdefault(stage, []).append(t)
+            if len(kept) < 3:
+                kept.append(frame)
+    finally:
+        undo()
+    n_obj = len(kept[0].labels) if kept else 0
+    print(
+        f"\n{ctx.resolved.name} at {width}x{height} ({len(ctx.agents)} agents, {n_obj} labelled "
+        f"in view), msaa {ctx.camera.msaa}, GL renderer: {ctx.renderer.gl_renderer}"
+    )
+    order = {s: i for i, s in enumerate(STAGE_ORDER)}
+    medians = {
+        s: statistics.median(per_stage[s])
+        for s in sorted(per_stage, key=lambda s: (order.get(s, len(order)), s))
+    }
+    total = sum(t for s, t in medians.items() if not s.startswith("  "))
+    n_timed = len(per_stage.get("labels", []))
+    print(f"  {'stage':26s} {'ms':>8s} {'share':>6s}   (median of {n_timed} frames)")
+    for stage, t in medians.items():
+        share = "" if stage.startswith("  ") else f"{100 * t / total:5.1f}%"
+        label = f"{stage} (in native)" if stage.startswith("  ") else stage
+        print(f"  {label:26s} {t * 1e3:8.1f} {share:>6s}")
+    print(f"  {'frame (sum)':26s} {total * 1e3:8.1f}  100.0%   -> {1 / total:.2f} frames/s serial")
+    if len(settings) > 1:
+        ref = msaa_times.get(4) or msaa_times[settings[0]]
+        for m in msaa_times:
+            ratio = statistics.median(t / r for t, r in zip(msaa_times[m], ref, strict=True))
+            gl = f"GL samples {samples[m]}" if m in samples else "Numba post-filter"
+            print(
+                f"  colour pass msaa={m}: {statistics.median(msaa_times[m]) * 1e3:7.1f} ms "
+                f"({gl}), {ratio:.2f} x msaa=4 (paired per frame)"
+            )
+    if args.encoders and kept:
+        print(
+            f"  PNG zlib levels (cv2.imencode; sim writes level {png_level}), "
+            f"over {len(kept)} frames:"
+        )
+        for name, level, ms, size in _encoder_table(kept):
+            print(f"    {name:9s} level {level}: {ms:7.1f} ms {size / 1024:8.0f} KiB")
+    if args.steady:
+        from sim.dataset.episode import WRITER_THREADS
+
+        threads = args.writer_threads or WRITER_THREADS
+        fps = _steady(ctx, args.steady, threads)
+        if len(settings) > 1:  # the other settings' steady state, blocks alternated
+            print(f"  steady state ({args.steady} frames per block, 2 rounds):")
+            for line in _steady_by_msaa(ctx, args.steady, threads, settings):
+                print(line)
+        line = (
+            f"frame bench {width}x{height}: {fps:.2f} labelled frames/s in steady state "
+            f"(writers on {threads} threads, {args.steady} frames), serial sum {1 / total:.2f}; "
+            f"colour pass {100 * medians.get('colour pass', 0) / total:.0f}% of the frame"
+        )
+    else:
+        line = (
+            f"frame bench {width}x{height}: serial sum {1 / total:.2f} frames/s; "
+            f"colour pass {100 * medians.get('colour pass', 0) / total:.0f}% of the frame"
+        )
+    return line
