@@ -72,6 +72,7 @@ def episode(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_the_export_holds_the_semantic_buffer_in_cityscapes_ids(episode):
     semantic_files = sorted((episode / "frames" / "front" / "semantic").glob("*.png"))
     assert semantic_files

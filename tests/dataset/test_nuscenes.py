@@ -230,6 +230,7 @@ def test_same_seed_gives_the_same_tables_and_tokens(episode, tmp_path):
         assert (again / rel).read_bytes() == (episode / rel).read_bytes(), rel
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_a_generated_dataset_is_one_dataroot_with_every_episode_a_scene(devkit, dataset):
     nusc = _load(devkit, dataset / "nuscenes")
     plan = json.loads((dataset / "plan.json").read_text())

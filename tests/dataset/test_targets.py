@@ -47,6 +47,7 @@ def balanced(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_targets_choose_the_episodes_and_are_reached(balanced, tmp_path):
     sampling = json.loads((balanced / "plan.json").read_text())["sampling"]
     per = sampling["episodes_per_scenario"]

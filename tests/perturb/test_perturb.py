@@ -136,6 +136,7 @@ def _labels(root: Path) -> dict:
     }
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_sensor_effects_change_pixels_but_never_labels(tmp_path):
     clean, foggy = tmp_path / "clean", tmp_path / "foggy"
     assert run_sim("run", str(CUT_IN), "--out", str(clean), "--quiet", *TINY).returncode == 0

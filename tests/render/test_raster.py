@@ -62,6 +62,7 @@ def _scene(parts):
     return np.concatenate(verts), np.concatenate(faces), np.concatenate(inst), np.concatenate(sem)
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_matches_ray_caster_on_random_boxes():
     rng = np.random.default_rng(3)
     cam = _camera()

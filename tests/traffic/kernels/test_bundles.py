@@ -104,6 +104,7 @@ def test_threaded_kernels_are_cached_apart_from_the_serial_ones(module, name):
     assert serial.py_func.__code__.co_code == threaded.py_func.__code__.co_code
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_parallel_and_serial_step_give_identical_trajectories():
     """1,500 agents (the threaded kernels cut them into pieces), MOBIL on, some braking to a
     stop and some walkers crossing: bit for bit the serial trajectory."""
