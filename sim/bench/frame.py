@@ -43,6 +43,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from sim.bench import CUT_IN
+
 DESCRIPTION = "one labelled frame of cut_in broken into its stages (ms, shares, frames/s)"
 
 FORMATS = ("native", "coco", "kitti", "yolo")
@@ -63,9 +65,7 @@ PNG_LEVELS = (0, 1, 3, 6, 9)
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument(
-        "--scenario", type=Path, default=Path("scenarios/cut_in.yaml"), metavar="YAML"
-    )
+    parser.add_argument("--scenario", type=Path, default=CUT_IN, metavar="YAML")
     parser.add_argument(
         "--sizes",
         default="640x360,1280x720",

@@ -16,12 +16,12 @@ import json
 import tempfile
 from pathlib import Path
 
+from sim.bench import CUT_IN
+
 DESCRIPTION = (
     "dataset generation: frames/hour with 1 and 2 workers on the same work, scaling ratio, "
     "peak memory per worker"
 )
-
-_REPO_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "cut_in.yaml"
 
 
 def add_arguments(parser) -> None:
@@ -38,7 +38,7 @@ def add_arguments(parser) -> None:
         default=[1, 2],
         help="worker counts to compare (default 1 2)",
     )
-    parser.add_argument("--scenario", type=Path, default=_REPO_SCENARIO)
+    parser.add_argument("--scenario", type=Path, default=CUT_IN)
     parser.add_argument("--keep", type=Path, help="keep the datasets under this folder")
 
 

@@ -25,15 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.bench import CUT_IN
+
 DESCRIPTION = "LiDAR ms per 64-beam sweep, rays/s for 16/64/128 beams, cost vs scene triangles"
 
 PRESET_BEAMS = (("vlp16", 16), ("hdl64e", 64), ("os1_128", 128))
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument(
-        "--scenario", type=Path, default=Path("scenarios/cut_in.yaml"), metavar="YAML"
-    )
+    parser.add_argument("--scenario", type=Path, default=CUT_IN, metavar="YAML")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--step", type=int, default=40, help="trajectory step of the sweep")
     parser.add_argument("--resolution", type=float, default=0.2, help="[deg] azimuth step")

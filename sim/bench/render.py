@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.bench import CUT_IN
+
 DESCRIPTION = (
     "labelled frames/s (all buffers + labels) vs plain pyrender colour frames/s, same scene"
 )
@@ -73,9 +75,7 @@ def add_arguments(parser) -> None:
         help="realism features' cost: episodes of N frames per feature (0: skip; default 10)",
     )
     parser.add_argument("--feature-rounds", type=int, default=2, metavar="R")
-    parser.add_argument(
-        "--feature-scenario", type=Path, default=Path("scenarios/cut_in.yaml"), metavar="YAML"
-    )
+    parser.add_argument("--feature-scenario", type=Path, default=CUT_IN, metavar="YAML")
 
 
 def build_scene(n_objects: int, seed: int):

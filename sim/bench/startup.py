@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from sim.bench import CUT_IN
 from sim.bench.traffic import load_average
 
 DESCRIPTION = "seconds from launching `python -m sim run SCENARIO` to its first simulation step"
@@ -58,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenario",
         type=Path,
-        default=Path("scenarios/cut_in.yaml"),
+        default=CUT_IN,
         help="scenario to start (default scenarios/cut_in.yaml)",
     )
     parser.add_argument("--repeats", type=int, default=5, help="timed launches (default 5)")
