@@ -84,6 +84,7 @@ def test_same_seed_same_bytes_and_different_seed_differs(small_episode, tmp_path
     assert load_json(other / "manifest.json") != first
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_resolved_scenario_reproduces_the_episode(small_episode, tmp_path):
     """Running scenario.resolved.yaml gives the same frames, labels and tracks."""
     out = tmp_path / "from_resolved"

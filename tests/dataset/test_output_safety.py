@@ -348,6 +348,7 @@ def test_generate_refusals_leave_the_folder_as_they_found_it(sandbox, tmp_path):
         assert list(empty.iterdir()) == [] and not (tmp_path / "missing").exists()
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_generate_overwrite_replaces_an_earlier_dataset_and_only_that(sandbox, tmp_path):
     text = (REPO / "tests" / "data" / "tiny_dataset.yaml").read_text()
     text = (

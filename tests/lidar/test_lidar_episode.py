@@ -61,6 +61,7 @@ def episodes(tmp_path_factory) -> tuple[Path, Path]:
     return outs[0], outs[1]
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_lidar_files_and_formats(episodes):
     root, _ = episodes
     check_manifest(root)
@@ -116,6 +117,7 @@ def test_lidar_files_and_formats(episodes):
         assert (root / "kitti_tracking" / "front" / "velodyne" / "0000" / bin_path.name).exists()
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_lidar_episode_reproduces_byte_for_byte(episodes):
     a, b = episodes
     assert (a / "manifest.json").read_bytes() == (b / "manifest.json").read_bytes()

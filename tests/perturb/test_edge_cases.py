@@ -146,6 +146,7 @@ def test_animal_runs_across_the_road(tmp_path, seed):
         assert traj.a[in_ego_lane[0] :, 0].min() < -2.0
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_meta_json_records_an_injected_road_user_case(tmp_path):
     path = _with_case(tmp_path, "jaywalker")
     out = tmp_path / "out"

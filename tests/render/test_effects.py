@@ -231,6 +231,7 @@ def clean_and_rainy(tmp_path_factory):
     return clean, rainy
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_episode_with_every_new_effect_keeps_labels_true(clean_and_rainy, tmp_path):
     clean, rainy = clean_and_rainy
     check_manifest(rainy)

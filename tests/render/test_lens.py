@@ -214,6 +214,7 @@ def test_distorted_episode_boxes_are_tight_boxes_of_the_distorted_mask():
         assert check_coco(out) == n and check_kitti(out) == n
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_pinhole_lens_is_byte_identical_to_no_lens():
     with tempfile.TemporaryDirectory() as tmp:
         a, b = Path(tmp) / "a", Path(tmp) / "b"
@@ -243,6 +244,7 @@ def test_lens_schema_errors():
     assert spec.lens is not None
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_lens_and_isp_same_seed_same_bytes():
     extra = [
         "--set",

@@ -89,6 +89,7 @@ def _files(root: Path, rgb: bool) -> dict[str, bytes]:
     return out
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_textured_episode_same_seed_same_bytes_labels_unchanged_and_far_less_flat(tmp_path):
     on = _episode(tmp_path / "on")
     again = _episode(tmp_path / "again")

@@ -75,6 +75,7 @@ def test_time_of_day_sets_the_environment_and_given_keys_win(tmp_path):
     assert resolve_scenario(load_scenario(path), load_catalog()).environment == spec.environment
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_a_night_frame_is_darker_than_a_noon_frame(tmp_path):
     means = {}
     for hours in (12.0, 22.0):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from sim.dataset.io import read_png
 
 from helpers.episodes import run_sim
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_edge_cases_overview_shows_the_inserted_debris_and_a_sensor_effect(tmp_path):
     out = tmp_path / "cases"
     proc = run_sim(

@@ -119,6 +119,7 @@ def test_bad_folders_exit_2_with_one_line(tmp_path, episode):
     assert not (episode / "p.png").exists()
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_render_bench_reports_every_feature_row():
     proc = run_sim(
         "bench", "render", "--size", "160x90", "--frames", "2", "--objects", "3",

@@ -4,6 +4,7 @@ so a long episode keeps its density (scenario ``background.steady``)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.assets import load_catalog
 from sim.dataset.tracks import tracks_csv
@@ -89,6 +90,7 @@ def test_same_seed_same_steady_traffic_and_the_resolved_file_reproduces_it(tmp_p
     np.testing.assert_array_equal(traj.active, traj3.active)
 
 
+@pytest.mark.slow  # long: runs in .ci/run's slow pass
 def test_steady_episode_renders_only_vehicles_in_the_scene(tmp_path):
     from helpers.checks import check_frames, check_manifest
     from helpers.episodes import run_sim
