@@ -25,7 +25,9 @@ import json
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import shapely
@@ -100,7 +102,10 @@ def _geometry_row(kind: str, params: tuple[float, ...], length: float) -> tuple[
     return row, f'<paramPoly3 {attrs} pRange="normalized"/>'
 
 
-def _road(rng: np.random.Generator, road_id: int, x: float, y: float, h: float) -> str:
+def _road(
+    rng: np.random.Generator, road_id: int, x: float, y: float, h: float
+) -> tuple[str, float]:
+    """One road of 2-4 random geometries from (x, y, h): its XML and its length [m]."""
     geoms, s = [], 0.0
     for _ in range(int(rng.integers(2, 5))):
         kind = str(rng.choice(["line", "arc", "spiral", "poly3", "paramPoly3"]))
@@ -166,9 +171,13 @@ def _random_points(net: OpenDriveNetwork, n: int, rng: np.random.Generator):
     return road, s, t
 
 
-def _best(fn, repeats: int) -> tuple[float, object]:
-    best, out = math.inf, None
-    for _ in range(repeats):
+T = TypeVar("T")
+
+
+def _best(fn: Callable[[], T], repeats: int) -> tuple[float, T]:
+    """Best wall time [s] of ``repeats`` (>= 1) calls of ``fn``, and its last result."""
+    best = math.inf
+    for _ in range(max(1, repeats)):
         t0 = time.perf_counter()
         out = fn()
         best = min(best, time.perf_counter() - t0)
@@ -215,7 +224,6 @@ def run(args) -> int:
         path.write_text(text, encoding="utf-8")
         import_s, net = _best(lambda: load_opendrive(path), args.repeats)
         size = path.stat().st_size
-    assert isinstance(net, OpenDriveNetwork)
     road, s, t = _random_points(net, args.queries, rng)
     net.to_world(road[:10], s[:10], t[:10])
     st_s, world = _best(lambda: net.to_world(road, s, t), args.repeats)
