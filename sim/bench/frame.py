@@ -156,6 +156,7 @@ def _setup(scenario: Path, overrides: list[str], root: Path) -> SimpleNamespace:
         appearance_of,
         camera_model,
         lighting,
+        static_scene,
         sun_light,
     )
     from sim.dataset.writers import episode_writers
@@ -164,9 +165,9 @@ def _setup(scenario: Path, overrides: list[str], root: Path) -> SimpleNamespace:
     from sim.render.isp import camera_isp
     from sim.render.lens import lens_warp
     from sim.render.renderer import FrameRenderer
-    from sim.render.scene import build_roadside, build_signals, build_static
+    from sim.render.scene import build_signals
     from sim.scenario import load_scenario
-    from sim.seeding import child_rng, root_seed
+    from sim.seeding import root_seed
     from sim.traffic.setup import build_world, n_steps
     from sim.traffic.world import simulate
 
@@ -182,17 +183,7 @@ def _setup(scenario: Path, overrides: list[str], root: Path) -> SimpleNamespace:
     spec = resolved.sensors.cameras[0]
     camera = camera_model(spec)
     warp = lens_warp(camera, 0)
-    lamp_heads: list = []
-    static = build_static(world.network, child_rng(seed_root, "scene"))
-    roadside = build_roadside(
-        world.network,
-        catalog,
-        child_rng(seed_root, "roadside"),
-        float(resolved.environment.roadside_density),
-        lamp_heads=lamp_heads,
-    )
-    if roadside is not None:
-        static = (*static, roadside)
+    static, lamp_heads = static_scene(world.network, catalog, resolved, seed_root)
     light = lighting(resolved)
     renderer = FrameRenderer(
         static, light, build_signals(world.network, catalog), appearance_of(resolved, seed_root)

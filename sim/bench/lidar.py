@@ -62,11 +62,11 @@ def subdivide(vertices: np.ndarray, faces: np.ndarray, n: int) -> tuple[np.ndarr
 def _scene(args):
     """(static MeshArrays, agents, traj, step) of the bench scene."""
     from sim.assets import load_catalog
-    from sim.dataset.episode import agent_mesh
+    from sim.dataset.episode import agent_mesh, static_scene
     from sim.pipeline import resolve_scenario
-    from sim.render.scene import MeshArrays, build_roadside, build_signals, build_static
+    from sim.render.scene import MeshArrays, build_signals
     from sim.scenario import load_scenario
-    from sim.seeding import child_rng, root_seed
+    from sim.seeding import root_seed
     from sim.traffic.setup import build_world
     from sim.traffic.world import simulate
 
@@ -75,15 +75,7 @@ def _scene(args):
     world, agents = build_world(spec, catalog)
     traj = simulate(world, args.step + 4)
     seed_root = root_seed(int(spec.seed))
-    parts = list(build_static(world.network, child_rng(seed_root, "scene")))
-    roadside = build_roadside(
-        world.network,
-        catalog,
-        child_rng(seed_root, "roadside"),
-        float(spec.environment.roadside_density),
-    )
-    if roadside is not None:
-        parts.append(roadside)
+    parts = list(static_scene(world.network, catalog, spec, seed_root)[0])
     signals = build_signals(world.network, catalog)
     if signals is not None:
         parts += [signals.housing, signals.lamps]

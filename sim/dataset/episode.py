@@ -157,6 +157,24 @@ def sun_light(spec: ScenarioSpec) -> float:
     return min(1.0, float(env.sun_intensity) / DAY_SUN_INTENSITY)
 
 
+def static_scene(network, catalog: Catalog, resolved: ScenarioSpec, seed_root) -> tuple:
+    """The episode's static meshes (road surface and markings from child ``scene``, the
+    roadside dressing from child ``roadside``) and its street lamps' light positions (night),
+    as ``(parts, lamp_heads)``; the same for every camera, built once."""
+    static = build_static(network, child_rng(seed_root, "scene"))
+    lamp_heads: list = []
+    roadside = build_roadside(
+        network,
+        catalog,
+        child_rng(seed_root, "roadside"),
+        float(resolved.environment.roadside_density),
+        lamp_heads=lamp_heads,
+    )
+    if roadside is not None:
+        static = (*static, roadside)
+    return static, lamp_heads
+
+
 def _frame_ticks(
     spec: ScenarioSpec, cameras: list[CameraModel], total_steps: int
 ) -> list[tuple[int, list[int]]]:
@@ -220,17 +238,7 @@ def _write_episode(
 
     cameras = [camera_model(c) for c in resolved.sensors.cameras]
     warps = [lens_warp(c, i) for i, c in enumerate(cameras)]  # None: a pinhole, drawn as it is
-    static = build_static(world.network, child_rng(seed_root, "scene"))
-    lamp_heads: list = []  # street lamps' light positions (night)
-    roadside = build_roadside(
-        world.network,
-        catalog,
-        child_rng(seed_root, "roadside"),
-        float(resolved.environment.roadside_density),
-        lamp_heads=lamp_heads,
-    )
-    if roadside is not None:
-        static = (*static, roadside)
+    static, lamp_heads = static_scene(world.network, catalog, resolved, seed_root)
     meshes = {a.id: agent_mesh(catalog, a) for a in agents}
     ticks = _frame_ticks(resolved, cameras, total_steps)
     writers = episode_writers(resolved.outputs.formats, root)  # native first
