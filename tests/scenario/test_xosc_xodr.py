@@ -11,7 +11,7 @@ import shutil
 
 import numpy as np
 import pytest
-import yaml
+from ruamel.yaml import YAML
 
 from sim.commands.import_xosc import scenario_text
 from sim.road.opendrive import load_opendrive
@@ -25,6 +25,11 @@ from helpers.paths import DATA
 XOSC = DATA / "xosc"
 TINY_CAMERA = "sensors.cameras=[{name: front, width: 64, height: 48, rate: 2, hfov_deg: 90}]"
 ORIGIN = re.compile(r"sim's road starts at x=(\S+), y=(\S+), heading (\S+) rad of the \.xodr")
+
+
+def _load_yaml(text: str):
+    """Plain data from YAML text (ruamel.yaml, the project's own YAML library)."""
+    return YAML(typ="safe", pure=True).load(text)
 
 
 def _import_cli(tmp_path, name):
@@ -66,7 +71,7 @@ def test_curved_cut_in_lands_on_the_xodr_lanes(tmp_path):
     assert (road.lanes, road.oncoming_lanes, road.lane_width) == (3, 1, 3.5)
     assert any(abs(seg.curvature) > 0.0038 for seg in road.segments)  # R 250 m + 10.5 m
     net = load_opendrive(XOSC / "curve_3lanes.xodr")
-    data = yaml.safe_load(text)
+    data = _load_yaml(text)
     items = {"ego": data["ego"], **{a["name"]: a for a in data["actors"]}}
     for name, lane_id, s, offset, sim_lane in CURVE_ACTORS:
         item = items[name]
@@ -95,7 +100,7 @@ def test_spiral_follow_positions(tmp_path):
     out = _import_cli(tmp_path, "gen_spiral_follow")
     text = out.read_text()
     assert "OpenDRIVE road '1' of spiral_2lanes.xodr" in text
-    data = yaml.safe_load(text)
+    data = _load_yaml(text)
     road = build_road(load_scenario(out).spec.road)
     net = load_opendrive(XOSC / "spiral_2lanes.xodr")
     items = {"ego": data["ego"], **{a["name"]: a for a in data["actors"]}}
@@ -183,7 +188,7 @@ def test_world_positions_on_the_curve(tmp_path):
     assert any("OpenDRIVE road '1' of curve_3lanes.xodr" in n for n in imp.notes)
     out = tmp_path / "w.yaml"
     out.write_text(scenario_text(imp))
-    data = yaml.safe_load(out.read_text())
+    data = _load_yaml(out.read_text())
     road = build_road(load_scenario(out).spec.road)
     ego, oncoming = data["ego"], data["actors"][-1]
     assert ego["lane"] == 0 and "direction" not in ego  # lane -3, forward
