@@ -241,11 +241,120 @@ def sg_curve(path: Path) -> None:
     odr.write_xml(str(path))
 
 
+def signal_junction(junction_xodr: str) -> str:
+    """sg_junction.xodr with a traffic light on every arm, two controllers (east-west:
+    signals 100 and 300; north-south: 200 and 400) and priorities 3 > 1 > 2 (hand-made)."""
+    lights = {
+        "2": '<signals><signal id="200" s="95.0" t="-4.0" subtype="-1" dynamic="yes" zOffset="1.5" type="1000001" orientation="+" country="DE" hOffset="0"/></signals>',
+        "3": '<signals><signal id="300" s="95.0" t="-4.0" subtype="-1" dynamic="yes" zOffset="1.5" type="1000001" orientation="+" country="DE" hOffset="0"><validity fromLane="-1" toLane="-1"/></signal></signals>',
+        "4": '<signals><signal id="400" s="95.0" t="-4.0" subtype="-1" dynamic="yes" zOffset="1.5" type="1000001" orientation="+" country="DE" hOffset="0"/></signals>',
+    }
+    out = junction_xodr.replace('name="sg_junction"', 'name="signal_junction"')
+    for road_id, xml in lights.items():
+        head = f'<road rule="RHT" id="{road_id}" junction="-1"'
+        i = out.index(head)
+        j = out.index("</road>", i)
+        out = out[:j] + "    " + xml + "\n    " + out[j:]
+    junction_extra = (
+        '        <priority high="1" low="2"/>\n        <priority high="3" low="1"/>\n'
+        '        <controller id="1" type="0"/>\n        <controller id="2" type="0"/>\n'
+    )
+    out = out.replace("    </junction>", junction_extra + "    </junction>")
+    controllers = (
+        '    <controller id="1" name="east-west"><control signalId="100" type="0"/>'
+        '<control signalId="300" type="0"/></controller>\n'
+        '    <controller id="2" name="north-south"><control signalId="200" type="0"/>'
+        '<control signalId="400" type="0"/></controller>\n'
+    )
+    return out.replace("</OpenDRIVE>", controllers + "</OpenDRIVE>")
+
+
+def _lane_xml(lane_id, kind, a, c=0.0, d=0.0, pred=(), succ=()):
+    links = "".join(f'<predecessor id="{i}"/>' for i in pred)
+    links += "".join(f'<successor id="{i}"/>' for i in succ)
+    return (
+        f'          <lane id="{lane_id}" type="{kind}" level="false"><link>{links}</link>'
+        f'<width sOffset="0" a="{a!r}" b="0" c="{c!r}" d="{d!r}"/></lane>\n'
+    )
+
+
+def lane_drop_xodr() -> str:
+    """Hand-made: road 1 (a 50 m line, then a 70 m arc of radius 100 m) with three driving
+    lanes a side up to s = 60, two after it (lane links between the sections; a shoulder
+    outside), followed by road 2 (a 40 m line, two lanes a side; lane -2 widens from 3.5 to
+    4.5 m; 30 mph)."""
+    k, arc = 0.01, 70.0
+    x2, y2, h2 = 50.0 + math.sin(k * arc) / k, (1.0 - math.cos(k * arc)) / k, k * arc
+    L2, dw = 40.0, 1.0
+    c2, d2 = 3 * dw / L2**2, -2 * dw / L2**3
+    s0 = (
+        '      <laneSection s="0">\n        <left>\n'
+        + _lane_xml(1, "driving", 3.5, succ=(1,))
+        + _lane_xml(2, "driving", 3.5, succ=(2,))
+        + _lane_xml(3, "driving", 3.5)
+        + _lane_xml(4, "shoulder", 1.0, succ=(3,))
+        + '        </left>\n        <center><lane id="0" type="none" level="false"/></center>\n'
+        "        <right>\n"
+        + _lane_xml(-1, "driving", 3.5, succ=(-1,))
+        + _lane_xml(-2, "driving", 3.5, succ=(-2,))
+        + _lane_xml(-3, "driving", 3.5)
+        + _lane_xml(-4, "shoulder", 1.0, succ=(-3,))
+        + "        </right>\n      </laneSection>\n"
+    )
+    s1 = (
+        '      <laneSection s="60">\n        <left>\n'
+        + _lane_xml(1, "driving", 3.5, pred=(1,), succ=(1,))
+        + _lane_xml(2, "driving", 3.5, pred=(2,), succ=(2,))
+        + _lane_xml(3, "shoulder", 1.0, pred=(4,))
+        + '        </left>\n        <center><lane id="0" type="none" level="false"/></center>\n'
+        "        <right>\n"
+        + _lane_xml(-1, "driving", 3.5, pred=(-1,), succ=(-1,))
+        + _lane_xml(-2, "driving", 3.5, pred=(-2,), succ=(-2,))
+        + _lane_xml(-3, "shoulder", 1.0, pred=(-4,))
+        + "        </right>\n      </laneSection>\n"
+    )
+    r2 = (
+        '      <laneSection s="0">\n        <left>\n'
+        + _lane_xml(1, "driving", 3.5, pred=(1,))
+        + _lane_xml(2, "driving", 3.5, pred=(2,))
+        + '        </left>\n        <center><lane id="0" type="none" level="false"/></center>\n'
+        "        <right>\n"
+        + _lane_xml(-1, "driving", 3.5, pred=(-1,))
+        + _lane_xml(-2, "driving", 3.5, c2, d2, pred=(-2,))
+        + "        </right>\n      </laneSection>\n"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<OpenDRIVE>\n'
+        '  <header revMajor="1" revMinor="6" name="lane_drop"/>\n'
+        '  <road id="1" junction="-1" length="120.0">\n'
+        '    <link><successor elementType="road" elementId="2" contactPoint="start"/></link>\n'
+        '    <type s="0" type="rural"><speed max="80" unit="km/h"/></type>\n'
+        "    <planView>\n"
+        '      <geometry s="0" x="0" y="0" hdg="0" length="50"><line/></geometry>\n'
+        f'      <geometry s="50" x="50" y="0" hdg="0" length="{arc!r}"><arc curvature="{k!r}"/></geometry>\n'
+        "    </planView>\n    <lanes>\n" + s0 + s1 + "    </lanes>\n  </road>\n"
+        f'  <road id="2" junction="-1" length="{L2!r}">\n'
+        '    <link><predecessor elementType="road" elementId="1" contactPoint="end"/></link>\n'
+        '    <type s="0" type="town"><speed max="30" unit="mph"/></type>\n'
+        "    <planView>\n"
+        f'      <geometry s="0" x="{x2!r}" y="{y2!r}" hdg="{h2!r}" length="{L2!r}"><line/></geometry>\n'
+        "    </planView>\n    <lanes>\n" + r2 + "    </lanes>\n  </road>\n</OpenDRIVE>\n"
+    )
+
+
+def write_hand_made(out: Path = OUT) -> None:
+    """The hand-made files (no generator needed; signal_junction is made from sg_junction)."""
+    junction = (out / "sg_junction.xodr").read_text(encoding="utf-8")
+    (out / "signal_junction.xodr").write_text(signal_junction(junction), encoding="utf-8")
+    (out / "lane_drop.xodr").write_text(lane_drop_xodr(), encoding="utf-8")
+
+
 def main(out: Path = OUT) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "geometries.xodr").write_text(geometries_xodr(), encoding="utf-8")
     sg_junction(out / "sg_junction.xodr")
     sg_curve(out / "sg_curve.xodr")
+    write_hand_made(out)
     for p in sorted(out.glob("*.xodr")):
         print(p, p.stat().st_size)
 
