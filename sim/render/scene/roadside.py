@@ -70,10 +70,18 @@ def build_roadside(
     30-60 m back,
     measured from the outermost tarmac at that s (an on-ramp's, a narrowing lane's). For a
     :class:`Network` the main road is dressed, and nothing stands on the cross street, its
-    verges, the junction or within 1.5 m of a signal pole.
+    verges, the junction or within 1.5 m of a signal pole. None for an OpenDRIVE map (or a
+    network made from one): it is not dressed yet.
     """
     if density <= 0:
         return None
+    if not isinstance(scene, Road) and (
+        getattr(scene, "source", None) is not None or not isinstance(scene, Network)
+    ):
+        from sim.render.scene.opendrive import opendrive_source
+
+        if opendrive_source(scene) is not None:
+            return None  # an OpenDRIVE map: no roadside dressing yet (docs/rendering.md)
     network = scene if isinstance(scene, Network) else None
     road = network.main if network is not None else scene
     keep_out = _keep_out(network) if network is not None else None

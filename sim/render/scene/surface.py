@@ -181,7 +181,17 @@ def build_static(scene: Road | Network, rng: np.random.Generator) -> tuple[MeshA
     narrowing over their taper); a junction's cross street joins the main road, whose
     asphalt runs through the box, with stop lines and zebra crossings on its arms.
     ``rng`` varies the terrain's colour from patch to patch (grass is never uniform).
+    An OpenDRIVE map (or a network whose ``source`` is one) is drawn by
+    :func:`~sim.render.scene.opendrive.build_static_opendrive`.
     """
+    if not isinstance(scene, Road) and (
+        getattr(scene, "source", None) is not None or not isinstance(scene, Network)
+    ):
+        from sim.render.scene.opendrive import build_static_opendrive, opendrive_source
+
+        odr = opendrive_source(scene)
+        if odr is not None:
+            return build_static_opendrive(odr, rng)
     network = scene if isinstance(scene, Network) else None
     main = network.main if network is not None else scene
     surface, marks, ground = [], [], []
