@@ -161,6 +161,7 @@ class World:
         self.stopped = False
         self.collisions: list[Collision] = []
         self.spawner = None  # a sim.traffic.spawn.Spawner keeps the traffic around the ego steady
+        self.router = None  # a sim.traffic.routing.Router: links, junction yielding (networks)
         self._colliding: set[tuple[int, int]] = set()
         # threaded or serial kernels: fixed, or chosen per step from measured step times
         self.chooser = KernelChooser() if parallel is True else None
@@ -320,6 +321,8 @@ class World:
 
     def _refresh_order(self) -> None:
         self._refresh_kernel(self._roads, self._agents, self._path, self._traffic)
+        if self.router is not None:
+            self.router.react(self)  # link leaders, junction walls: before the next step reads
 
     def step(self) -> None:
         """Advance by one step of ``dt``."""
@@ -356,6 +359,8 @@ class World:
         self.scripts.after_step(st, self.t, self._done)
         if self.spawner is not None:
             self.spawner.step(self)
+        if self.router is not None:
+            self.router.step(self)  # links followed, junctions granted, network spawns
         self._detect_collisions()
         self._update_signals()
         self._refresh_order()  # leaders and gaps of the new state
