@@ -62,6 +62,8 @@ def apply_perturbations(
             records.append(req)
             continue
         reason = pert.applicable(spec)
+        if pert.kind == "scenario" and spec.road.opendrive is not None:
+            reason = "changes the scenario on sim's own road model; not yet on a road.opendrive map"
         if reason is not None and float(req.rate) > 0:
             raise src.error(f"{req.name} {reason}", (*path, "name"))
         hit = float(rng.random()) < float(req.rate)

@@ -113,7 +113,7 @@ class GraphNetwork(Network):
     """(road, lane) entering a junction -> priority (default 0; higher goes first)."""
     signal_heads: list[SignalHead] = field(default_factory=list)
     source: object | None = None
-    stop_back: float = 3.0
+    stop_back: float = 5.0
     """[m] a stop line stands this far before the end of a lane entering a junction."""
 
     def __post_init__(self) -> None:

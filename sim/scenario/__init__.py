@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 
 from sim.scenario.checks import road_length, steps_per_frame
 from sim.scenario.loader import SourceMap, apply_overrides, read_yaml
+from sim.scenario.maps import resolve_map_file
 from sim.scenario.resolve import _validate, check_param_refs
 from sim.scenario.schema import ScenarioSpec, limit_problems
 
@@ -70,6 +71,7 @@ class ScenarioFile:
         src: SourceMap = self.source.copy()
         data = apply_overrides(self.data, src, list(overrides)) if overrides else self.data
         spec = _validate(data, src)
+        spec = resolve_map_file(spec, src, self.path)
         check_param_refs(spec, src)
         _check_limits(spec, src)
         return LoadedScenario(self.path, spec, src, self.sha256)

@@ -12,6 +12,7 @@ import math
 from sim.assets import Catalog
 from sim.geometry import obb_overlap
 from sim.scenario.loader import SourceMap
+from sim.scenario.maps import check_map_scenario, check_not_on_map, load_map, on_map
 from sim.scenario.roads import build_network
 from sim.scenario.schema import (
     CrossSpec,
@@ -27,7 +28,10 @@ _STEP_TOLERANCE = 1e-6
 
 
 def road_length(spec: ScenarioSpec) -> float:
+    """The main road's length [m] (on a road.opendrive map: the longest road's)."""
     road = spec.road
+    if road.opendrive is not None:
+        return max(rd.length for rd in load_map(road).roads)
     return float(
         road.length if road.length is not None else sum(seg.length for seg in road.segments)
     )
@@ -67,6 +71,10 @@ def check(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> None:
         if formats.index(f) != i:
             raise src.error(f"format {f!r} listed twice", ("outputs", "formats", i))
 
+    if on_map(spec):
+        check_map_scenario(spec, src, catalog)
+        return
+    check_not_on_map(spec, src)
     length = road_length(spec)
     _check_road(spec, src, length)
     actors = [(("ego",), "ego", spec.ego)] + [

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from sim.scenario.distributions import Choice, IntUniform, Normal, ParamRef, Uniform
 from sim.scenario.loader import Path_
-from sim.scenario.schema import ScenarioSpec
+from sim.scenario.schema import ActorSpec, BackgroundSpec, BehaviourSpec, ScenarioSpec
 
 DISTS = (Uniform, Normal, Choice, IntUniform)
 PLACEMENT_TRIES = 200
@@ -50,3 +50,38 @@ def actors_with_paths(spec: ScenarioSpec):
     yield ("ego",), spec.ego
     for i, actor in enumerate(spec.actors):
         yield ("actors", i), actor
+
+
+def reserve_vehicles(
+    bg: BackgroundSpec, names, weights, catalog, rng, params, lanes, n_forward
+) -> list[ActorSpec]:
+    """The steady background's waiting vehicles ``bg_r000``, ...: drawn like the others
+    (asset, look, speed, behaviour); the World places each when it lets it in."""
+    out = []
+    forward = [lane for lane in lanes if lane < n_forward] or [0]
+    for k in range(int(draw(bg.steady.reserve, rng, params))):
+        asset = names[int(rng.choice(len(names), p=weights))]
+        info = catalog.info(asset)
+        variant = int(rng.integers(len(info.variants)))
+        color = (
+            tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))])
+            if info.paint_colors
+            else None
+        )
+        speed = float(draw(bg.speed, rng, params))
+        behaviour = BehaviourSpec.model_validate(draw(bg.behaviour, rng, params))
+        out.append(
+            ActorSpec(
+                name=f"bg_r{k:03d}",
+                asset=asset,
+                variant=variant,
+                color=color,
+                lane=forward[0],
+                s=0.0,
+                speed=speed,
+                behaviour=behaviour,
+                reserve=True,
+                maneuvers=[{"type": "mobil"}] if bg.mobil else [],
+            )
+        )
+    return out

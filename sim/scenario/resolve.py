@@ -21,9 +21,10 @@ from sim.scenario.daylight import daylight
 from sim.scenario.draws import PLACEMENT_TRIES as _PLACEMENT_TRIES
 from sim.scenario.draws import actors_with_paths as _actors_with_paths
 from sim.scenario.draws import draw as _draw
-from sim.scenario.draws import iter_refs
+from sim.scenario.draws import iter_refs, reserve_vehicles
 from sim.scenario.errors import suggest, translate
 from sim.scenario.loader import Path_, SourceMap
+from sim.scenario.maps import on_map, place_background_on_map
 from sim.scenario.pedestrians import place_pedestrians as _place_pedestrians
 from sim.scenario.placement import draw_uniform, free_spans, pack, room, stretches
 from sim.scenario.schema import (
@@ -92,6 +93,14 @@ def resolve(
     resolved = _validate(data, src)
     _check_names_and_assets(resolved, src, catalog)
     resolved = appearance(resolved, catalog, child_rng(root, "appearance"))
+    if on_map(resolved):
+        for key in ("cross_traffic", "cyclists", "pedestrians"):
+            block = getattr(spec, key)
+            if block is not None and _draw(block.count, rng, params):
+                raise src.error(f"'{key}' is not available on a road.opendrive map yet", (key,))
+        return place_background_on_map(
+            resolved, spec.background, catalog, child_rng(root, "background"), src, params
+        )
     resolved = _place_background(
         resolved, spec.background, catalog, child_rng(root, "background"), src, params
     )
@@ -310,7 +319,7 @@ def _place_background(
         )
     if bg.steady is not None and not on_cross and not any(a.reserve for a in spec.actors):
         # (a resolved file lists its reserve already)
-        placed += _reserve(bg, names, weights, catalog, rng, params, lanes, n_forward)
+        placed += reserve_vehicles(bg, names, weights, catalog, rng, params, lanes, n_forward)
     return spec.model_copy(update={"actors": [*spec.actors, *placed]})
 
 
@@ -421,38 +430,3 @@ def _place_exactly(
     lane, s = hit
     bisect.insort(occupied[lane], (s - 0.5 * length, s + 0.5 * length))
     return int(lane), float(s)
-
-
-def _reserve(
-    bg: BackgroundSpec, names, weights, catalog, rng, params, lanes, n_forward
-) -> list[ActorSpec]:
-    """The steady background's waiting vehicles ``bg_r000``, ...: drawn like the others
-    (asset, look, speed, behaviour); the World places each when it lets it in."""
-    out = []
-    forward = [lane for lane in lanes if lane < n_forward] or [0]
-    for k in range(int(_draw(bg.steady.reserve, rng, params))):
-        asset = names[int(rng.choice(len(names), p=weights))]
-        info = catalog.info(asset)
-        variant = int(rng.integers(len(info.variants)))
-        color = (
-            tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))])
-            if info.paint_colors
-            else None
-        )
-        speed = float(_draw(bg.speed, rng, params))
-        behaviour = BehaviourSpec.model_validate(_draw(bg.behaviour, rng, params))
-        out.append(
-            ActorSpec(
-                name=f"bg_r{k:03d}",
-                asset=asset,
-                variant=variant,
-                color=color,
-                lane=forward[0],
-                s=0.0,
-                speed=speed,
-                behaviour=behaviour,
-                reserve=True,
-                maneuvers=[{"type": "mobil"}] if bg.mobil else [],
-            )
-        )
-    return out

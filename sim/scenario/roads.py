@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sim.road import Junction, LaneSpan, Network, Road, Segment, SignalPlan
+from sim.scenario.maps import load_map
 from sim.scenario.schema import RoadSpec, SegmentSpec
 
 
@@ -51,7 +52,10 @@ def build_road(spec: RoadSpec) -> Road:
 
 
 def build_network(spec: RoadSpec) -> Network:
-    """Main road + the junction, if any (ValueError with the reason when they do not fit)."""
+    """Main road + the junction, if any (ValueError with the reason when they do not fit);
+    on a ``road.opendrive`` map, the map's lane graph (sim.road.graph.GraphNetwork)."""
+    if spec.opendrive is not None:
+        return load_map(spec)
     road = build_road(spec)
     j = spec.junction
     if j is None:

@@ -10,12 +10,15 @@ import numpy as np
 
 from sim.assets import Catalog
 from sim.classes import BY_NAME
+from sim.road.graph import GraphNetwork
+from sim.scenario.maps import actor_pose
 from sim.scenario.roads import build_network
 from sim.scenario.schema import (
     DistanceTrigger,
     EventTrigger,
     GapTrigger,
     ReachTrigger,
+    RouteSpec,
     ScenarioSpec,
     SpeedTrigger,
     TimeTrigger,
@@ -25,6 +28,8 @@ from sim.scenario.schema import (
 from sim.seeding import child_rng, root_seed
 from sim.traffic import params as P
 from sim.traffic.maneuvers import Trigger, from_spec
+from sim.traffic.routing import Router
+from sim.traffic.routing_spawn import NetworkSpawner
 from sim.traffic.spawn import Spawner
 from sim.traffic.state import KIND_PEDESTRIAN, KIND_TWO_WHEELER, KIND_VEHICLE, AgentState
 from sim.traffic.world import World
@@ -47,6 +52,8 @@ class AgentInfo:
 
 def build_world(spec: ScenarioSpec, catalog: Catalog) -> tuple[World, list[AgentInfo]]:
     network = build_network(spec.road)
+    on_graph = isinstance(network, GraphNetwork)
+    routes: dict[int, list[str]] = {}
     actors = [("ego", spec.ego)] + [(a.name, a) for a in spec.actors]
     index = {name: i for i, (name, _) in enumerate(actors)}
     n = len(actors)
@@ -63,20 +70,32 @@ def build_world(spec: ScenarioSpec, catalog: Catalog) -> tuple[World, list[Agent
         st.kind[i] = _KINDS[asset.kind] if asset.kind in _KINDS else KIND_VEHICLE
         st.length[i], st.width[i], st.height[i] = length, width, height
         st.wheelbase[i] = variant.wheelbase if variant.wheelbase else 0.6 * length
-        r = 1 if a.road == "cross" else 0
-        road = network.roads[r]
-        d = actor_d(a, road.lane_width)
-        lane = int(road.lane_of(d))
-        direction = road.lane_direction(lane) if 0.0 <= d <= road.width else 1
-        if a.direction is not None:
-            direction = 1 if a.direction == "forward" else -1
-        shift = road.lane_shift(lane, float(a.s)) if a.lane is not None else 0.0  # on a ramp
-        x, y, yaw = road.to_world([a.s], [d + shift])
-        st.road[i] = r
-        st.dirn[i] = direction
-        st.x[i], st.y[i] = x[0], y[0]
-        st.yaw[i] = yaw[0] if direction > 0 else yaw[0] + math.pi
-        st.s[i] = a.s  # hint for the World's first projection
+        if on_graph:
+            # a map: OpenDRIVE lane position -> the one-way piece it lies on (lanes run +s)
+            if a.reserve:  # waits off stage: the NetworkSpawner places it when it enters
+                r, s_piece, d, xw, yw, hw = 0, 0.0, network.roads[0].lane_center(0), 0.0, 0.0, 0.0
+            else:
+                r, _k, s_piece, d, xw, yw, hw = actor_pose(network, a)
+            road = network.roads[r]
+            st.road[i] = r
+            st.dirn[i] = 1.0
+            st.x[i], st.y[i], st.yaw[i] = xw, yw, hw
+            st.s[i] = s_piece
+        else:
+            r = 1 if a.road == "cross" else 0
+            road = network.roads[r]
+            d = actor_d(a, road.lane_width)
+            lane = int(road.lane_of(d))
+            direction = road.lane_direction(lane) if 0.0 <= d <= road.width else 1
+            if a.direction is not None:
+                direction = 1 if a.direction == "forward" else -1
+            shift = road.lane_shift(lane, float(a.s)) if a.lane is not None else 0.0  # a ramp
+            x, y, yaw = road.to_world([a.s], [d + shift])
+            st.road[i] = r
+            st.dirn[i] = direction
+            st.x[i], st.y[i] = x[0], y[0]
+            st.yaw[i] = yaw[0] if direction > 0 else yaw[0] + math.pi
+            st.s[i] = a.s  # hint for the World's first projection
         st.ignore_signals[i] = a.ignore_signals
         standing_walker = False
         if st.kind[i] == KIND_PEDESTRIAN or asset.kind == "static":
@@ -106,8 +125,12 @@ def build_world(spec: ScenarioSpec, catalog: Catalog) -> tuple[World, list[Agent
         if not st.walker[i]:
             st.steer_rate_max[i] = P.MAX_STEER_RATE
         st.d_ref[i] = d
-        if a.maneuvers:
-            scripts[i] = tuple(_maneuver(m, index) for m in a.maneuvers)
+        scripted = [m for m in a.maneuvers if not isinstance(m, RouteSpec)]
+        if scripted:
+            scripts[i] = tuple(_maneuver(m, index) for m in scripted)
+        for m in a.maneuvers:
+            if isinstance(m, RouteSpec):
+                routes[i] = list(m.turns)
         infos.append(
             AgentInfo(
                 i + 1,
@@ -120,6 +143,11 @@ def build_world(spec: ScenarioSpec, catalog: Catalog) -> tuple[World, list[Agent
             )
         )
     world = World(network, st, float(spec.step), scripts, stop_on_collision=spec.stop_on_collision)
+    if on_graph:
+        background = np.array([name.startswith("bg_") for name, _ in actors])
+        reserve = [i for i, (_, a) in enumerate(actors) if a.reserve]
+        attach_router(world, routes, background, reserve, spec)
+        return world, infos
     steady = spec.background.steady
     if steady is not None:
         reserve = [i for i, (_, a) in enumerate(actors) if getattr(a, "reserve", False)]
@@ -134,6 +162,43 @@ def build_world(spec: ScenarioSpec, catalog: Catalog) -> tuple[World, list[Agent
         )
         world._refresh_order()
     return world, infos
+
+
+def attach_router(
+    world: World,
+    routes: dict[int, list[str]],
+    background: np.ndarray,
+    reserve: list[int],
+    spec: ScenarioSpec,
+) -> None:
+    """Drivers on a map follow its lane links (``routes``: agent -> turns at the junctions
+    ahead; the rest drawn from the seed, rng child "routes"), yield inside junctions and
+    stop at red (sim.traffic.routing); the ego stops at the map's edge, the others leave
+    there. With ``background.steady``, the ``reserve`` vehicles enter at the map's entry
+    lanes within ``steady.ahead`` m of the ego whenever fewer background vehicles are in
+    the scene than at the start (rng child "spawn"; ids are never reused)."""
+    root = root_seed(int(spec.seed))
+    spawner = None
+    steady = spec.background.steady
+    if steady is not None:
+        world.active[reserve] = False
+        spawner = NetworkSpawner(
+            float(steady.ahead),
+            background,
+            reserve,
+            child_rng(root, "spawn"),
+            target=int((background & world.active).sum()),
+            recycle=False,
+        )
+    router = Router(
+        world.network,
+        child_rng(root, "routes"),
+        routes=routes,
+        background=background,
+        ego=0,
+        spawner=spawner,
+    )
+    router.attach(world)
 
 
 def _compare(kind: str, t, index: dict[str, int]) -> Trigger:

@@ -33,11 +33,15 @@ class _ActorBase(Strict):
     color: RGB | None = Field(
         default=None, description="body colour; default: drawn from the asset's palette"
     )
-    road: Literal["main", "cross"] = Field(
-        default="main", description="the cross street needs a junction"
+    road: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        default="main",
+        description="'main' or 'cross' (the cross street needs a junction); on a "
+        "road.opendrive map: the id of a road of the map",
     )
-    lane: Annotated[Any, Num(ge=0, integer=True)] | None = Field(
-        default=None, description="lane index; or give 'd'"
+    lane: Annotated[Any, Num(ge=-100, le=100, integer=True)] | None = Field(
+        default=None,
+        description="lane index (0 = rightmost); or give 'd'; on a map: the OpenDRIVE lane "
+        "id (-1, -2, ... right of the reference line, 1, 2, ... left)",
     )
     d: AnyNumber | None = Field(
         default=None,

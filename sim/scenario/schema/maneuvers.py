@@ -209,6 +209,15 @@ class CrossSpec(Strict):
     trigger: TriggerSpec | None = None
 
 
+class RouteSpec(Strict):
+    """On a road.opendrive map: the movement to take at each junction ahead, in order
+    (junctions after the last one: drawn from the seed). The route holds from the start;
+    it takes no trigger."""
+
+    type: Literal["route"]
+    turns: list[Literal["straight", "left", "right", "uturn"]] = Field(min_length=1, max_length=100)
+
+
 ManeuverSpec = Annotated[
     LaneChangeSpec
     | CutInSpec
@@ -221,6 +230,7 @@ ManeuverSpec = Annotated[
     | MobilSpec
     | TurnSpec
     | FollowPathSpec
-    | CrossSpec,
+    | CrossSpec
+    | RouteSpec,
     Field(discriminator="type"),
 ]

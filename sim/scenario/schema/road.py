@@ -82,6 +82,31 @@ class JunctionSpec(Strict):
     )
 
 
+class MapSignalsSpec(Strict):
+    """Fixed-time plan of a map's traffic lights: the signal groups of a junction (one per
+    signal controller of the file, else one per approach road) are green in turn, each for
+    ``green`` s, then amber and all red."""
+
+    green: Annotated[Any, Num(gt=0.0, le=300.0)] = 15.0
+    amber: Annotated[Any, Num(ge=0.0, le=10.0)] = 3.0
+    all_red: Annotated[Any, Num(ge=0.0, le=10.0)] = 2.0
+
+
+class OpenDriveSpec(Strict):
+    """The road network of an ASAM OpenDRIVE map (docs/opendrive.md, "Scenarios on a map")."""
+
+    file: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="the .xodr file, relative to the scenario file's folder",
+    )
+    signals: MapSignalsSpec = MapSignalsSpec()
+
+
+MAP_ROAD_KEYS = ("length", "segments", "junction", "on_ramp", "lane_drops", "crossings")
+"""Road keys a map replaces (refused next to ``opendrive``)."""
+
+
 class RoadSpec(Strict):
     """The main road: forward lanes numbered from the right, 0 = rightmost, then (on a
     two-way road) the ``oncoming_lanes``, running the other way, to their left."""
@@ -106,9 +131,19 @@ class RoadSpec(Strict):
         default=None, description="[m] shorthand for one straight segment"
     )
     segments: list[SegmentSpec] | None = Field(default=None, max_length=1000)
+    opendrive: OpenDriveSpec | None = Field(
+        default=None, description="drive on an OpenDRIVE map instead of the road model above"
+    )
 
     @model_validator(mode="after")
     def _one_shape(self) -> RoadSpec:
+        if self.opendrive is not None:
+            given = [k for k in MAP_ROAD_KEYS if getattr(self, k) not in (None, [])]
+            if given:
+                raise ValueError(
+                    f"'{given[0]}' does not go with 'opendrive': the map gives the roads"
+                )
+            return self
         if self.length is not None and self.segments is not None:
             raise ValueError("give either 'length' or 'segments', not both")
         if self.length is None and not self.segments:
