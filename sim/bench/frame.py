@@ -26,7 +26,10 @@ setting's time over 4x's. It prints the sample count the GL really allocated (ll
 rounds 2 up to 4). ``--encoders`` times the PNG zlib levels of every buffer (size x time).
 ``--features`` switches on the realism features of issue 15 (textures, shadows, lens, ISP;
 ``sim/bench/_features.py``); without it they are all off. ``--fxaa`` adds msaa 0 followed
-by the experimental post-filter of :mod:`sim.render.aa` to the comparison.
+by the experimental post-filter of :mod:`sim.render.aa` to the comparison. ``--overlap``
+also runs the steady state with the label raster on a thread during the colour pass
+(:func:`render_overlapped`, an experiment: ``sim run`` does not) and checks the bytes. The
+first line printed names the GL device and renderer (:mod:`sim.render.egl_device`).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from sim.bench import CUT_IN
+from sim.bench._overlap import render_overlapped, steady_overlap
 
 DESCRIPTION = "one labelled frame of cut_in broken into its stages (ms, shares, frames/s)"
 
@@ -103,6 +107,12 @@ def add_arguments(parser) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="override a scenario value, as sim run --set (e.g. sensors.cameras.0.msaa=0)",
+    )
+    parser.add_argument(
+        "--overlap",
+        action="store_true",
+        help="steady state also with the label raster on a thread during the colour pass "
+        "(an experiment, not what sim run does); checks the bytes are the same",
     )
     parser.add_argument(
         "--fxaa",
@@ -275,9 +285,13 @@ def _make_frame(ctx: SimpleNamespace, k: int, stages: _Stages | None):
     views, objects = scene_at(traj, step, ctx.agents, ctx.meshes)
     signals = ctx.world.network.signal_state(float(traj.t[step]))
     before = dict(clock.now)
-    rgb, buffers = ctx.renderer.render(
-        warp.source if warp else cam, T_world_ego, views, signal_state=signals
-    )
+    render = ctx.renderer.render
+    if getattr(ctx, "overlap", None) is not None:  # --overlap: label raster on a thread
+
+        def render(*a, **kw):
+            return render_overlapped(ctx.renderer, ctx.overlap, *a, **kw)
+
+    rgb, buffers = render(warp.source if warp else cam, T_world_ego, views, signal_state=signals)
     inner = sum(clock.now.values()) - sum(before.values())
     clock.add("scene update", time.perf_counter() - t0 - inner)
     if warp is not None:
@@ -440,6 +454,22 @@ def _encoder_table(frames: list) -> list[tuple[str, int, float, float]]:
     ]
 
 
+def device_line() -> str:
+    """What the colour pass draws on: the EGL device (of how many, by which policy) and the
+    GL strings of the context (made here, as the first render would)."""
+    from sim.render.backend import open_context
+    from sim.render.egl_device import ENV, list_devices, policy_from_env
+
+    info = open_context()
+    platform = os.environ.get("PYOPENGL_PLATFORM", "")
+    count = f" of {len(list_devices())}" if platform == "egl" else ""
+    return (
+        f"GL device: {info['gl_renderer']} ({info['gl_vendor']}, OpenGL {info['gl_version']}); "
+        f"{platform or 'default'} device {info['egl_device']}{count}, "
+        f"{ENV}={os.environ.get(ENV, '(unset)')} -> policy {policy_from_env()}"
+    )
+
+
 def run(args) -> int:
     from sim.dataset.io import PNG_COMPRESSION
 
@@ -447,6 +477,7 @@ def run(args) -> int:
     settings = _msaa_list(args.msaa)
     if args.frames < 1 or args.steady < 0 or (args.writer_threads or 1) < 1:
         raise SystemExit("error: --frames and --writer-threads must be >= 1, --steady >= 0")
+    print(device_line())
     print(
         f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
         f"LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', '(unset)')}; "
@@ -537,6 +568,9 @@ def _one_size(args, ctx, width: int, height: int, settings, png_level: int) -> s
         if len(settings) > 1:  # the other settings' steady state, blocks alternated
             print(f"  steady state ({args.steady} frames per block, 2 rounds):")
             for line in _steady_by_msaa(ctx, args.steady, threads, settings):
+                print(line)
+        if args.overlap:
+            for line in steady_overlap(ctx, args.steady, threads, _steady):
                 print(line)
         line = (
             f"frame bench {width}x{height}: {fps:.2f} labelled frames/s in steady state "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -48,6 +49,14 @@ from sim.traffic.world import Trajectory, simulate
 MAX_PENDING_FRAMES = 6
 """Frames rendered but not yet written; bounds memory while writers catch up."""
 WRITER_THREADS = 2
+"""Writer threads of an episode, unless ``SIM_WRITER_THREADS`` says (a generate worker's
+share of the cores: sim/dataset/pool.py ``worker_env``)."""
+
+
+def writer_threads() -> int:
+    """``SIM_WRITER_THREADS`` (>= 1) or :data:`WRITER_THREADS`."""
+    text = os.environ.get("SIM_WRITER_THREADS", "").strip()
+    return max(1, int(text)) if text.isdigit() else WRITER_THREADS
 
 
 @dataclass(frozen=True)
@@ -282,7 +291,7 @@ def _write_episode(
         total=total_frames, unit="frame", disable=not progress, desc=resolved.name, leave=False
     )
     try:
-        with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
+        with ThreadPoolExecutor(max_workers=writer_threads()) as pool:
             try:
                 for step, due in ticks:
                     T_world_ego = pose_matrix(
@@ -370,6 +379,8 @@ def _write_episode(
     }
     if lidars:
         meta["lidars"] = lidars
+    # the GL context drawn with (GL_VENDOR, GL_VERSION, EGL device: sim/render/egl_device.py)
+    meta["renderer"].update({k: v for k, v in renderer.color.gl_info.items() if k != "gl_renderer"})
     write_json(root / "meta.json", meta)
     write_manifest(root, resolved.name)
     return WrittenEpisode(frames_written, labelled, tuple(c.name for c in cameras), gl)

@@ -34,7 +34,7 @@ from tqdm import tqdm
 from sim.dataset.config import EpisodeTask, LoadedConfig, make_plan, validate_scenarios
 from sim.dataset.io import json_bytes, write_bytes_atomic
 from sim.dataset.merge import finalize, plan_json
-from sim.dataset.pool import TaskEvent, run_local
+from sim.dataset.pool import TaskEvent, default_workers, run_local
 from sim.dataset.targets import plan_for_targets
 from sim.dataset.worker import is_complete
 from sim.errors import OutputError, SystemFailure
@@ -230,7 +230,7 @@ def generate(
         check_ray()  # before any file: a refused run leaves the folder as it was
     started = time.perf_counter()
     config = loaded.config
-    workers = workers or config.workers or os.cpu_count() or 1
+    workers = workers or config.workers or default_workers()
     catalog = load_catalog()
     # memory: `workers` episodes at once on this machine (Ray's run on the cluster's)
     validate_scenarios(loaded, catalog, workers=workers if backend == "local" else 1)

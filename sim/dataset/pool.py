@@ -89,16 +89,53 @@ def failure_text(err: BaseException, kind: str) -> str:
     return f"{type(err).__name__}: {err}\n{traceback.format_exc()}"
 
 
-def worker_env(workers: int) -> dict[str, str]:
-    """Environment of every worker: a share of the cores each, EGL for OpenGL."""
-    threads = str(max(1, (os.cpu_count() or 1) // max(1, workers)))
-    return {
+PIN_ENV = "SIM_PIN_WORKERS"
+"""``1``: every worker process is limited to one core of its own (``os.sched_setaffinity``)
+and runs every thread pool with one thread (``bench generate``'s limited mode)."""
+WRITER_THREADS_ENV = "SIM_WRITER_THREADS"
+"""The episode's writer threads in a worker (:func:`sim.dataset.episode.writer_threads`)."""
+_CORE_ENV = "SIM_WORKER_CORE"
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity mask; ``os.cpu_count()`` elsewhere)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def default_workers() -> int:
+    """Worker processes when neither the caller nor the config says: one per usable core
+    (docs/throughput.md: workers, llvmpipe threads and writer threads are chosen together)."""
+    return usable_cores()
+
+
+def pinned() -> bool:
+    return os.environ.get(PIN_ENV, "").strip() not in ("", "0")
+
+
+def worker_env(workers: int, pin: bool | None = None) -> dict[str, str]:
+    """Environment of every worker: a share of the cores each, EGL for OpenGL.
+
+    The rule (docs/throughput.md): with C usable cores and N workers, each worker gets
+    T = max(1, C // N) threads for llvmpipe (``LP_NUM_THREADS``), Numba and BLAS, and
+    min(2, T) writer threads; ``pin`` (default: ``SIM_PIN_WORKERS``) limits each worker to
+    one core (T = 1, one writer thread; the cores are assigned in :func:`run_local`)."""
+    pin = pinned() if pin is None else pin
+    n = 1 if pin else max(1, usable_cores() // max(1, workers))
+    threads = str(n)
+    env = {
         "PYOPENGL_PLATFORM": os.environ.get("PYOPENGL_PLATFORM", "egl"),
         "NUMBA_NUM_THREADS": threads,
         "LP_NUM_THREADS": threads,  # Mesa llvmpipe's rasterizer threads (software OpenGL)
         "OMP_NUM_THREADS": threads,
         "OPENBLAS_NUM_THREADS": threads,
+        WRITER_THREADS_ENV: os.environ.get(WRITER_THREADS_ENV, str(min(2, n))),
     }
+    if pin:
+        env[PIN_ENV] = "1"
+    return env
 
 
 def _die_with_parent() -> None:
@@ -114,6 +151,11 @@ def _die_with_parent() -> None:
 def _worker_main(conn, fn_name: str, args: tuple, env: dict[str, str]) -> None:
     _die_with_parent()
     os.environ.update(env)
+    if env.get(_CORE_ENV):
+        try:
+            os.sched_setaffinity(0, {int(env[_CORE_ENV])})  # before any thread pool starts
+        except (AttributeError, OSError, ValueError):
+            pass  # not Linux, or the core went away: unpinned
     module, _, attr = fn_name.partition(":")
     fn = getattr(importlib.import_module(module), attr)
     while True:
@@ -132,6 +174,20 @@ def _worker_main(conn, fn_name: str, args: tuple, env: dict[str, str]) -> None:
             conn.send(("ok", value))
 
 
+def _with_core(env: dict[str, str], pool: list) -> dict[str, str]:
+    """``env`` plus, when pinned, the lowest usable core no live worker holds (cores are
+    shared round-robin when there are more workers than cores)."""
+    if env.get(PIN_ENV) != "1":
+        return env
+    try:
+        cores = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return env
+    held = [w.core for w in pool]
+    core = min(cores, key=lambda c: (held.count(c), c))
+    return {**env, _CORE_ENV: str(core)}
+
+
 class _Worker:
     def __init__(self, ctx, fn_name: str, args: tuple, env: dict[str, str]) -> None:
         self.conn, child = ctx.Pipe()
@@ -143,6 +199,7 @@ class _Worker:
         self.task: Any = None
         self.tries = 0
         self.started = 0.0
+        self.core: int | None = int(env[_CORE_ENV]) if env.get(_CORE_ENV) else None
 
     def assign(self, task: Any, tries: int) -> None:
         self.task, self.tries, self.started = task, tries, time.monotonic()
@@ -190,7 +247,7 @@ def run_local(
                 if w.task is None and queue:
                     w.assign(*queue.popleft())
             while queue and len(pool) < workers:
-                pool.append(_Worker(ctx, fn_name, args, env))
+                pool.append(_Worker(ctx, fn_name, args, _with_core(env, pool)))
                 pool[-1].assign(*queue.popleft())
             busy = [w for w in pool if w.task is not None]
             now = time.monotonic()

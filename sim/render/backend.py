@@ -1,4 +1,5 @@
-"""The only module that imports pyrender: a colour renderer for one process.
+"""The module that imports pyrender (with its helpers gl_patches.py, pyrender internals it
+replaces, and egl_device.py, the EGL device): a colour renderer for one process.
 
 Headless through EGL: ``PYOPENGL_PLATFORM=egl`` is set before the first OpenGL import
 unless the user set it (``osmesa`` works as a software fallback; see docs/rendering.md).
@@ -32,6 +33,16 @@ from OpenGL import GL  # noqa: E402
 from OpenGL.GL import GL_CLAMP_TO_BORDER, GL_FLOAT  # noqa: E402
 
 from sim.render.camera import CameraModel, gl_pose  # noqa: E402
+from sim.render.egl_device import select  # noqa: E402
+from sim.render.gl_patches import (  # noqa: E402
+    _OVERRIDES,
+    _lighter_shadow_filter,
+    _main_framebuffer,
+    _make_sorter,
+    _max_n_lights,
+    _read_colour,
+    _shadow_viewport,
+)
 from sim.render.lights import (  # noqa: E402
     MAX_POINTS,
     MAX_SPOTS,
@@ -154,17 +165,95 @@ def _textured_primitives(
     return prims
 
 
-_SHARED: dict = {"renderer": None, "pid": None, "gl": ""}
+_SHARED: dict = {
+    "renderer": None,
+    "pid": None,
+    "gl": "",
+    "gl_vendor": "",
+    "gl_version": "",
+    "egl_device": "",
+}
 """The process's one OffscreenRenderer (an OpenGL context with pyrender's compiled shaders),
 shared by every ColorRenderer in turn: one per episode would cost ~0.3 s each. A forked
 child makes its own."""
+
+
+def _gl_string(name) -> str:
+    value = GL.glGetString(name)
+    return value.decode("ascii", "replace") if value else ""
+
+
+def _egl_choice():
+    """The EGL device of this process's context (:mod:`sim.render.egl_device`:
+    ``SIM_EGL_DEVICE`` auto | cpu | index); None: not EGL, or EGL's default display."""
+    if os.environ.get("PYOPENGL_PLATFORM", "") != "egl":
+        return None
+    device, _ = select()
+    return device
+
+
+def _device_text(device) -> str:
+    """meta.json's ``egl_device``: ``"<index>"`` plus the DRM file where there is one,
+    ``default`` (EGL's default display) or the platform (e.g. ``osmesa``)."""
+    platform = os.environ.get("PYOPENGL_PLATFORM", "")
+    if platform != "egl":
+        return platform or "default"
+    if device is None:
+        return "default"
+    return f"{device.index}" + (f" ({device.drm_file})" if device.drm_file else "")
+
+
+class _Offscreen(pyrender.OffscreenRenderer):
+    """pyrender's OffscreenRenderer on a chosen EGL device (pyrender's own takes the device
+    of ``EGL_DEVICE_ID``, default 0); ``device`` None: pyrender's own choice."""
+
+    def __init__(self, width: int, height: int, device=None) -> None:
+        self._sim_device = device
+        super().__init__(width, height)
+
+    def _create(self) -> None:
+        device = self._sim_device
+        if device is None or os.environ.get("PYOPENGL_PLATFORM", "") != "egl":
+            return super()._create()
+        from pyrender.platforms.egl import EGLPlatform
+        from pyrender.renderer import Renderer
+
+        self._platform = EGLPlatform(
+            self.viewport_width, self.viewport_height, device=device.handle
+        )
+        self._platform.init_context()
+        self._platform.make_current()
+        self._renderer = Renderer(self.viewport_width, self.viewport_height)
+
+
+def gl_info() -> dict[str, str]:
+    """The process's GL context as meta.json records it (empty strings before the first
+    render): ``gl_renderer``, ``gl_vendor``, ``gl_version``, ``egl_device``."""
+    return {
+        "gl_renderer": _SHARED["gl"],
+        "gl_vendor": _SHARED["gl_vendor"],
+        "gl_version": _SHARED["gl_version"],
+        "egl_device": _SHARED["egl_device"],
+    }
+
+
+def open_context() -> dict[str, str]:
+    """Make the process's GL context now (as the first render would) and return
+    :func:`gl_info` (``bench frame`` prints it first)."""
+    renderer = _SHARED["renderer"]
+    if renderer is None or _SHARED["pid"] != os.getpid():
+        _shared_offscreen(64, 64)
+    return gl_info()
 
 
 def _shared_offscreen(width: int, height: int) -> pyrender.OffscreenRenderer:
     renderer = _SHARED["renderer"]
     if renderer is None or _SHARED["pid"] != os.getpid():
         try:
-            renderer = pyrender.OffscreenRenderer(width, height)
+            device = _egl_choice()
+            renderer = _Offscreen(width, height, device)
+        except RenderError:
+            raise
         except Exception as err:  # pyrender raises bare exceptions from the GL loaders
             platform = os.environ.get("PYOPENGL_PLATFORM", "")
             raise RenderError(
@@ -178,7 +267,10 @@ def _shared_offscreen(width: int, height: int) -> pyrender.OffscreenRenderer:
         _SHARED.update(
             renderer=renderer,
             pid=os.getpid(),
-            gl=GL.glGetString(GL.GL_RENDERER).decode("ascii", "replace"),
+            gl=_gl_string(GL.GL_RENDERER),
+            gl_vendor=_gl_string(GL.GL_VENDOR),
+            gl_version=_gl_string(GL.GL_VERSION),
+            egl_device=_device_text(device),
         )
         if first:
             atexit.register(_close_shared)
@@ -193,168 +285,6 @@ def _close_shared() -> None:
     if renderer is not None and _SHARED["pid"] == os.getpid():
         _SHARED["renderer"] = None
         renderer.delete()
-
-
-_OVERRIDES = (
-    "_sorted_mesh_nodes",
-    "_get_light_cam_matrices",
-    "_configure_shadow_mapping_viewport",
-    "_compute_max_n_lights",
-    "_configure_main_framebuffer",
-    "_read_main_framebuffer",
-)
-"""pyrender ``Renderer`` methods a ColorRenderer replaces on the shared renderer instance."""
-
-
-_PCF_CALL = "PCF(shadow_map, textureSize(shadow_map, 0), light_coords.xy, compare)"
-_BILINEAR_CALL = (
-    "texture2DShadowLerp(shadow_map, textureSize(shadow_map, 0), light_coords.xy, compare)"
-)
-
-
-def _lighter_shadow_filter(cache) -> None:
-    """Make pyrender's mesh shader filter its shadow lookups with one bilinear 2x2 comparison
-    (4 depth fetches) instead of a 3x3 grid of them (36): on llvmpipe those fetches were most
-    of the cost of sun shadows. The edge stays soft over one texel (~5 cm near the camera).
-    Done by editing the shader's text as pyrender loads it (nothing is written to disk);
-    if pyrender's shader no longer has that call, it is left as it is."""
-    get_program = cache.get_program
-
-    def patched(vertex_shader, fragment_shader, geometry_shader=None, defines=None):
-        program = get_program(vertex_shader, fragment_shader, geometry_shader, defines)
-        if fragment_shader == "mesh.frag" and "_load" not in program.__dict__:
-            load = program._load
-
-            def _load(filename):
-                text = load(filename)
-                return (
-                    text.replace(_PCF_CALL, _BILINEAR_CALL)
-                    if filename.endswith("mesh.frag")
-                    else text
-                )
-
-            program._load = _load
-        return program
-
-    cache.get_program = patched
-
-
-def _shadow_viewport(inner, light, flags) -> None:
-    """pyrender's ``_configure_shadow_mapping_viewport`` with the light's own map size (its
-    viewport is pyrender's constant 2048 whatever the texture's size)."""
-    inner._configure_shadow_framebuffer()
-    GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, inner._shadow_fb)
-    light.shadow_texture._bind()
-    light.shadow_texture._bind_as_depth_attachment()
-    GL.glActiveTexture(GL.GL_TEXTURE0)
-    light.shadow_texture._bind()
-    GL.glDrawBuffer(GL.GL_NONE)
-    GL.glReadBuffer(GL.GL_NONE)
-    GL.glClear(GL.GL_DEPTH_BUFFER_BIT)
-    GL.glViewport(0, 0, light.shadow_texture.width, light.shadow_texture.height)
-    GL.glEnable(GL.GL_DEPTH_TEST)
-    GL.glDepthMask(GL.GL_TRUE)
-    GL.glDepthFunc(GL.GL_LESS)
-    GL.glDepthRange(0.0, 1.0)
-    GL.glDisable(GL.GL_CULL_FACE)
-    GL.glDisable(GL.GL_BLEND)
-
-
-def _framebuffer(samples: int, width: int, height: int) -> tuple[int, int, int]:
-    """(framebuffer, colour, depth renderbuffer) names of a new RGBA + 24-bit depth target
-    with ``samples`` samples (0: single-sample), as pyrender makes its own."""
-    colour, depth = GL.glGenRenderbuffers(2)
-    for buffer, fmt in ((colour, GL.GL_RGBA), (depth, GL.GL_DEPTH_COMPONENT24)):
-        GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, buffer)
-        if samples:
-            GL.glRenderbufferStorageMultisample(GL.GL_RENDERBUFFER, samples, fmt, width, height)
-        else:
-            GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, fmt, width, height)
-    fb = GL.glGenFramebuffers(1)
-    GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, fb)
-    for point, buffer in ((GL.GL_COLOR_ATTACHMENT0, colour), (GL.GL_DEPTH_ATTACHMENT, depth)):
-        GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, point, GL.GL_RENDERBUFFER, buffer)
-    return fb, colour, depth
-
-
-def _main_framebuffer(inner) -> None:
-    """pyrender's ``_configure_main_framebuffer`` with ``inner._sim_msaa`` samples (the
-    camera's ``msaa``; pyrender hard-codes 4): a multisampled target resolved into a
-    single-sample one; with 0 the single-sample one is drawn into directly (no resolve). A
-    GL that lacks a count rounds it up (llvmpipe has only 4: docs/throughput.md)."""
-    samples = getattr(inner, "_sim_msaa", 4)
-    dims = (inner.viewport_width, inner.viewport_height)
-    if inner._main_fb is not None and (
-        inner._main_fb_dims != dims or getattr(inner, "_sim_fb_samples", 4) != samples
-    ):
-        inner._delete_main_framebuffer()  # (a name deleted twice is ignored by GL)
-    if inner._main_fb is not None:
-        return
-    if samples == 4:
-        type(inner)._configure_main_framebuffer(inner)  # pyrender's own, byte for byte
-    else:
-        inner._main_fb, inner._main_cb, inner._main_db = _framebuffer(0, *dims)
-        if samples == 0:  # the "multisampled" names are the same: drawn into, never resolved
-            inner._main_fb_ms, inner._main_cb_ms, inner._main_db_ms = (
-                inner._main_fb,
-                inner._main_cb,
-                inner._main_db,
-            )
-        else:
-            inner._main_fb_ms, inner._main_cb_ms, inner._main_db_ms = _framebuffer(samples, *dims)
-        inner._main_fb_dims = dims
-    inner._sim_fb_samples = samples
-
-
-def _read_colour(inner, scene, flags):
-    """pyrender's ``_read_main_framebuffer`` of an RGBA render, the same colour bytes, but
-    not the depth nobody reads (resolved, read, linearised): (colour (H, W, 4) uint8, None)."""
-    if not flags & pyrender.RenderFlags.RGBA or flags & pyrender.RenderFlags.DEPTH_ONLY:
-        return type(inner)._read_main_framebuffer(inner, scene, flags)
-    width, height = inner._main_fb_dims
-    if inner._main_fb_ms != inner._main_fb:
-        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb_ms)
-        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, inner._main_fb)
-        GL.glBlitFramebuffer(
-            0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR
-        )
-    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
-    buf = GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
-    color = np.frombuffer(buf, dtype=np.uint8).reshape((height, width, 4))
-    return np.flip(color, axis=0), None
-
-
-def _max_n_lights(inner, flags) -> list[int]:
-    """Shader array sizes (directional, spot, point): one sun, :data:`MAX_SPOTS` headlights,
-    :data:`MAX_POINTS` street lamps, whatever the flags (pyrender's own spreads the texture
-    units over the shadowed types; one fixed set keeps one compiled program per flag set)."""
-    return [1, MAX_SPOTS, MAX_POINTS]
-
-
-def _make_sorter(rank: dict):
-    """A replacement for pyrender's ``Renderer._sorted_mesh_nodes`` with the same order --
-    opaque meshes, then transparent ones, each far to near by their node's position -- and
-    ties broken by ``rank`` (the order the nodes were added).
-
-    pyrender keeps mesh nodes in a set, whose iteration order follows memory addresses and
-    so changes from process to process; static meshes all sit at the same (identity) pose,
-    so their draw order was that set's order, and a pixel where two surfaces tie in depth
-    took the colour of whichever was drawn first: the same episode differed by a pixel or
-    two between runs."""
-
-    def sorted_mesh_nodes(renderer, scene):
-        cam = scene.get_pose(scene.main_camera_node)[:3, 3]
-
-        def key(node):
-            distance = float(np.linalg.norm(scene.get_pose(node)[:3, 3] - cam))
-            return -distance, rank.get(node, len(rank))
-
-        nodes = list(scene.mesh_nodes)
-        solid = sorted((n for n in nodes if not n.mesh.is_transparent), key=key)
-        transparent = sorted((n for n in nodes if n.mesh.is_transparent), key=key)
-        return solid + transparent
-
-    return sorted_mesh_nodes
 
 
 class ColorRenderer:
@@ -390,6 +320,13 @@ class ColorRenderer:
         inner._configure_main_framebuffer = types.MethodType(_main_framebuffer, inner)
         inner._read_main_framebuffer = types.MethodType(_read_colour, inner)
         return renderer
+
+    @property
+    def gl_info(self) -> dict[str, str]:
+        """The GL context this renderer drew with (:func:`gl_info`); empty strings before
+        its first render."""
+        info = gl_info()
+        return info if self.gl_renderer else dict.fromkeys(info, "")
 
     def _light_matrices(self, inner, scene, light_node, flags):
         """pyrender's ``Renderer._get_light_cam_matrices`` for this scene: the sun's fitted

@@ -1,0 +1,178 @@
+"""pyrender internals a :class:`~sim.render.backend.ColorRenderer` replaces on the shared
+renderer: the shadow filter of the mesh shader, the shadow viewport, the MSAA main
+framebuffer, the colour read-back, the shader's light counts and the draw order. Imported
+by sim/render/backend.py only (after it has set ``PYOPENGL_PLATFORM``), so pyrender stays
+a backend matter."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+
+import numpy as np  # noqa: E402
+import pyrender  # noqa: E402
+from OpenGL import GL  # noqa: E402
+
+from sim.render.lights import MAX_POINTS, MAX_SPOTS  # noqa: E402
+
+_OVERRIDES = (
+    "_sorted_mesh_nodes",
+    "_get_light_cam_matrices",
+    "_configure_shadow_mapping_viewport",
+    "_compute_max_n_lights",
+    "_configure_main_framebuffer",
+    "_read_main_framebuffer",
+)
+"""pyrender ``Renderer`` methods a ColorRenderer replaces on the shared renderer instance."""
+
+
+_PCF_CALL = "PCF(shadow_map, textureSize(shadow_map, 0), light_coords.xy, compare)"
+_BILINEAR_CALL = (
+    "texture2DShadowLerp(shadow_map, textureSize(shadow_map, 0), light_coords.xy, compare)"
+)
+
+
+def _lighter_shadow_filter(cache) -> None:
+    """Make pyrender's mesh shader filter its shadow lookups with one bilinear 2x2 comparison
+    (4 depth fetches) instead of a 3x3 grid of them (36): on llvmpipe those fetches were most
+    of the cost of sun shadows. The edge stays soft over one texel (~5 cm near the camera).
+    Done by editing the shader's text as pyrender loads it (nothing is written to disk);
+    if pyrender's shader no longer has that call, it is left as it is."""
+    get_program = cache.get_program
+
+    def patched(vertex_shader, fragment_shader, geometry_shader=None, defines=None):
+        program = get_program(vertex_shader, fragment_shader, geometry_shader, defines)
+        if fragment_shader == "mesh.frag" and "_load" not in program.__dict__:
+            load = program._load
+
+            def _load(filename):
+                text = load(filename)
+                return (
+                    text.replace(_PCF_CALL, _BILINEAR_CALL)
+                    if filename.endswith("mesh.frag")
+                    else text
+                )
+
+            program._load = _load
+        return program
+
+    cache.get_program = patched
+
+
+def _shadow_viewport(inner, light, flags) -> None:
+    """pyrender's ``_configure_shadow_mapping_viewport`` with the light's own map size (its
+    viewport is pyrender's constant 2048 whatever the texture's size)."""
+    inner._configure_shadow_framebuffer()
+    GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, inner._shadow_fb)
+    light.shadow_texture._bind()
+    light.shadow_texture._bind_as_depth_attachment()
+    GL.glActiveTexture(GL.GL_TEXTURE0)
+    light.shadow_texture._bind()
+    GL.glDrawBuffer(GL.GL_NONE)
+    GL.glReadBuffer(GL.GL_NONE)
+    GL.glClear(GL.GL_DEPTH_BUFFER_BIT)
+    GL.glViewport(0, 0, light.shadow_texture.width, light.shadow_texture.height)
+    GL.glEnable(GL.GL_DEPTH_TEST)
+    GL.glDepthMask(GL.GL_TRUE)
+    GL.glDepthFunc(GL.GL_LESS)
+    GL.glDepthRange(0.0, 1.0)
+    GL.glDisable(GL.GL_CULL_FACE)
+    GL.glDisable(GL.GL_BLEND)
+
+
+def _framebuffer(samples: int, width: int, height: int) -> tuple[int, int, int]:
+    """(framebuffer, colour, depth renderbuffer) names of a new RGBA + 24-bit depth target
+    with ``samples`` samples (0: single-sample), as pyrender makes its own."""
+    colour, depth = GL.glGenRenderbuffers(2)
+    for buffer, fmt in ((colour, GL.GL_RGBA), (depth, GL.GL_DEPTH_COMPONENT24)):
+        GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, buffer)
+        if samples:
+            GL.glRenderbufferStorageMultisample(GL.GL_RENDERBUFFER, samples, fmt, width, height)
+        else:
+            GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, fmt, width, height)
+    fb = GL.glGenFramebuffers(1)
+    GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, fb)
+    for point, buffer in ((GL.GL_COLOR_ATTACHMENT0, colour), (GL.GL_DEPTH_ATTACHMENT, depth)):
+        GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, point, GL.GL_RENDERBUFFER, buffer)
+    return fb, colour, depth
+
+
+def _main_framebuffer(inner) -> None:
+    """pyrender's ``_configure_main_framebuffer`` with ``inner._sim_msaa`` samples (the
+    camera's ``msaa``; pyrender hard-codes 4): a multisampled target resolved into a
+    single-sample one; with 0 the single-sample one is drawn into directly (no resolve). A
+    GL that lacks a count rounds it up (llvmpipe has only 4: docs/throughput.md)."""
+    samples = getattr(inner, "_sim_msaa", 4)
+    dims = (inner.viewport_width, inner.viewport_height)
+    if inner._main_fb is not None and (
+        inner._main_fb_dims != dims or getattr(inner, "_sim_fb_samples", 4) != samples
+    ):
+        inner._delete_main_framebuffer()  # (a name deleted twice is ignored by GL)
+    if inner._main_fb is not None:
+        return
+    if samples == 4:
+        type(inner)._configure_main_framebuffer(inner)  # pyrender's own, byte for byte
+    else:
+        inner._main_fb, inner._main_cb, inner._main_db = _framebuffer(0, *dims)
+        if samples == 0:  # the "multisampled" names are the same: drawn into, never resolved
+            inner._main_fb_ms, inner._main_cb_ms, inner._main_db_ms = (
+                inner._main_fb,
+                inner._main_cb,
+                inner._main_db,
+            )
+        else:
+            inner._main_fb_ms, inner._main_cb_ms, inner._main_db_ms = _framebuffer(samples, *dims)
+        inner._main_fb_dims = dims
+    inner._sim_fb_samples = samples
+
+
+def _read_colour(inner, scene, flags):
+    """pyrender's ``_read_main_framebuffer`` of an RGBA render, the same colour bytes, but
+    not the depth nobody reads (resolved, read, linearised): (colour (H, W, 4) uint8, None)."""
+    if not flags & pyrender.RenderFlags.RGBA or flags & pyrender.RenderFlags.DEPTH_ONLY:
+        return type(inner)._read_main_framebuffer(inner, scene, flags)
+    width, height = inner._main_fb_dims
+    if inner._main_fb_ms != inner._main_fb:
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb_ms)
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, inner._main_fb)
+        GL.glBlitFramebuffer(
+            0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR
+        )
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
+    buf = GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+    color = np.frombuffer(buf, dtype=np.uint8).reshape((height, width, 4))
+    return np.flip(color, axis=0), None
+
+
+def _max_n_lights(inner, flags) -> list[int]:
+    """Shader array sizes (directional, spot, point): one sun, :data:`MAX_SPOTS` headlights,
+    :data:`MAX_POINTS` street lamps, whatever the flags (pyrender's own spreads the texture
+    units over the shadowed types; one fixed set keeps one compiled program per flag set)."""
+    return [1, MAX_SPOTS, MAX_POINTS]
+
+
+def _make_sorter(rank: dict):
+    """A replacement for pyrender's ``Renderer._sorted_mesh_nodes`` with the same order --
+    opaque meshes, then transparent ones, each far to near by their node's position -- and
+    ties broken by ``rank`` (the order the nodes were added).
+
+    pyrender keeps mesh nodes in a set, whose iteration order follows memory addresses and
+    so changes from process to process; static meshes all sit at the same (identity) pose,
+    so their draw order was that set's order, and a pixel where two surfaces tie in depth
+    took the colour of whichever was drawn first: the same episode differed by a pixel or
+    two between runs."""
+
+    def sorted_mesh_nodes(renderer, scene):
+        cam = scene.get_pose(scene.main_camera_node)[:3, 3]
+
+        def key(node):
+            distance = float(np.linalg.norm(scene.get_pose(node)[:3, 3] - cam))
+            return -distance, rank.get(node, len(rank))
+
+        nodes = list(scene.mesh_nodes)
+        solid = sorted((n for n in nodes if not n.mesh.is_transparent), key=key)
+        transparent = sorted((n for n in nodes if n.mesh.is_transparent), key=key)
+        return solid + transparent
+
+    return sorted_mesh_nodes
