@@ -52,6 +52,52 @@ def actors_with_paths(spec: ScenarioSpec):
         yield ("actors", i), actor
 
 
+def draw_look(names: list[str], weights: np.ndarray, catalog, rng: np.random.Generator):
+    """A background vehicle's asset (by ``weights``), its catalog entry, variant and paint
+    colour (None: the asset has no palette), drawn in that order."""
+    asset = names[int(rng.choice(len(names), p=weights))]
+    info = catalog.info(asset)
+    variant = int(rng.integers(len(info.variants)))
+    color = (
+        tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))])
+        if info.paint_colors
+        else None
+    )
+    return asset, info, variant, color
+
+
+def background_actor(
+    bg: BackgroundSpec,
+    rng: np.random.Generator,
+    params: dict[str, Any],
+    name: str,
+    asset: str,
+    variant: int,
+    color,
+    road: str,
+    lane: int,
+    s: float,
+    reserve: bool = False,
+) -> ActorSpec:
+    """A placed background vehicle: its speed and behaviour drawn (in that order) from
+    ``bg``; MOBIL lane changes if ``bg.mobil``."""
+    speed = float(draw(bg.speed, rng, params))
+    behaviour = BehaviourSpec.model_validate(draw(bg.behaviour, rng, params))
+    return ActorSpec(
+        name=name,
+        asset=asset,
+        variant=variant,
+        color=color,
+        road=road,
+        lane=lane,
+        s=s,
+        speed=speed,
+        behaviour=behaviour,
+        reserve=reserve,
+        maneuvers=[{"type": "mobil"}] if bg.mobil else [],
+    )
+
+
 def reserve_vehicles(
     bg: BackgroundSpec, names, weights, catalog, rng, params, lanes, n_forward
 ) -> list[ActorSpec]:
@@ -60,28 +106,20 @@ def reserve_vehicles(
     out = []
     forward = [lane for lane in lanes if lane < n_forward] or [0]
     for k in range(int(draw(bg.steady.reserve, rng, params))):
-        asset = names[int(rng.choice(len(names), p=weights))]
-        info = catalog.info(asset)
-        variant = int(rng.integers(len(info.variants)))
-        color = (
-            tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))])
-            if info.paint_colors
-            else None
-        )
-        speed = float(draw(bg.speed, rng, params))
-        behaviour = BehaviourSpec.model_validate(draw(bg.behaviour, rng, params))
+        asset, _info, variant, color = draw_look(names, weights, catalog, rng)
         out.append(
-            ActorSpec(
-                name=f"bg_r{k:03d}",
-                asset=asset,
-                variant=variant,
-                color=color,
-                lane=forward[0],
-                s=0.0,
-                speed=speed,
-                behaviour=behaviour,
+            background_actor(
+                bg,
+                rng,
+                params,
+                f"bg_r{k:03d}",
+                asset,
+                variant,
+                color,
+                "main",
+                forward[0],
+                0.0,
                 reserve=True,
-                maneuvers=[{"type": "mobil"}] if bg.mobil else [],
             )
         )
     return out

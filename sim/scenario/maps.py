@@ -23,15 +23,19 @@ from sim.geometry import obb_overlap
 from sim.road.graph import GraphNetwork
 from sim.road.opendrive import OpenDriveError, load_opendrive
 from sim.road.opendrive.lanegraph import graph_from_opendrive, odr_to_graph
-from sim.scenario.draws import PLACEMENT_TRIES, actors_with_paths, reserve_vehicles
+from sim.scenario.draws import (
+    PLACEMENT_TRIES,
+    actors_with_paths,
+    background_actor,
+    draw_look,
+    reserve_vehicles,
+)
 from sim.scenario.draws import draw as _draw
 from sim.scenario.errors import suggest
 from sim.scenario.loader import SourceMap
 from sim.scenario.schema import (
     AccelerateSpec,
-    ActorSpec,
     BackgroundSpec,
-    BehaviourSpec,
     HardBrakeSpec,
     MobilSpec,
     ReachTrigger,
@@ -278,15 +282,8 @@ def place_background_on_map(
         bodies.append((x, y, yaw, size[0], size[1]))
     placed = []
     for k in range(count):
-        asset = names[int(rng.choice(len(names), p=weights))]
-        info = catalog.info(asset)
-        variant = int(rng.integers(len(info.variants)))
+        asset, info, variant, color = draw_look(names, weights, catalog, rng)
         length, width = info.variants[variant].size[:2]
-        color = (
-            tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))])
-            if info.paint_colors
-            else None
-        )
         for _ in range(PLACEMENT_TRIES):
             r = pieces[int(rng.choice(len(pieces), p=p_piece))]
             rd = net.roads[r]
@@ -311,20 +308,18 @@ def place_background_on_map(
             )
         bodies.append((x, y, h, length, width))
         road_id, lane_id, s_odr = graph_to_odr(net, r, lane, s)
-        speed = float(_draw(bg.speed, rng, params))
-        behaviour = BehaviourSpec.model_validate(_draw(bg.behaviour, rng, params))
         placed.append(
-            ActorSpec(
-                name=f"bg_{k:03d}",
-                asset=asset,
-                variant=variant,
-                color=color,
-                road=road_id,
-                lane=lane_id,
-                s=round(s_odr, 6),
-                speed=speed,
-                behaviour=behaviour,
-                maneuvers=[{"type": "mobil"}] if bg.mobil else [],
+            background_actor(
+                bg,
+                rng,
+                params,
+                f"bg_{k:03d}",
+                asset,
+                variant,
+                color,
+                road_id,
+                lane_id,
+                round(s_odr, 6),
             )
         )
     if bg.steady is not None and not any(a.reserve for a in spec.actors):

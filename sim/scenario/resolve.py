@@ -20,8 +20,8 @@ from sim.assets import Catalog
 from sim.scenario.daylight import daylight
 from sim.scenario.draws import PLACEMENT_TRIES as _PLACEMENT_TRIES
 from sim.scenario.draws import actors_with_paths as _actors_with_paths
+from sim.scenario.draws import background_actor, draw_look, iter_refs, reserve_vehicles
 from sim.scenario.draws import draw as _draw
-from sim.scenario.draws import iter_refs, reserve_vehicles
 from sim.scenario.errors import suggest, translate
 from sim.scenario.loader import Path_, SourceMap
 from sim.scenario.maps import on_map, place_background_on_map
@@ -30,7 +30,6 @@ from sim.scenario.placement import draw_uniform, free_spans, pack, room, stretch
 from sim.scenario.schema import (
     ActorSpec,
     BackgroundSpec,
-    BehaviourSpec,
     CyclistsSpec,
     PedestriansSpec,
     ScenarioSpec,
@@ -257,15 +256,8 @@ def _place_background(
     placed: list[ActorSpec] = []
     bodies: list[tuple[int, float, float]] = []  # (lane, s, length) of each placed vehicle
     for k in range(count):
-        asset = names[int(rng.choice(len(names), p=weights))]
-        info = catalog.info(asset)
-        variant = int(rng.integers(len(info.variants)))
+        asset, info, variant, color = draw_look(names, weights, catalog, rng)
         length = info.variants[variant].size[0]
-        color = (
-            tuple(int(c) for c in info.paint_colors[int(rng.integers(len(info.paint_colors)))])
-            if info.paint_colors
-            else None
-        )
         for _ in range(_PLACEMENT_TRIES):
             lane = lanes[int(rng.integers(len(lanes)))]
             s = float(rng.uniform(s_lo + length / 2, s_hi - length / 2))
@@ -301,20 +293,18 @@ def _place_background(
                 f"s_range [{s_lo:g}, {s_hi:g}] on lanes {lanes}",
             )
         bodies.append((lane, s, length))
-        speed = float(_draw(bg.speed, rng, params))
-        behaviour = BehaviourSpec.model_validate(_draw(bg.behaviour, rng, params))
         placed.append(
-            ActorSpec(
-                name=f"{prefix}_{k:03d}",
-                asset=asset,
-                variant=variant,
-                color=color,
-                road=road_name,
-                lane=lane,
-                s=round(s, 6),
-                speed=speed,
-                behaviour=behaviour,
-                maneuvers=[{"type": "mobil"}] if bg.mobil else [],
+            background_actor(
+                bg,
+                rng,
+                params,
+                f"{prefix}_{k:03d}",
+                asset,
+                variant,
+                color,
+                road_name,
+                lane,
+                round(s, 6),
             )
         )
     if bg.steady is not None and not on_cross and not any(a.reserve for a in spec.actors):
