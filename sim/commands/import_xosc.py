@@ -30,6 +30,14 @@ def register(sub) -> dict:
         default=None,
         help="[s] episode length (default: the StopTrigger's simulation time, else 20)",
     )
+    p.add_argument(
+        "--map",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="drive on the whole OpenDRIVE map (road.opendrive) instead of the one road of the "
+        "ego's start: auto (default) when that road cannot be driven or the positions name "
+        "several roads",
+    )
     p.add_argument("--overwrite", action="store_true")
     return {"import-xosc": cmd_import_xosc}
 
@@ -75,13 +83,13 @@ def validate_text(text: str, name: str) -> None:
 
 def cmd_import_xosc(args: argparse.Namespace) -> int:
     from sim.dataset.io import write_bytes_atomic
-    from sim.errors import OutputError
+    from sim.errors import OutputError, ScenarioError
     from sim.scenario.xosc import import_set, import_xosc, is_distribution
 
     if is_distribution(args.xosc):
         imported = import_set(args.xosc, args.lane_width, args.duration)
     else:
-        imported = [import_xosc(args.xosc, args.lane_width, args.duration)]
+        imported = [import_xosc(args.xosc, args.lane_width, args.duration, map_mode=args.map)]
     if len(imported) == 1:
         outs = [args.out]
     else:
@@ -93,9 +101,17 @@ def cmd_import_xosc(args: argparse.Namespace) -> int:
         if out.exists() and not args.overwrite:
             raise OutputError(f"{out} exists; pass --overwrite or choose another --out")
     texts = []
-    for out, imp in zip(outs, imported, strict=True):
+    for k, (out, imp) in enumerate(zip(outs, imported, strict=True)):
         text = scenario_text(imp)
-        validate_text(text, str(out))  # before anything is written: nothing half-made
+        try:
+            validate_text(text, str(out))  # before anything is written: nothing half-made
+        except ScenarioError as err:
+            if imp.fallback is None:
+                raise
+            imp = imported[k] = imp.fallback  # the map would not do: the one-road import
+            imp.notes.append(f"map: the scenario on the whole map would not validate ({err})")
+            text = scenario_text(imp)
+            validate_text(text, str(out))
         texts.append(text)
     for out, imp, text in zip(outs, imported, texts, strict=True):
         write_bytes_atomic(out, text.encode())

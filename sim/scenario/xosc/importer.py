@@ -14,6 +14,7 @@ from sim.scenario.xosc.conditions import NEVER, combine, start_trigger
 from sim.scenario.xosc.context import Actor, Ctx
 from sim.scenario.xosc.entities import asset_of
 from sim.scenario.xosc.globals import global_action
+from sim.scenario.xosc.mapmode import map_scenario, wants_map
 from sim.scenario.xosc.params import ParamFloat, Params, Value
 from sim.scenario.xosc.positions import Unsupported, position
 from sim.scenario.xosc.road import choose_road, road_spec
@@ -29,6 +30,7 @@ EGO_NAMES = ("ego", "hero", "ego_vehicle", "egovehicle")
 class Imported:
     data: dict  # the scenario, as the YAML's mapping
     notes: list[str] = field(default_factory=list)  # what was approximated or left out
+    fallback: Imported | None = None  # the one-road import, where ``data`` is on the map
 
 
 def _ident(name: str) -> str:
@@ -44,11 +46,14 @@ def import_xosc(
     overrides: dict[str, Value] | None = None,
     distributions: dict[str, dict] | None = None,
     seed: int | None = None,
+    map_mode: str = "auto",
 ) -> Imported:
     """Read ``path`` and return the scenario mapping plus notes.
 
     ``overrides``: values for the file's own parameters (a deterministic parameter set);
     ``distributions``: parameter name -> sim distribution (YAML form) for stochastic ones.
+    ``map_mode``: 'auto', 'always' or 'never' drive on the whole OpenDRIVE map
+    (:mod:`.mapmode`).
     """
     path = Path(path)
     docs = Documents()
@@ -96,6 +101,15 @@ def import_xosc(
             ctx.note(None, f"parameter {k}: not one field sim can draw; its declared value is used")
     if seed is not None:
         data["seed"] = seed
+    if wants_map(ctx, root, map_mode):
+        made = map_scenario(ctx, root, data)
+        if made is not None:
+            on_map, extra = made
+            one_road = ("road:", "every s moved", "AssignRouteAction")  # notes of the one road
+            kept = [
+                n for n in ctx.notes if not n.startswith(one_road) and "the one sim drives" not in n
+            ]
+            return Imported(_tidy(on_map), kept + extra, fallback=Imported(data, ctx.notes))
     return Imported(data, ctx.notes)
 
 

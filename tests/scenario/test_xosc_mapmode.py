@@ -1,0 +1,69 @@
+"""import-xosc on the whole OpenDRIVE map: a junction scenario whose entities start on
+three roads of a signalised map becomes a road.opendrive scenario that validates, keeps the
+file's positions (lane, world and relative ones), turns the ego's AssignRouteAction into
+the turn the map's lanes take, and drives through the junction without collisions."""
+
+from __future__ import annotations
+
+import math
+
+from ruamel.yaml import YAML
+
+from sim.assets import load_catalog
+from sim.pipeline import resolve_scenario
+from sim.scenario import load_scenario
+from sim.scenario.xosc import import_xosc
+from sim.traffic.setup import build_world, n_steps
+from sim.traffic.world import simulate
+
+from helpers.episodes import run_sim
+from helpers.paths import REPO
+
+XOSC = REPO / "tests" / "data" / "xosc" / "hand_junction_map.xosc"
+XODR = REPO / "tests" / "data" / "xodr" / "signal_junction.xodr"
+
+
+def test_junction_scenario_imports_onto_the_map():
+    imp = import_xosc(XOSC)
+    data = imp.data
+    assert data["road"] == {"opendrive": {"file": str(XODR.resolve())}}
+    ego = data["ego"]
+    assert (ego["road"], ego["lane"], ego["s"], ego["speed"]) == ("1", -1, 40.0, 10.0)
+    assert ego["maneuvers"] == [{"type": "route", "turns": ["left"]}]
+    by_name = {a["name"]: a for a in data["actors"]}
+    assert (by_name["Crossing"]["road"], by_name["Crossing"]["lane"]) == ("2", -1)
+    assert math.isclose(by_name["Crossing"]["s"], 30.0, abs_tol=1e-3)
+    follower = by_name["Follower"]  # RelativeLanePosition ds = -20 from the ego
+    assert (follower["road"], follower["lane"]) == ("1", -1)
+    assert math.isclose(follower["s"], 20.0, abs_tol=1e-3)
+    assert "maneuvers" not in follower  # its lane change is not on a map yet ...
+    assert any("Follower: maneuver 'lane_change' left out" in n for n in imp.notes)  # ... said
+    assert not any("the one sim drives" in n for n in imp.notes)
+    assert imp.fallback is not None and "opendrive" not in imp.fallback.data["road"]
+
+
+def test_imported_junction_scenario_runs_the_route_through_the_junction(tmp_path):
+    out = tmp_path / "junction.yaml"
+    proc = run_sim("import-xosc", str(XOSC), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    catalog = load_catalog()
+    resolved = resolve_scenario(load_scenario(out), catalog)
+    world, agents = build_world(resolved, catalog)
+    traj = simulate(world, n_steps(resolved))
+    assert world.collisions == []
+    pieces = world.network.pieces
+    assert pieces[int(traj.road[0, 0])].road_id == "1"
+    assert pieces[int(traj.road[-1, 0])].road_id == "4"  # the route: left, to road 4
+
+
+def test_map_never_keeps_the_one_road_import(tmp_path):
+    out = tmp_path / "one_road.yaml"
+    proc = run_sim("import-xosc", str(XOSC), "--out", str(out), "--map", "never")
+    assert proc.returncode == 0, proc.stderr
+    data = YAML(typ="safe").load(out.read_text())
+    assert "opendrive" not in data["road"] and data["road"]["lanes"] >= 1
+
+
+def test_single_road_files_keep_the_one_road_import():
+    imp = import_xosc(REPO / "tests" / "data" / "xosc" / "gen_cut_in.xosc")
+    assert imp.fallback is None and "opendrive" not in imp.data["road"]
