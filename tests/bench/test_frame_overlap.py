@@ -4,8 +4,10 @@ the serial render's bytes (rgb, depth, semantic, instance), frame by frame."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 
+@pytest.mark.slow  # ~80 s on 2 cores: sets up a full-size cut_in frame
 def test_overlapped_render_gives_the_serial_bytes(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
