@@ -457,8 +457,8 @@ def _encoder_table(frames: list) -> list[tuple[str, int, float, float]]:
 def device_line() -> str:
     """What the colour pass draws on: the EGL device (of how many, by which policy) and the
     GL strings of the context (made here, as the first render would)."""
-    from sim.render.backend import open_context
-    from sim.render.egl_device import ENV, list_devices, policy_from_env
+    from sim.render.backend import list_devices, open_context
+    from sim.render.egl_device import ENV, policy_from_env
 
     info = open_context()
     platform = os.environ.get("PYOPENGL_PLATFORM", "")

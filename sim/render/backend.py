@@ -1,5 +1,6 @@
-"""The module that imports pyrender (with its helpers gl_patches.py, pyrender internals it
-replaces, and egl_device.py, the EGL device): a colour renderer for one process.
+"""The only module that imports pyrender: a colour renderer for one process (its helpers
+gl_patches.py, the pyrender internals it replaces, and egl_device.py, the EGL device
+policy, take pyrender's objects from here).
 
 Headless through EGL: ``PYOPENGL_PLATFORM=egl`` is set before the first OpenGL import
 unless the user set it (``osmesa`` works as a software fallback; see docs/rendering.md).
@@ -33,14 +34,19 @@ from OpenGL import GL  # noqa: E402
 from OpenGL.GL import GL_CLAMP_TO_BORDER, GL_FLOAT  # noqa: E402
 
 from sim.render.camera import CameraModel, gl_pose  # noqa: E402
-from sim.render.egl_device import select  # noqa: E402
+from sim.render.egl_device import (  # noqa: E402
+    _EGL_EXTENSIONS,
+    SOFTWARE_EXTENSION,
+    EglDevice,
+    choose_device,
+    policy_from_env,
+)
 from sim.render.gl_patches import (  # noqa: E402
     _OVERRIDES,
     _lighter_shadow_filter,
     _main_framebuffer,
     _make_sorter,
     _max_n_lights,
-    _read_colour,
     _shadow_viewport,
 )
 from sim.render.lights import (  # noqa: E402
@@ -176,6 +182,73 @@ _SHARED: dict = {
 """The process's one OffscreenRenderer (an OpenGL context with pyrender's compiled shaders),
 shared by every ColorRenderer in turn: one per episode would cost ~0.3 s each. A forked
 child makes its own."""
+
+
+def _egl_module():
+    """pyrender's EGL platform module, or None where EGL cannot be loaded."""
+    try:
+        from pyrender.platforms import egl  # only where EGL is asked for: not every platform has it
+    except Exception:  # noqa: BLE001 -- no EGL: nothing to enumerate
+        return None
+    return egl
+
+
+def list_devices() -> list[EglDevice]:
+    """The EGL devices of this machine (empty where EGL cannot enumerate them)."""
+    egl = _egl_module()
+    if egl is None or egl._eglQueryDevicesEXT is None:
+        return []
+    out = []
+    for i, dev in enumerate(egl.query_devices()):
+        ext = b""
+        if egl._eglQueryDeviceStringEXT is not None:
+            ext = egl._eglQueryDeviceStringEXT(dev._display, _EGL_EXTENSIONS) or b""
+        out.append(EglDevice(i, dev.name, ext.decode("ascii", "replace"), dev))
+    return out
+
+
+def probe_renderer(device: EglDevice) -> str:
+    """``GL_RENDERER`` of a device, from a throw-away 1x1 context (software devices are
+    named by their extension, no context made)."""
+    if device.software:
+        return f"software ({SOFTWARE_EXTENSION})"
+    egl = _egl_module()
+    if egl is None:
+        return "unusable (no EGL) softpipe"
+    platform = egl.EGLPlatform(1, 1, device=device.handle)
+    try:
+        platform.init_context()
+        return GL.glGetString(GL.GL_RENDERER).decode("ascii", "replace")
+    except Exception as err:  # noqa: BLE001 -- a device that cannot make a context
+        return f"unusable ({type(err).__name__}) softpipe"  # never chosen by auto
+    finally:
+        platform.delete_context()
+
+
+def select(policy: str | int | None = None) -> tuple[EglDevice | None, list[EglDevice]]:
+    """(the chosen device or None for EGL's default display, every device listed)."""
+    devices = list_devices()
+    policy = policy_from_env() if policy is None else policy
+    index = choose_device(lambda i: probe_renderer(devices[i]), len(devices), policy)
+    return (None if index is None else devices[index]), devices
+
+
+def _read_colour(inner, scene, flags):
+    """pyrender's ``_read_main_framebuffer`` of an RGBA render, the same colour bytes, but
+    not the depth nobody reads (resolved, read, linearised): (colour (H, W, 4) uint8, None)."""
+    if not flags & pyrender.RenderFlags.RGBA or flags & pyrender.RenderFlags.DEPTH_ONLY:
+        return type(inner)._read_main_framebuffer(inner, scene, flags)
+    width, height = inner._main_fb_dims
+    if inner._main_fb_ms != inner._main_fb:
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb_ms)
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, inner._main_fb)
+        GL.glBlitFramebuffer(
+            0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR
+        )
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
+    buf = GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+    color = np.frombuffer(buf, dtype=np.uint8).reshape((height, width, 4))
+    return np.flip(color, axis=0), None
 
 
 def _gl_string(name) -> str:

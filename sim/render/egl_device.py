@@ -16,7 +16,9 @@ Devices are listed through ``EGL_EXT_device_enumeration``; a device that names
 renderer, any other is opened (a throw-away context, ~0.1-0.8 s) to read its
 ``GL_RENDERER`` -- only when there is more than one device and the policy needs it.
 
-:func:`choose_device` is the policy itself, a pure function of the renderer strings.
+:func:`choose_device` is the policy itself, a pure function of the renderer strings; the
+listing and probing of devices (``list_devices``, ``probe_renderer``, ``select``) live in
+sim/render/backend.py, the one module that imports pyrender.
 """
 
 from __future__ import annotations
@@ -114,46 +116,3 @@ class EglDevice:
     @property
     def software(self) -> bool:
         return SOFTWARE_EXTENSION in self.extensions.split()
-
-
-def list_devices() -> list[EglDevice]:
-    """The EGL devices of this machine (empty where EGL cannot enumerate them)."""
-    try:
-        from pyrender.platforms import egl
-    except Exception:  # noqa: BLE001 -- no EGL: nothing to enumerate
-        return []
-    if egl._eglQueryDevicesEXT is None:
-        return []
-    out = []
-    for i, dev in enumerate(egl.query_devices()):
-        ext = b""
-        if egl._eglQueryDeviceStringEXT is not None:
-            ext = egl._eglQueryDeviceStringEXT(dev._display, _EGL_EXTENSIONS) or b""
-        out.append(EglDevice(i, dev.name, ext.decode("ascii", "replace"), dev))
-    return out
-
-
-def probe_renderer(device: EglDevice) -> str:
-    """``GL_RENDERER`` of a device, from a throw-away 1x1 context (software devices are
-    named by their extension, no context made)."""
-    if device.software:
-        return f"software ({SOFTWARE_EXTENSION})"
-    from OpenGL import GL
-    from pyrender.platforms import egl
-
-    platform = egl.EGLPlatform(1, 1, device=device.handle)
-    try:
-        platform.init_context()
-        return GL.glGetString(GL.GL_RENDERER).decode("ascii", "replace")
-    except Exception as err:  # noqa: BLE001 -- a device that cannot make a context
-        return f"unusable ({type(err).__name__}) softpipe"  # never chosen by auto
-    finally:
-        platform.delete_context()
-
-
-def select(policy: str | int | None = None) -> tuple[EglDevice | None, list[EglDevice]]:
-    """(the chosen device or None for EGL's default display, every device listed)."""
-    devices = list_devices()
-    policy = policy_from_env() if policy is None else policy
-    index = choose_device(lambda i: probe_renderer(devices[i]), len(devices), policy)
-    return (None if index is None else devices[index]), devices

@@ -1,8 +1,8 @@
 """pyrender internals a :class:`~sim.render.backend.ColorRenderer` replaces on the shared
-renderer: the shadow filter of the mesh shader, the shadow viewport, the MSAA main
-framebuffer, the colour read-back, the shader's light counts and the draw order. Imported
-by sim/render/backend.py only (after it has set ``PYOPENGL_PLATFORM``), so pyrender stays
-a backend matter."""
+renderer: the shadow filter of the mesh shader, the shadow viewport, the MSAA main framebuffer, the
+shader's light counts and the draw order: plain OpenGL on pyrender's objects, handed in by
+sim/render/backend.py (the one module that imports pyrender, and sets ``PYOPENGL_PLATFORM``
+first)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import os
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 import numpy as np  # noqa: E402
-import pyrender  # noqa: E402
 from OpenGL import GL  # noqa: E402
 
 from sim.render.lights import MAX_POINTS, MAX_SPOTS  # noqa: E402
@@ -125,24 +124,6 @@ def _main_framebuffer(inner) -> None:
             inner._main_fb_ms, inner._main_cb_ms, inner._main_db_ms = _framebuffer(samples, *dims)
         inner._main_fb_dims = dims
     inner._sim_fb_samples = samples
-
-
-def _read_colour(inner, scene, flags):
-    """pyrender's ``_read_main_framebuffer`` of an RGBA render, the same colour bytes, but
-    not the depth nobody reads (resolved, read, linearised): (colour (H, W, 4) uint8, None)."""
-    if not flags & pyrender.RenderFlags.RGBA or flags & pyrender.RenderFlags.DEPTH_ONLY:
-        return type(inner)._read_main_framebuffer(inner, scene, flags)
-    width, height = inner._main_fb_dims
-    if inner._main_fb_ms != inner._main_fb:
-        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb_ms)
-        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, inner._main_fb)
-        GL.glBlitFramebuffer(
-            0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR
-        )
-    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
-    buf = GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
-    color = np.frombuffer(buf, dtype=np.uint8).reshape((height, width, 4))
-    return np.flip(color, axis=0), None
 
 
 def _max_n_lights(inner, flags) -> list[int]:

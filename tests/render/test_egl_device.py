@@ -94,8 +94,7 @@ def test_policy_text(monkeypatch):
 
 
 def test_real_egl_enumerates_and_auto_picks_a_gpu_only_where_there_is_one():
-    from sim.render.backend import open_context
-    from sim.render.egl_device import list_devices, probe_renderer, select
+    from sim.render.backend import list_devices, open_context, probe_renderer, select
 
     devices = list_devices()
     assert devices, "EGL lists no device (Mesa's software device is always there)"
