@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from sim.scenario.distributions import Choice, IntUniform, Normal, ParamRef, Uniform
+from sim.scenario.errors import suggest
 from sim.scenario.loader import Path_
 from sim.scenario.schema import ActorSpec, BackgroundSpec, BehaviourSpec, ScenarioSpec
 
@@ -50,6 +51,24 @@ def actors_with_paths(spec: ScenarioSpec):
     yield ("ego",), spec.ego
     for i, actor in enumerate(spec.actors):
         yield ("actors", i), actor
+
+
+def asset_weights(
+    assets: dict[str, float], catalog, src, key: str, kind: str | None = None
+) -> tuple[list[str], np.ndarray]:
+    """The names of ``key``'s ``assets`` and their weights normalised to sum to 1; an error
+    at ``key.assets`` for an unknown asset (or one not of ``kind``) or unusable weights."""
+    names = list(assets)
+    known = catalog.names()
+    for name in names:
+        if name not in known:
+            raise src.error(f"unknown asset {name!r}{suggest(name, known)}", (key, "assets", name))
+        if kind is not None and catalog.info(name).kind != kind:
+            raise src.error(f"{name!r} is not a {kind} asset", (key, "assets", name))
+    weights = np.array([assets[n] for n in names], dtype=np.float64)
+    if (weights < 0).any() or weights.sum() <= 0:
+        raise src.error("asset weights must be non-negative and not all zero", (key, "assets"))
+    return names, weights / weights.sum()
 
 
 def draw_look(names: list[str], weights: np.ndarray, catalog, rng: np.random.Generator):

@@ -26,6 +26,7 @@ from sim.road.opendrive.lanegraph import graph_from_opendrive, odr_to_graph
 from sim.scenario.draws import (
     PLACEMENT_TRIES,
     actors_with_paths,
+    asset_weights,
     background_actor,
     draw_look,
     reserve_vehicles,
@@ -247,17 +248,7 @@ def place_background_on_map(
             ("background", key),
         )
     net = load_map(spec.road)
-    names = list(bg.assets)
-    known = catalog.names()
-    for name in names:
-        if name not in known:
-            raise src.error(
-                f"unknown asset {name!r}{suggest(name, known)}", ("background", "assets", name)
-            )
-    weights = np.array([bg.assets[n] for n in names], dtype=np.float64)
-    if (weights < 0).any() or weights.sum() <= 0:
-        raise src.error("asset weights must be non-negative and not all zero", ("background",))
-    weights = weights / weights.sum()
+    names, weights = asset_weights(bg.assets, catalog, src, "background")
     min_gap = float(_draw(bg.min_gap, rng, params))
     _r, _k, _s, _d, ex, ey, _yaw = actor_pose(net, spec.ego)
     # candidate stretches: pieces outside junctions, lanes, with some part near the ego

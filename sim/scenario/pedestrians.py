@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 
 from sim.assets import Catalog
-from sim.scenario.draws import PLACEMENT_TRIES, actors_with_paths, draw
-from sim.scenario.errors import suggest
+from sim.scenario.draws import PLACEMENT_TRIES, actors_with_paths, asset_weights, draw
 from sim.scenario.loader import SourceMap
 from sim.scenario.placement import draw_uniform, free_spans, pack
 from sim.scenario.schema import (
@@ -46,21 +45,7 @@ def place_pedestrians(
             f"s_range must lie within the road [0, {length:g}] with lo < hi",
             ("pedestrians", "s_range"),
         )
-    names = list(peds.assets)
-    known = catalog.names()
-    for name in names:
-        if name not in known:
-            raise src.error(
-                f"unknown asset {name!r}{suggest(name, known)}", ("pedestrians", "assets", name)
-            )
-        if catalog.info(name).kind != "pedestrian":
-            raise src.error(f"{name!r} is not a pedestrian asset", ("pedestrians", "assets", name))
-    weights = np.array([peds.assets[n] for n in names], dtype=np.float64)
-    if (weights < 0).any() or weights.sum() <= 0:
-        raise src.error(
-            "asset weights must be non-negative and not all zero", ("pedestrians", "assets")
-        )
-    weights /= weights.sum()
+    names, weights = asset_weights(peds.assets, catalog, src, "pedestrians", "pedestrian")
     width = (road.lanes + road.oncoming_lanes) * road.lane_width
     sw, sh = float(road.sidewalk_width), float(road.shoulder_width)
     sides = (-sh - sw / 2, width + sh + sw / 2) if sw > 0 else (-sh - 0.6, width + sh + 0.6)

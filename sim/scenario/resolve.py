@@ -20,7 +20,13 @@ from sim.assets import Catalog
 from sim.scenario.daylight import daylight
 from sim.scenario.draws import PLACEMENT_TRIES as _PLACEMENT_TRIES
 from sim.scenario.draws import actors_with_paths as _actors_with_paths
-from sim.scenario.draws import background_actor, draw_look, iter_refs, reserve_vehicles
+from sim.scenario.draws import (
+    asset_weights,
+    background_actor,
+    draw_look,
+    iter_refs,
+    reserve_vehicles,
+)
 from sim.scenario.draws import draw as _draw
 from sim.scenario.errors import suggest, translate
 from sim.scenario.loader import Path_, SourceMap
@@ -226,15 +232,7 @@ def _place_background(
         raise src.error(
             f"s_range must lie within the road [0, {road_length:g}] with lo < hi", (key, "s_range")
         )
-    names = list(bg.assets)
-    known = catalog.names()
-    for name in names:
-        if name not in known:
-            raise src.error(f"unknown asset {name!r}{suggest(name, known)}", (key, "assets", name))
-    weights = np.array([bg.assets[n] for n in names], dtype=np.float64)
-    if (weights < 0).any() or weights.sum() <= 0:
-        raise src.error("asset weights must be non-negative and not all zero", (key, "assets"))
-    weights = weights / weights.sum()
+    names, weights = asset_weights(bg.assets, catalog, src, key)
     min_gap = float(_draw(bg.min_gap, rng, params))
     # occupied intervals [rear, front] per lane, kept sorted by rear
     occupied: dict[int, list[tuple[float, float]]] = {lane: [] for lane in range(n_lanes)}

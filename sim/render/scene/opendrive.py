@@ -31,6 +31,7 @@ from sim.render.scene.surface import (
     ROAD_MARGIN,
     SHOULDER,
     SIDEWALK,
+    patchy,
 )
 from sim.render.textures import MATERIAL_INDEX, MATERIALS
 from sim.road.opendrive import OpenDriveError, OpenDriveNetwork
@@ -502,17 +503,7 @@ def build_static_opendrive(
     z_ground = min(z_all) - GROUND_BELOW
     out["ground"] += _planes(out["cut"], *xy.min(axis=0), *xy.max(axis=0), z_ground)
     terrain = MeshArrays.concat(out["ground"])
-    shade = rng.uniform(0.85, 1.12, size=(len(terrain.faces), 1))
-    colors = terrain.face_colors.astype(np.float64)
-    colors[:, :3] = np.clip(colors[:, :3] * shade, 0, 255)
-    terrain = MeshArrays(
-        terrain.vertices,
-        terrain.faces,
-        colors.astype(np.uint8),
-        terrain.face_semantic,
-        terrain.uvs,
-        terrain.face_material,
-    )
+    terrain = patchy(terrain, rng)
     parts = [MeshArrays.concat(out[k]) for k in ("surface", "marks") if out[k]]
     return (*parts, terrain)
 

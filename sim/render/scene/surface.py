@@ -207,11 +207,16 @@ def build_static(scene: Road | Network, rng: np.random.Generator) -> tuple[MeshA
         surface, marks, ground = _road_parts(main, Cuts())
     ground.append(_far_plane(main))
     terrain = MeshArrays.concat(ground)
-    # patchy grass: scale each face's colour a little
+    terrain = patchy(terrain, rng)
+    return MeshArrays.concat(surface), MeshArrays.concat(marks), terrain
+
+
+def patchy(terrain: MeshArrays, rng: np.random.Generator) -> MeshArrays:
+    """Patchy grass: each face's colour scaled a little (one draw per face)."""
     shade = rng.uniform(0.85, 1.12, size=(len(terrain.faces), 1))
     colors = terrain.face_colors.astype(np.float64)
     colors[:, :3] = np.clip(colors[:, :3] * shade, 0, 255)
-    terrain = MeshArrays(
+    return MeshArrays(
         terrain.vertices,
         terrain.faces,
         colors.astype(np.uint8),
@@ -219,7 +224,6 @@ def build_static(scene: Road | Network, rng: np.random.Generator) -> tuple[MeshA
         terrain.uvs,
         terrain.face_material,
     )
-    return MeshArrays.concat(surface), MeshArrays.concat(marks), terrain
 
 
 def _extend_line(road: Road, s: float) -> tuple[float, float, float]:
