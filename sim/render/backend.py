@@ -48,6 +48,7 @@ from sim.render.gl_patches import (  # noqa: E402
     _make_sorter,
     _max_n_lights,
     _shadow_viewport,
+    cache_uniform_locations,
 )
 from sim.render.lights import (  # noqa: E402
     MAX_POINTS,
@@ -60,6 +61,9 @@ from sim.render.lights import (  # noqa: E402
 )
 from sim.render.textures import MATERIALS, Appearance, texture  # noqa: E402
 from sim.render.textures.uv import material_groups  # noqa: E402
+
+_forget_uniforms = cache_uniform_locations(pyrender.shader_program)
+"""Empties the uniform-location cache (a new GL context numbers its programs afresh)."""
 
 GLOW = 0.8
 """Emission of glowing parts; pyrender adds GLOW**2 times the vertex colour to the lit colour."""
@@ -322,6 +326,7 @@ def open_context() -> dict[str, str]:
 def _shared_offscreen(width: int, height: int) -> pyrender.OffscreenRenderer:
     renderer = _SHARED["renderer"]
     if renderer is None or _SHARED["pid"] != os.getpid():
+        _forget_uniforms()  # the new context's programs are numbered afresh
         try:
             device = _egl_choice()
             renderer = _Offscreen(width, height, device)

@@ -157,3 +157,39 @@ def _make_sorter(rank: dict):
         return solid + transparent
 
     return sorted_mesh_nodes
+
+
+def cache_uniform_locations(module):
+    """Make pyrender's ``ShaderProgram.set_uniform`` look each uniform's location up once per
+    program instead of on every call: ``module`` is ``pyrender.shader_program``, whose
+    ``glGetUniformLocation`` (a round trip through PyOpenGL and the driver, ~30 µs on
+    llvmpipe; pyrender sets ~40 uniforms per mesh node per pass) is replaced by a cached one,
+    and whose ``glDeleteProgram`` forgets a deleted program's entries (GL reuses program
+    names). Locations are fixed once a program is linked, so every draw is the same.
+
+    Returns the function that empties the cache: a new GL context (the process's renderer
+    made again, or made in a forked worker) numbers its programs afresh. Done once per
+    module; a second call returns the first call's function."""
+    done = getattr(module, "_sim_forget_uniforms", None)
+    if done is not None:
+        return done
+    locate = module.glGetUniformLocation
+    delete = module.glDeleteProgram
+    cache: dict[tuple[int, object], int] = {}
+
+    def glGetUniformLocation(program, name):
+        key = (int(program), name)
+        location = cache.get(key)
+        if location is None:
+            location = cache[key] = locate(program, name)
+        return location
+
+    def glDeleteProgram(program):
+        for key in [key for key in cache if key[0] == int(program)]:
+            del cache[key]
+        delete(program)
+
+    module.glGetUniformLocation = glGetUniformLocation
+    module.glDeleteProgram = glDeleteProgram
+    module._sim_forget_uniforms = cache.clear
+    return cache.clear
