@@ -161,11 +161,12 @@ def _make_sorter(rank: dict):
 
 def cache_uniform_locations(module):
     """Make pyrender's ``ShaderProgram.set_uniform`` look each uniform's location up once per
-    program instead of on every call: ``module`` is ``pyrender.shader_program``, whose
-    ``glGetUniformLocation`` (a round trip through PyOpenGL and the driver, ~30 µs on
-    llvmpipe; pyrender sets ~40 uniforms per mesh node per pass) is replaced by a cached one,
-    and whose ``glDeleteProgram`` forgets a deleted program's entries (GL reuses program
-    names). Locations are fixed once a program is linked, so every draw is the same.
+    program instead of on every call (~2,100 calls per cut_in frame, each a round trip through
+    PyOpenGL and the driver): ``module`` is ``pyrender.shader_program``, whose
+    ``glGetUniformLocation`` is replaced by a cached one, and whose ``glDeleteProgram``
+    forgets a deleted program's entries (GL reuses program names). Locations are fixed once
+    a program is linked, so every draw is the same. On llvmpipe the gain is within the
+    noise of ``bench frame`` (docs/throughput.md); the driver's draw time dominates.
 
     Returns the function that empties the cache: a new GL context (the process's renderer
     made again, or made in a forked worker) numbers its programs afresh. Done once per
