@@ -37,7 +37,10 @@ from sim.scenario.loader import SourceMap
 from sim.scenario.schema import (
     AccelerateSpec,
     BackgroundSpec,
+    CutInSpec,
+    CutOutSpec,
     HardBrakeSpec,
+    LaneChangeSpec,
     MobilSpec,
     ReachTrigger,
     RoadSpec,
@@ -57,6 +60,9 @@ of the background it could not stop for a conflicting movement)."""
 
 MAP_MANEUVERS = (
     RouteSpec,
+    LaneChangeSpec,
+    CutInSpec,
+    CutOutSpec,
     SetSpeedSpec,
     HardBrakeSpec,
     StopSpec,
@@ -144,6 +150,7 @@ def check_map_scenario(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> 
     net = load_map(spec.road)
     odr = net.source
     road_ids = [r.id for r in odr.odr.roads]  # type: ignore[attr-defined]
+    lane_ids = {k for p in net.pieces for k in p.lane_ids}  # type: ignore[attr-defined]
     for key in ("cross_traffic",):
         if getattr(spec, key) is not None:
             raise src.error(f"'{key}' needs sim's own junction; on a map use background", (key,))
@@ -190,9 +197,15 @@ def check_map_scenario(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> 
             if not isinstance(m, MAP_MANEUVERS):
                 raise src.error(
                     f"maneuver {m.type!r} names lanes or turns of sim's own road model; on a "
-                    "map use 'route' (and set_speed, hard_brake, stop, accelerate, stalled, "
-                    "mobil)",
+                    "map use 'route' (and lane_change, cut_in, cut_out, set_speed, hard_brake, "
+                    "stop, accelerate, stalled, mobil)",
                     (*mpath, "type"),
+                )
+            if isinstance(m, LaneChangeSpec) and m.to_lane not in lane_ids:
+                raise src.error(
+                    f"to_lane {m.to_lane}: expected an OpenDRIVE id of a drivable lane of the "
+                    f"map ({', '.join(str(k) for k in sorted(lane_ids))})",
+                    (*mpath, "to_lane"),
                 )
             if isinstance(getattr(m, "trigger", None), ReachTrigger):
                 raise src.error(

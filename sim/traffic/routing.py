@@ -67,6 +67,20 @@ MOBIL_QUEUE_SPEED = 5.0  # [m/s] no MOBIL lane change slower than this on a junc
 STALL_GIVE_BACK = 5.0  # [m] a granted driver standing this far from its line gives it back
 
 
+def _carry_lane_change(st, i: int, rd, s_old: float, d_old: float) -> None:
+    """Agent i, changing lanes, has just moved onto the next road ``rd`` (now at st.s[i],
+    st.d[i]; it was at ``s_old``, ``d_old`` on the road it left): its lane-change path goes
+    on from the same point. The path's distance done is kept; its offsets move by the shift
+    of the lateral coordinate between the two roads (a lane added or dropped on the right
+    moves the reference line), and the target becomes the centre of the lane of ``rd`` that
+    continues it (the nearest existing lane where the target lane ends)."""
+    shift = float(st.d[i]) - d_old
+    done = float(st.dirn[i]) * (s_old - float(st.lc_s0[i]))
+    st.lc_s0[i] = float(st.s[i]) - float(st.dirn[i]) * done
+    st.lc_d0[i] += shift
+    st.lc_d1[i] = float(rd.lane_center(int(rd.lane_of(float(st.lc_d1[i]) + shift))))
+
+
 class Router:
     """Routes, link leaders and junction grants on a GraphNetwork (see the module doc).
 
@@ -349,12 +363,14 @@ class Router:
             rd = world.roads[r2]
             over = float(st.s[i] - self.road_len[st.road[i]])
             s2, d2 = rd.to_lane([st.x[i]], [st.y[i]], s_hint=[max(over, 0.0)], window=40)
+            s_old, d_old = float(st.s[i]), float(st.d[i])
             st.road[i], st.s[i], st.d[i] = r2, s2[0], d2[0]
             st.lane[i] = _lane_at(
                 rd.lane_table, 0, rd.total_lanes, rd.lane_width, float(s2[0]), float(d2[0])
             )
             st.d_ref[i] = rd.lane_center(k2)
-            st.lc_active[i] = False
+            if st.lc_active[i]:
+                _carry_lane_change(st, i, rd, s_old, d_old)
             st.stop_s[i] = np.nan
             self.path[i, :-1] = self.path[i, 1:]
             self.path[i, -1] = -1

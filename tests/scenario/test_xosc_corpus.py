@@ -93,9 +93,13 @@ def test_every_corpus_file_imports_validates_and_drives(tmp_path, path):
         assert not collisions, "the corpus asks for no collision"
 
 
-def test_imported_cut_in_does_what_the_library_cut_in_does(tmp_path):
+@pytest.mark.parametrize("map_mode", ["auto", "always"])
+def test_imported_cut_in_does_what_the_library_cut_in_does(tmp_path, map_mode):
+    """On the file's one road and on its whole OpenDRIVE map (the lane change by lane id)."""
     out = tmp_path / "cut_in.yaml"
-    out.write_text(scenario_text(import_xosc(DATA / "xosc" / "gen_cut_in.xosc")))
+    imported = import_xosc(DATA / "xosc" / "gen_cut_in.xosc", map_mode=map_mode)
+    assert ("opendrive" in imported.data["road"]) == (map_mode == "always")
+    out.write_text(scenario_text(imported))
     lib_events, lib, _ = episode(
         REPO / "scenarios" / "cut_in.yaml", ["background.count=0", "params.cut_in_gap=10"]
     )

@@ -36,8 +36,11 @@ def test_junction_scenario_imports_onto_the_map():
     follower = by_name["Follower"]  # RelativeLanePosition ds = -20 from the ego
     assert (follower["road"], follower["lane"]) == ("1", -1)
     assert math.isclose(follower["s"], 20.0, abs_tol=1e-3)
-    assert "maneuvers" not in follower  # its lane change is not on a map yet ...
-    assert any("Follower: maneuver 'lane_change' left out" in n for n in imp.notes)  # ... said
+    assert "maneuvers" not in follower  # its lane change is into the oncoming lane ...
+    oncoming = "Follower: lane change into lane 1, which runs the other way"
+    assert any(oncoming in n for n in imp.notes)
+    # ... and the one-road import's stand-in for the ego's route (a lane change) is dropped
+    assert any("ego: a routing action's lane change left out" in n for n in imp.notes)
     assert not any("the one sim drives" in n for n in imp.notes)
     assert imp.fallback is not None and "opendrive" not in imp.fallback.data["road"]
 

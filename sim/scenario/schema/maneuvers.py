@@ -80,7 +80,10 @@ TriggerSpec = Annotated[
 
 class LaneChangeSpec(Strict):
     type: Literal["lane_change"]
-    to_lane: Annotated[Any, Num(ge=0, integer=True)]
+    to_lane: Annotated[Any, Num(integer=True)] = Field(
+        description="sim's road: the lane index (0 = the rightmost); on a road.opendrive map: "
+        "the OpenDRIVE lane id on the road the actor is on when it starts"
+    )
     duration: Annotated[Any, Num(gt=0.5, le=15.0)] = 3.0
     trigger: TriggerSpec | None = None
 

@@ -233,7 +233,8 @@ def _routing(ctx: Ctx, routing: ET.Element, who: Actor, event: str) -> list[dict
     target = ctx.lane_of(t)
     if target == lane:
         return []
-    return [_lane_change_to(ctx, where, who, target, DEFAULT_LANE_CHANGE)]
+    # (on the whole map a route is followed along the lanes instead: mapmode drops this)
+    return [{**_lane_change_to(ctx, where, who, target, DEFAULT_LANE_CHANGE), "_routing": True}]
 
 
 def _trajectory_points(ctx: Ctx, traj: ET.Element):

@@ -109,8 +109,10 @@ def import_xosc(
             kept = [
                 n for n in ctx.notes if not n.startswith(one_road) and "the one sim drives" not in n
             ]
-            return Imported(_tidy(on_map), kept + extra, fallback=Imported(data, ctx.notes))
-    return Imported(data, ctx.notes)
+            return Imported(
+                _public(_tidy(on_map)), kept + extra, fallback=Imported(_public(data), ctx.notes)
+            )
+    return Imported(_public(data), ctx.notes)
 
 
 def _rev(ctx: Ctx, root: ET.Element) -> None:
@@ -307,7 +309,7 @@ def _scenario(ctx: Ctx, duration: float, path: Path) -> dict:
         item["speed"] = a.speed
         for m in a.maneuvers:
             if "_to_lane_id" in m:
-                m["to_lane"] = lane_index(m.pop("_to_lane_id"))
+                m["to_lane"] = lane_index(m["_to_lane_id"])  # the id: for the map import
             if "_to_t" in m:
                 m["to_d"] = sim_d(m.pop("_to_t"))
             trig = m.get("trigger")
@@ -355,6 +357,15 @@ def _scenario(ctx: Ctx, duration: float, path: Path) -> dict:
     if ctx.background:
         data["background"] = ctx.background
     return _tidy(data)
+
+
+def _public(value):
+    """``value`` without the importer's own keys (those starting with '_')."""
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items() if not str(k).startswith("_")}
+    if isinstance(value, list):
+        return [_public(v) for v in value]
+    return value
 
 
 def _tidy(value):

@@ -9,11 +9,12 @@ reuses its actors' speeds and maneuvers and replaces the road and the positions:
   RoadPosition by the map's own geometry; WorldPosition as given; the relative kinds from
   the entity they name, already placed) and then the drivable lane under it
   (:func:`sim.road.opendrive.lanegraph.world_to_graph`);
-* maneuvers that mean the same on a map are kept (speed changes, braking, stopping,
-  stalling, MOBIL); lane changes, cut-ins, paths and crossings, and anything triggered by
-  a ``reach`` of s on sim's road, are left out with a note; an Init ``AssignRouteAction``
-  becomes a ``route``: the turns at the junctions on the way (fewest pieces) to its last
-  waypoint's road; other drivers take the junctions on routes drawn from the seed;
+* maneuvers that mean the same on a map are kept (lane changes, by the OpenDRIVE lane id
+  the file names; speed changes, braking, stopping, stalling, MOBIL); paths and crossings,
+  and anything triggered by a ``reach`` of s on sim's road, are left out with a note; an
+  Init ``AssignRouteAction`` becomes a ``route``: the turns at the junctions on the way
+  (fewest pieces) to its last waypoint's road; other drivers take the junctions on routes
+  drawn from the seed;
 * walkers and objects, which stand off the lanes, are left out (a map scenario places
   vehicles on lanes only).
 
@@ -38,7 +39,7 @@ from sim.scenario.xosc.context import Ctx
 from sim.scenario.xosc.road import logic_file
 
 MAP_MODES = ("auto", "always", "never")
-KEPT = {"set_speed", "hard_brake", "stop", "accelerate", "stalled", "mobil"}
+KEPT = {"lane_change", "set_speed", "hard_brake", "stop", "accelerate", "stalled", "mobil"}
 """Maneuver types that mean the same on a map (sim.scenario.maps.MAP_MANEUVERS)."""
 
 
@@ -186,10 +187,19 @@ def _actor(ctx: Ctx, item: dict, start: dict, who: str, notes: list[str]) -> dic
     kept = []
     for m in item.get("maneuvers", []):
         trig = m.get("trigger") or {}
-        if m["type"] not in KEPT:
+        if m.get("_routing"):
+            notes.append(f"map: {who}: a routing action's lane change left out (the lanes lead)")
+        elif m["type"] not in KEPT:
             notes.append(f"map: {who}: maneuver {m['type']!r} left out (not yet on a map)")
         elif trig.get("type") == "reach":
             notes.append(f"map: {who}: {m['type']} at reach of s left out (s of sim's road)")
+        elif m["type"] == "lane_change" and (m["_to_lane_id"] > 0) != (start["lane"] > 0):
+            notes.append(
+                f"map: {who}: lane change into lane {m['_to_lane_id']}, which runs the other way, "
+                "left out (a map's roads are one-way pieces)"
+            )
+        elif m["type"] == "lane_change":  # by the OpenDRIVE lane id, as the file names it
+            kept.append({**m, "to_lane": m["_to_lane_id"]})
         else:
             kept.append(m)
     if kept:

@@ -22,7 +22,7 @@ def _begin_lane_change(
     state.lc_len[i] = max(state.v[i], 1.0) * duration
     state.lc_d0[i] = state.d[i]
     state.lc_d1[i] = (to_lane + 0.5) * lane_width
-    run.emit(t, i, f"{m.name}_start", to_lane=to_lane)
+    run.emit(t, i, f"{m.name}_start", to_lane=run.lane_label(state, i, to_lane))
 
 
 class _LaneChanging(Maneuver):
@@ -43,7 +43,11 @@ class LaneChange(_LaneChanging):
         return cls(int(spec.to_lane), float(spec.duration), trigger)
 
     def start(self, run, sc, state, i, t):
-        _begin_lane_change(run, self, state, i, t, self.to_lane, self.duration)
+        to_lane = run.sim_lane(state, i, self.to_lane)
+        if to_lane is None:  # on a map: the road it is on has no such lane
+            run.emit(t, i, f"{self.name}_impossible", to_lane=self.to_lane)
+            return False
+        _begin_lane_change(run, self, state, i, t, to_lane, self.duration)
         return True
 
 
@@ -64,7 +68,10 @@ class CutIn(_LaneChanging):
         return cls(index[spec.target], float(spec.gap), float(spec.duration), trigger)
 
     def ready(self, state, i):
-        """Predicted gap at the lane-line crossing (half the duration ahead) reached?"""
+        """On the target's road (a map's roads are its lane sections) and the predicted gap
+        at the lane-line crossing (half the duration ahead) reached?"""
+        if state.road[i] != state.road[self.target]:
+            return False
         closing = (state.v[i] - state.v[self.target]) * 0.5 * self.duration
         return gap_ahead(state, i, self.target) + closing >= self.gap
 

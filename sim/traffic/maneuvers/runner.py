@@ -61,6 +61,25 @@ class ScriptRunner:
         """Lane width [m] of the road agent i is on."""
         return self.world.roads[state.road[i]].lane_width
 
+    def _piece(self, state: AgentState, i: int):
+        """On an OpenDRIVE map, the lane section agent i is on (its lanes' ids), else None."""
+        pieces = getattr(self.world.network, "pieces", None)
+        return pieces[state.road[i]] if pieces else None
+
+    def sim_lane(self, state: AgentState, i: int, lane: int) -> int | None:
+        """The index on agent i's road of a scenario's lane: on sim's road the index itself;
+        on a map the OpenDRIVE lane id, None where the lane section i is on has no such
+        drivable lane (one side of a section is one road there)."""
+        piece = self._piece(state, i)
+        if piece is None:
+            return lane
+        return piece.lane_ids.index(lane) if lane in piece.lane_ids else None
+
+    def lane_label(self, state: AgentState, i: int, k: int) -> int:
+        """Lane index k of agent i's road as a scenario names it (the OpenDRIVE id on a map)."""
+        piece = self._piece(state, i)
+        return k if piece is None else int(piece.lane_ids[k])
+
     def _fires(self, trig: Trigger, state: AgentState, me: int, t: float) -> bool:
         if trig.kind == "immediate":
             return True
