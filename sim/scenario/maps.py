@@ -23,6 +23,7 @@ from sim.geometry import obb_overlap
 from sim.road.graph import GraphNetwork
 from sim.road.opendrive import OpenDriveError, load_opendrive
 from sim.road.opendrive.lanegraph import graph_from_opendrive, odr_to_graph
+from sim.road.opendrive.offlane import odr_to_piece
 from sim.scenario.draws import (
     PLACEMENT_TRIES,
     actors_with_paths,
@@ -37,6 +38,7 @@ from sim.scenario.loader import SourceMap
 from sim.scenario.schema import (
     AccelerateSpec,
     BackgroundSpec,
+    CrossSpec,
     CutInSpec,
     CutOutSpec,
     HardBrakeSpec,
@@ -63,6 +65,7 @@ MAP_MANEUVERS = (
     LaneChangeSpec,
     CutInSpec,
     CutOutSpec,
+    CrossSpec,
     SetSpeedSpec,
     HardBrakeSpec,
     StopSpec,
@@ -125,10 +128,20 @@ def resolve_map_file(spec: ScenarioSpec, src: SourceMap, scenario_path: Path) ->
 
 
 # ---------------------------------------------------------------------------- positions
-def actor_pose(net: GraphNetwork, actor) -> tuple[int, int, float, float, float, float, float]:
-    """(piece road, piece lane, piece s, piece d, x, y, yaw) of an actor on a map
-    (ValueError/OpenDriveError saying why not)."""
-    r, k, s, d = odr_to_graph(net, str(actor.road), int(actor.lane), float(actor.s))
+def stands_off_lanes(catalog: Catalog, actor) -> bool:
+    """Walkers (people, animals) and static objects may stand on any lane of a map (a
+    sidewalk, a shoulder); vehicles start on its drivable lanes."""
+    return catalog.info(actor.asset).kind in ("pedestrian", "static")
+
+
+def actor_pose(
+    net: GraphNetwork, actor, off_lanes: bool = False
+) -> tuple[int, int, float, float, float, float, float]:
+    """(piece road, piece lane (-1: off the drivable lanes), piece s, piece d, x, y, yaw) of
+    an actor on a map (ValueError/OpenDriveError saying why not). ``off_lanes``: any lane
+    of the map will do (stands_off_lanes), carried by the piece beside it."""
+    place = odr_to_piece if off_lanes else odr_to_graph
+    r, k, s, d = place(net, str(actor.road), int(actor.lane), float(actor.s))
     d = d + float(actor.offset)
     road = net.roads[r]
     x, y, h = road.to_world([s], [d])
@@ -184,7 +197,7 @@ def check_map_scenario(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> 
                 (*path, "s"),
             )
         try:
-            _r, _k, _s, _d, x, y, yaw = actor_pose(net, actor)
+            _r, _k, _s, _d, x, y, yaw = actor_pose(net, actor, stands_off_lanes(catalog, actor))
         except (ValueError, OpenDriveError) as err:
             raise src.error(str(err), (*path, "lane")) from None
         size = catalog.info(actor.asset).variants[actor.variant].size
@@ -197,8 +210,8 @@ def check_map_scenario(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> 
             if not isinstance(m, MAP_MANEUVERS):
                 raise src.error(
                     f"maneuver {m.type!r} names lanes or turns of sim's own road model; on a "
-                    "map use 'route' (and lane_change, cut_in, cut_out, set_speed, hard_brake, "
-                    "stop, accelerate, stalled, mobil)",
+                    "map use 'route' (and lane_change, cut_in, cut_out, cross, set_speed, "
+                    "hard_brake, stop, accelerate, stalled, mobil)",
                     (*mpath, "type"),
                 )
             if isinstance(m, LaneChangeSpec) and m.to_lane not in lane_ids:
@@ -206,6 +219,11 @@ def check_map_scenario(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> 
                     f"to_lane {m.to_lane}: expected an OpenDRIVE id of a drivable lane of the "
                     f"map ({', '.join(str(k) for k in sorted(lane_ids))})",
                     (*mpath, "to_lane"),
+                )
+            if isinstance(m, CrossSpec) and not stands_off_lanes(catalog, actor):
+                raise src.error(
+                    f"only walkers cross ({actor.asset!r} is a {catalog.info(actor.asset).kind})",
+                    (*mpath, "type"),
                 )
             if isinstance(getattr(m, "trigger", None), ReachTrigger):
                 raise src.error(
@@ -282,7 +300,7 @@ def place_background_on_map(
         if actor.reserve:
             continue
         size = catalog.info(actor.asset).variants[actor.variant].size
-        *_, x, y, yaw = actor_pose(net, actor)
+        *_, x, y, yaw = actor_pose(net, actor, stands_off_lanes(catalog, actor))
         bodies.append((x, y, yaw, size[0], size[1]))
     placed = []
     for k in range(count):

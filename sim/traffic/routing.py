@@ -56,6 +56,7 @@ from sim.road.graph import GraphNetwork
 from sim.road.network import GREEN
 from sim.traffic import params as P
 from sim.traffic.kernels.motion import _lane_at
+from sim.traffic.routing_walkers import rehome_crossing_walkers
 
 if TYPE_CHECKING:
     from sim.traffic.routing_spawn import NetworkSpawner
@@ -342,6 +343,8 @@ class Router:
         r = np.where(on, st.road, 0)
         for i in np.flatnonzero(on & (st.s >= self.road_len[r])):
             self._advance(world, int(i))
+        if st.walker.any():
+            rehome_crossing_walkers(world, self.n_roads)
         if self.spawner is not None:
             self.spawner.step(world, self)
         self._update(world)

@@ -75,7 +75,8 @@ def build_world(spec: ScenarioSpec, catalog: Catalog) -> tuple[World, list[Agent
             if a.reserve:  # waits off stage: the NetworkSpawner places it when it enters
                 r, s_piece, d, xw, yw, hw = 0, 0.0, network.roads[0].lane_center(0), 0.0, 0.0, 0.0
             else:
-                r, _k, s_piece, d, xw, yw, hw = actor_pose(network, a)
+                off = asset.kind in ("pedestrian", "static")  # maps.stands_off_lanes
+                r, _k, s_piece, d, xw, yw, hw = actor_pose(network, a, off)
             road = network.roads[r]
             st.road[i] = r
             st.dirn[i] = 1.0

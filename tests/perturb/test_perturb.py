@@ -198,6 +198,7 @@ def test_extrinsic_jitter_moves_boxes_with_the_image(tmp_path):
     assert math.degrees(math.asin(forward[2])) == pytest.approx(1.5, abs=0.05)
 
 
+@pytest.mark.slow  # 11 s
 def test_cem_finds_more_critical_cut_ins_than_random(tmp_path):
     out = tmp_path / "sweep"
     proc = run_sim(

@@ -345,6 +345,7 @@ def test_glare_is_weaker_behind_an_object_and_absent_when_the_sun_is_out_of_sigh
         )
 
 
+@pytest.mark.slow  # 14 s (test_effects' other tests render glare on single frames)
 def test_glare_episode_keeps_every_label_and_buffer(tmp_path):
     low_sun = "{name: low_sun, params: {elevation_deg: 5, azimuth_deg: 10, intensity: 5}}"
     plain, glary = tmp_path / "plain", tmp_path / "glare"

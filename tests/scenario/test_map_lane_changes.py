@@ -11,13 +11,8 @@ import math
 import numpy as np
 from ruamel.yaml import YAML
 
-from sim.assets import load_catalog
-from sim.pipeline import resolve_scenario
-from sim.scenario import load_scenario
-from sim.traffic.setup import build_world, n_steps
-from sim.traffic.world import simulate
-
 from helpers.episodes import run_sim
+from helpers.maps import drive, map_scenario
 from helpers.paths import REPO
 
 MAP = REPO / "tests" / "data" / "xodr" / "lane_drop.xodr"
@@ -25,29 +20,8 @@ STEP = 0.05
 
 
 def _scenario(tmp_path, actors, ego=None, duration=8.0):
-    (tmp_path / MAP.name).write_bytes(MAP.read_bytes())
-    data = {
-        "name": "map_lane_change",
-        "seed": 1,
-        "duration": duration,
-        "step": STEP,
-        "road": {"opendrive": {"file": MAP.name}},
-        "ego": ego or {"asset": "sedan", "road": "1", "lane": -3, "s": 5.0, "speed": 10.0},
-        "actors": actors,
-        "sensors": {"cameras": [{"name": "front", "width": 160, "height": 90, "hfov_deg": 90.0}]},
-    }
-    path = tmp_path / "scenario.yaml"
-    with path.open("w") as f:
-        YAML(typ="safe").dump(data, f)
-    return path
-
-
-def _drive(path):
-    catalog = load_catalog()
-    resolved = resolve_scenario(load_scenario(path), catalog, None)
-    world, agents = build_world(resolved, catalog)
-    traj = simulate(world, n_steps(resolved))
-    return traj, world, {a.name: a.id - 1 for a in agents}
+    ego = ego or {"asset": "sedan", "road": "1", "lane": -3, "s": 5.0, "speed": 10.0}
+    return map_scenario(tmp_path, MAP, ego, actors, duration, STEP)
 
 
 def _events(world, k):
@@ -80,7 +54,7 @@ def test_a_lane_change_goes_on_across_a_lane_section_that_renumbers_the_lanes(tm
         "duration": 3.0,
         "trigger": {"type": "time", "at": 2.0},
     }
-    traj, world, idx = _drive(_scenario(tmp_path, [{**CHANGER, "maneuvers": [m]}]))
+    traj, world, idx = drive(_scenario(tmp_path, [{**CHANGER, "maneuvers": [m]}]))
     k = idx["changer"]
     ev = _events(world, k)
     assert ev["lane_change_start"].data == {"to_lane": -2} and ev["lane_change_start"].t == 2.0
@@ -102,7 +76,7 @@ def test_a_lane_change_goes_on_across_a_lane_section_that_renumbers_the_lanes(tm
 
 def test_a_lane_the_section_lacks_makes_the_change_impossible(tmp_path):
     m = {"type": "lane_change", "to_lane": -3, "trigger": {"type": "time", "at": 4.0}}
-    traj, world, idx = _drive(_scenario(tmp_path, [{**CHANGER, "maneuvers": [m]}]))
+    traj, world, idx = drive(_scenario(tmp_path, [{**CHANGER, "maneuvers": [m]}]))
     k = idx["changer"]
     ev = _events(world, k)
     assert ev["lane_change_impossible"].data == {"to_lane": -3}  # at s = 70: lanes -1, -2
@@ -132,7 +106,7 @@ def test_cut_in_and_cut_out_on_a_map(tmp_path):
         "behaviour": {"desired_speed": 10.0},
         "maneuvers": [{"type": "cut_out", "side": "right", "duration": 2.5}],
     }
-    traj, world, idx = _drive(_scenario(tmp_path, [cutter, leaver], ego=ego, duration=3.0))
+    traj, world, idx = drive(_scenario(tmp_path, [cutter, leaver], ego=ego, duration=3.0))
     k = idx["cutter"]
     ev = _events(world, k)
     assert ev["cut_in_start"].data == {"to_lane": -1}

@@ -227,7 +227,13 @@ def _digest(traj) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", ["dense_traffic_jam", "highway_merge", "urban_intersection", "lane_drop"]
+    "name",
+    [
+        pytest.param("dense_traffic_jam", marks=pytest.mark.slow),  # 7-8 s each
+        pytest.param("highway_merge", marks=pytest.mark.slow),
+        "urban_intersection",
+        "lane_drop",
+    ],
 )
 def test_switching_kernels_at_random_never_changes_a_library_trajectory(name):
     catalog = load_catalog()

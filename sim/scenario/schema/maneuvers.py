@@ -205,9 +205,13 @@ class CrossSpec(Strict):
     type: Literal["cross"]
     speed: Annotated[Any, Num(gt=0.0, le=12.0)] = Field(default=1.4, description="[m/s]")
     to_d: AnyNumber | None = Field(
-        default=None, description="[m] lateral target; default: the far side"
+        default=None,
+        description="[m] lateral target (on a road.opendrive map: the OpenDRIVE t of the "
+        "walker's road); default: the far side",
     )
-    along: Annotated[Any, Num(ge=-50.0, le=50.0)] = 0.0
+    along: Annotated[Any, Num(ge=-50.0, le=50.0)] = Field(
+        default=0.0, description="[m] further along the road (on a map: along its s)"
+    )
     then: Literal["walk", "stop"] = "walk"
     trigger: TriggerSpec | None = None
 

@@ -105,7 +105,7 @@ def import_xosc(
         made = map_scenario(ctx, root, data)
         if made is not None:
             on_map, extra = made
-            one_road = ("road:", "every s moved", "AssignRouteAction")  # notes of the one road
+            one_road = ("road:", "every s moved", "AssignRouteAction", "lanes [")  # the one road's
             kept = [
                 n for n in ctx.notes if not n.startswith(one_road) and "the one sim drives" not in n
             ]
@@ -311,7 +311,7 @@ def _scenario(ctx: Ctx, duration: float, path: Path) -> dict:
             if "_to_lane_id" in m:
                 m["to_lane"] = lane_index(m["_to_lane_id"])  # the id: for the map import
             if "_to_t" in m:
-                m["to_d"] = sim_d(m.pop("_to_t"))
+                m["to_d"] = sim_d(m["_to_t"])  # t itself: for the map import
             trig = m.get("trigger")
             if trig is not None and trig.pop("_shift", False):
                 trig["s"] = sim_s(trig["s"]) + shift

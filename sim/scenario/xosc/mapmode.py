@@ -15,8 +15,9 @@ reuses its actors' speeds and maneuvers and replaces the road and the positions:
   Init ``AssignRouteAction`` becomes a ``route``: the turns at the junctions on the way
   (fewest pieces) to its last waypoint's road; other drivers take the junctions on routes
   drawn from the seed;
-* walkers and objects, which stand off the lanes, are left out (a map scenario places
-  vehicles on lanes only).
+* walkers and objects start on whatever lane of the map is under them (a sidewalk, a
+  shoulder: :func:`_off_lane_start`); a walker's trajectory, which the bridged import made a
+  ``cross`` to the file's t, crosses to that t on the map (``to_d`` is t there).
 
 ``auto`` (the default) takes the map when the bridged import could not drive on the
 file's road (it stands in a straight road), or the positions name more than one road of the
@@ -39,7 +40,7 @@ from sim.scenario.xosc.context import Ctx
 from sim.scenario.xosc.road import logic_file
 
 MAP_MODES = ("auto", "always", "never")
-KEPT = {"lane_change", "set_speed", "hard_brake", "stop", "accelerate", "stalled", "mobil"}
+KEPT = {"lane_change", "cross", "set_speed", "hard_brake", "stop", "accelerate", "stalled", "mobil"}
 """Maneuver types that mean the same on a map (sim.scenario.maps.MAP_MANEUVERS)."""
 
 
@@ -80,6 +81,14 @@ def map_scenario(ctx: Ctx, root: ET.Element, bridged: dict) -> tuple[dict, list[
             notes.append(f"map: {entity}: position <{pos[0].tag}> not placed on the map")
             continue
         world[entity] = point
+        who = ctx.actors.get(entity)
+        if who is not None and who.kind != "vehicle":  # may stand on any lane (a sidewalk)
+            placed = _off_lane_start(odr, point)
+            if placed is None:
+                notes.append(f"map: {entity} ({who.kind}) starts on no lane of the map: left out")
+            else:
+                starts[entity] = placed
+            continue
         try:
             r, k, s, d = world_to_graph(net, point[0], point[1])
         except ScenarioError:
@@ -99,9 +108,6 @@ def map_scenario(ctx: Ctx, root: ET.Element, bridged: dict) -> tuple[dict, list[
     actors = []
     for item in bridged["actors"]:
         who = by_ident[item["name"]]
-        if who.kind != "vehicle":
-            notes.append(f"map: {who.entity} ({who.kind}) stands off the lanes: left out")
-            continue
         if who.entity not in starts:
             continue
         actors.append(
@@ -200,11 +206,25 @@ def _actor(ctx: Ctx, item: dict, start: dict, who: str, notes: list[str]) -> dic
             )
         elif m["type"] == "lane_change":  # by the OpenDRIVE lane id, as the file names it
             kept.append({**m, "to_lane": m["_to_lane_id"]})
+        elif m["type"] == "cross":  # to the file's t (along its road's s)
+            kept.append({**m, "to_d": m["_to_t"]} if "_to_t" in m else m)
         else:
             kept.append(m)
     if kept:
         out["maneuvers"] = kept
     return out
+
+
+def _off_lane_start(odr, point: tuple[float, float, float]) -> dict | None:
+    """A walker's or an object's start on any lane of the map (road, lane id, s, offset
+    from the lane's centre), None off every lane."""
+    pos = odr.to_road([point[0]], [point[1]])
+    if pos.road[0] < 0 or pos.lane[0] == 0:
+        return None
+    road_id = odr.odr.roads[int(pos.road[0])].id
+    lane_id, s = int(pos.lane[0]), float(pos.s[0])
+    offset = float(pos.t[0]) - float(odr.lane_center(road_id, lane_id, [s])[0])
+    return {"road": road_id, "lane": lane_id, "s": s, "offset": offset}
 
 
 def _world_point(ctx: Ctx, odr, el: ET.Element, placed) -> tuple[float, float, float] | None:

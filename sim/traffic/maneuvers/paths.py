@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.road import Road
+from sim.road.opendrive.offlane import crossing_target
 from sim.scenario.roads import segments
 from sim.scenario.schema import CrossSpec, FollowPathSpec, TurnSpec
 from sim.traffic.maneuvers.base import Maneuver, Trigger, registers
@@ -176,13 +177,20 @@ class Cross(Maneuver):
 
     def start(self, run, sc, state, i, t):
         road = run.world.roads[state.road[i]]
-        if self.to_d is not None:
-            to_d = self.to_d
+        net = run.world.network
+        if getattr(net, "pieces", None):  # a map: to_d is OpenDRIVE t, along its road's s
+            tgt_s, to_d = crossing_target(
+                net, int(state.road[i]), float(state.x[i]), float(state.y[i]), self.to_d, self.along
+            )
         else:
-            walk = road.sidewalk_width / 2 if road.sidewalk_width > 0 else 0.0
-            side = road.shoulder_width + walk
-            to_d = road.width + side if state.d[i] < road.width / 2 else -side
-        state.tgt_s[i] = state.s[i] + state.dirn[i] * self.along
+            if self.to_d is not None:
+                to_d = self.to_d
+            else:
+                walk = road.sidewalk_width / 2 if road.sidewalk_width > 0 else 0.0
+                side = road.shoulder_width + walk
+                to_d = road.width + side if state.d[i] < road.width / 2 else -side
+            tgt_s = state.s[i] + state.dirn[i] * self.along
+        state.tgt_s[i] = tgt_s
         state.d_ref[i] = to_d
         state.v0[i] = max(self.speed, 0.1)
         state.acc_override[i] = np.nan
