@@ -41,6 +41,7 @@ from sim.scenario.schema import (
     CrossSpec,
     CutInSpec,
     CutOutSpec,
+    FollowPathSpec,
     HardBrakeSpec,
     LaneChangeSpec,
     MobilSpec,
@@ -66,6 +67,7 @@ MAP_MANEUVERS = (
     CutInSpec,
     CutOutSpec,
     CrossSpec,
+    FollowPathSpec,
     SetSpeedSpec,
     HardBrakeSpec,
     StopSpec,
@@ -210,8 +212,8 @@ def check_map_scenario(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> 
             if not isinstance(m, MAP_MANEUVERS):
                 raise src.error(
                     f"maneuver {m.type!r} names lanes or turns of sim's own road model; on a "
-                    "map use 'route' (and lane_change, cut_in, cut_out, cross, set_speed, "
-                    "hard_brake, stop, accelerate, stalled, mobil)",
+                    "map use 'route' (and lane_change, cut_in, cut_out, follow_path, cross, "
+                    "set_speed, hard_brake, stop, accelerate, stalled, mobil)",
                     (*mpath, "type"),
                 )
             if isinstance(m, LaneChangeSpec) and m.to_lane not in lane_ids:

@@ -17,6 +17,7 @@ from sim.scenario.schema import (
     DistanceTrigger,
     EventTrigger,
     GapTrigger,
+    PositionTrigger,
     ReachTrigger,
     RouteSpec,
     ScenarioSpec,
@@ -212,6 +213,9 @@ _TRIGGERS = {
     TimeTrigger: lambda t, index: Trigger("time", at=float(t.at)),
     EventTrigger: lambda t, index: Trigger("event", other=index[t.actor], event=t.event),
     ReachTrigger: lambda t, index: Trigger("reach", at=float(t.s)),
+    PositionTrigger: lambda t, index: Trigger(
+        "position", at=float(t.within), x=float(t.x), y=float(t.y)
+    ),
     GapTrigger: partial(_compare, "gap"),
     DistanceTrigger: partial(_compare, "distance"),
     TtcTrigger: partial(_compare, "ttc"),

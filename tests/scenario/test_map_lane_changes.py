@@ -140,3 +140,54 @@ def test_a_negative_lane_on_sims_own_road_is_refused(tmp_path):
     proc = run_sim("validate", str(path))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert "actors[1].maneuvers[0].to_lane: lane -1 does not exist" in proc.stderr, proc.stderr
+
+
+def test_a_path_on_a_map_ends_in_the_lane_under_it_and_the_driver_drives_on(tmp_path):
+    """An S of two 60 m-radius arcs shifts the car 3.5 m right, from lane -1 into lane -2,
+    on road 1's straight; then the lane links take it on past the lane-section joint."""
+    arc = 2.0 * 60.0 * math.acos(1.0 - 3.5 / 120.0) / 2.0  # each arc: half the S
+    m = {
+        "type": "follow_path",
+        "speed": 10.0,
+        "segments": [
+            {"type": "arc", "length": arc, "radius": 60.0, "turn": "right"},
+            {"type": "arc", "length": arc, "radius": 60.0, "turn": "left"},
+        ],
+        "trigger": {"type": "time", "at": 1.0},
+    }
+    mover = {**CHANGER, "s": 10.0, "maneuvers": [m]}
+    traj, world, idx = drive(_scenario(tmp_path, [mover], duration=7.0))
+    k = idx["changer"]
+    ev = _events(world, k)
+    assert "follow_path_start" in ev and "follow_path_done" in ev
+    done = int(np.searchsorted(traj.t, ev["follow_path_done"].t)) + 1
+    assert _odr_lane(world, traj, done, k)[::2] == ("1", -2)  # the lane under the path's end
+    assert math.isclose(traj.y[done, k], -5.25, abs_tol=0.1)  # lane -2's centre
+    road, section, lane = _odr_lane(world, traj, len(traj.t) - 1, k)
+    assert (road, lane) in {("1", -2), ("2", -2)} and (road, section) != ("1", 0)  # drove on
+    steps = np.hypot(np.diff(traj.x[:, k]), np.diff(traj.y[:, k]))
+    assert steps.max() < 10.0 * STEP + 0.05  # no jump onto or off the path
+    assert world.collisions == []
+
+
+def test_a_position_trigger_fires_where_the_actor_reaches_the_point(tmp_path):
+    """On a map and on sim's own road (cut_in's ego brakes at x = 200 in its lane)."""
+    trig = {"type": "position", "x": 50.0, "y": -1.75, "within": 1.0}
+    m = {"type": "lane_change", "to_lane": -2, "trigger": trig}
+    traj, world, idx = drive(_scenario(tmp_path, [{**CHANGER, "maneuvers": [m]}]))
+    k = idx["changer"]
+    at = int(np.searchsorted(traj.t, _events(world, k)["lane_change_start"].t))
+    assert 49.0 <= traj.x[at, k] <= 49.6  # the first step within 1 m (0.5 m a step)
+    yaml = YAML(typ="rt")
+    data = yaml.load((REPO / "scenarios" / "cut_in.yaml").read_text())
+    trig = {"type": "position", "x": 200.0, "y": 5.25}  # the middle lane's centre
+    data["ego"]["maneuvers"] = [{"type": "hard_brake", "decel": 3.0, "trigger": trig}]
+    data["background"]["count"] = 0
+    path = tmp_path / "cut_in.yaml"
+    with path.open("w") as f:
+        yaml.dump(data, f)
+    traj, world, idx = drive(path)
+    k = idx["ego"]
+    at = int(np.searchsorted(traj.t, _events(world, k)["hard_brake_start"].t))
+    assert math.hypot(traj.x[at, k] - 200.0, traj.y[at, k] - 5.25) <= 2.0  # within (default)
+    assert math.hypot(traj.x[at - 1, k] - 200.0, traj.y[at - 1, k] - 5.25) > 2.0

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from ruamel.yaml import YAML
 
 from sim.assets import load_catalog
+from sim.commands.import_xosc import scenario_text
 from sim.pipeline import resolve_scenario
 from sim.scenario import load_scenario
 from sim.scenario.xosc import import_xosc
@@ -17,6 +19,7 @@ from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
 
 from helpers.episodes import run_sim
+from helpers.maps import drive
 from helpers.paths import REPO
 
 XOSC = REPO / "tests" / "data" / "xosc" / "hand_junction_map.xosc"
@@ -70,3 +73,37 @@ def test_map_never_keeps_the_one_road_import(tmp_path):
 def test_single_road_files_keep_the_one_road_import():
     imp = import_xosc(REPO / "tests" / "data" / "xosc" / "gen_cut_in.xosc")
     assert imp.fallback is None and "opendrive" not in imp.data["road"]
+
+
+def _events_of(imported, tmp_path, name):
+    path = tmp_path / name
+    path.write_text(scenario_text(imported))
+    _traj, world, _idx = drive(path)
+    assert world.collisions == []
+    return world.scripts.events
+
+
+@pytest.mark.parametrize("name", ["gen_spiral_follow", "gen_positions"])
+def test_a_reached_position_starts_the_action_on_the_map_when_it_does_on_the_one_road(
+    tmp_path, name
+):
+    """ReachPositionCondition: s on the one road; a position trigger by the map's geometry."""
+    started = {}
+    for mode in ("never", "always"):
+        imp = import_xosc(REPO / "tests" / "data" / "xosc" / f"{name}.xosc", map_mode=mode)
+        if mode == "always":
+            braking = [
+                m for a in [imp.data["ego"], *imp.data["actors"]] for m in a.get("maneuvers", [])
+            ]
+            assert any(m.get("trigger", {}).get("type") == "position" for m in braking)
+        events = _events_of(imp, tmp_path, f"{mode}.yaml")
+        started[mode] = [(e.agent, e.t) for e in events if e.name == "hard_brake_start"]
+    assert started["never"] and started["always"] == started["never"]
+
+
+def test_vehicle_trajectories_are_driven_on_the_map(tmp_path):
+    imp = import_xosc(REPO / "tests" / "data" / "xosc" / "gen_routes_world.xosc", map_mode="always")
+    assert "opendrive" in imp.data["road"]
+    events = _events_of(imp, tmp_path, "paths.yaml")
+    done = {e.agent for e in events if e.name == "follow_path_done"}
+    assert len(done) == 2  # the polyline's and the clothoid's drivers, back on the map's lanes

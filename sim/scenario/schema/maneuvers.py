@@ -66,6 +66,16 @@ class ReachTrigger(Strict):
     s: Annotated[Any, Num(ge=0.0)]
 
 
+class PositionTrigger(Strict):
+    """This actor's centre is within ``within`` [m] of the world point (``x``, ``y``) [m]
+    (OpenSCENARIO's ReachPositionCondition; on sim's road and on a map)."""
+
+    type: Literal["position"]
+    x: AnyNumber
+    y: AnyNumber
+    within: Annotated[Any, Num(gt=0.0, le=1000.0)] = 2.0
+
+
 TriggerSpec = Annotated[
     TimeTrigger
     | GapTrigger
@@ -73,7 +83,8 @@ TriggerSpec = Annotated[
     | TtcTrigger
     | EventTrigger
     | SpeedTrigger
-    | ReachTrigger,
+    | ReachTrigger
+    | PositionTrigger,
     Field(discriminator="type"),
 ]
 

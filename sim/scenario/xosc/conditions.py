@@ -236,7 +236,9 @@ def _entity(ctx: Ctx, kind: ET.Element, te: Actor, who: Actor, event: str):
         ahead = -margin if not te.backward else margin
         if te is who:
             ctx.note(kind, f"{tag} as reaching s along the road ({margin:g} m before it)")
-            return {"type": "reach", "s": max(s + ahead, 0.0), "_shift": True}
+            # (the position and its tolerance: on the whole map, a position trigger)
+            return {"type": "reach", "s": max(s + ahead, 0.0), "_shift": True,
+                    "_where": pos, "_within": margin}  # fmt: skip
         if te.v > 0.0 and te.s is not None:
             at = max(abs(s + ahead - te.s) / te.v, 0.0)
             ctx.note(

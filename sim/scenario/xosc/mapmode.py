@@ -10,8 +10,9 @@ reuses its actors' speeds and maneuvers and replaces the road and the positions:
   the entity they name, already placed) and then the drivable lane under it
   (:func:`sim.road.opendrive.lanegraph.world_to_graph`);
 * maneuvers that mean the same on a map are kept (lane changes, by the OpenDRIVE lane id
-  the file names; speed changes, braking, stopping, stalling, MOBIL); paths and crossings,
-  and anything triggered by a ``reach`` of s on sim's road, are left out with a note; an
+  the file names; paths; speed changes, braking, stopping, stalling, MOBIL); a position
+  reached becomes a ``position`` trigger at its world point; what a travelled distance
+  triggers (a ``reach`` of s on sim's road) is left out with a note; an
   Init ``AssignRouteAction`` becomes a ``route``: the turns at the junctions on the way
   (fewest pieces) to its last waypoint's road; other drivers take the junctions on routes
   drawn from the seed;
@@ -40,7 +41,19 @@ from sim.scenario.xosc.context import Ctx
 from sim.scenario.xosc.road import logic_file
 
 MAP_MODES = ("auto", "always", "never")
-KEPT = {"lane_change", "cross", "set_speed", "hard_brake", "stop", "accelerate", "stalled", "mobil"}
+MIN_WITHIN = 1.0
+"""[m] the least tolerance of a position reached (a car moves up to ~1.7 m a step)."""
+KEPT = {
+    "lane_change",
+    "cross",
+    "follow_path",
+    "set_speed",
+    "hard_brake",
+    "stop",
+    "accelerate",
+    "stalled",
+    "mobil",
+}
 """Maneuver types that mean the same on a map (sim.scenario.maps.MAP_MANEUVERS)."""
 
 
@@ -104,14 +117,21 @@ def map_scenario(ctx: Ctx, root: ET.Element, bridged: dict) -> tuple[dict, list[
         return None
     data = {k: v for k, v in bridged.items() if k not in ("road", "ego", "actors")}
     data["road"] = {"opendrive": {"file": str(path)}}
-    data["ego"] = _actor(ctx, bridged["ego"], starts[ego.entity], "ego", notes)
+
+    def where(pos: ET.Element):
+        return _world_point(ctx, odr, pos[0], world) if len(pos) else None
+
+    data["ego"] = _actor(ctx, bridged["ego"], starts[ego.entity], "ego", notes, where)
     actors = []
     for item in bridged["actors"]:
         who = by_ident[item["name"]]
         if who.entity not in starts:
             continue
         actors.append(
-            {"name": item["name"], **_actor(ctx, item, starts[who.entity], who.entity, notes)}
+            {
+                "name": item["name"],
+                **_actor(ctx, item, starts[who.entity], who.entity, notes, where),
+            }
         )
     data["actors"] = actors
     _routes(ctx, root, net, odr, starts, data, notes)
@@ -184,7 +204,9 @@ def _turns_to(net, r0: int, k0: int, goal_road: str) -> list[str] | None:
     return None
 
 
-def _actor(ctx: Ctx, item: dict, start: dict, who: str, notes: list[str]) -> dict:
+def _actor(ctx: Ctx, item: dict, start: dict, who: str, notes: list[str], where) -> dict:
+    """The bridged import's actor ``item`` on the map: placed at ``start``, with the
+    maneuvers that mean the same there (``where``: a <Position> element -> world point)."""
     out = {"asset": item["asset"], "road": start["road"], "lane": start["lane"]}
     out["s"] = round(start["s"], 6)
     if abs(start["offset"]) > 1e-3:
@@ -195,21 +217,30 @@ def _actor(ctx: Ctx, item: dict, start: dict, who: str, notes: list[str]) -> dic
         trig = m.get("trigger") or {}
         if m.get("_routing"):
             notes.append(f"map: {who}: a routing action's lane change left out (the lanes lead)")
-        elif m["type"] not in KEPT:
+            continue
+        if m["type"] not in KEPT:
             notes.append(f"map: {who}: maneuver {m['type']!r} left out (not yet on a map)")
-        elif trig.get("type") == "reach":
-            notes.append(f"map: {who}: {m['type']} at reach of s left out (s of sim's road)")
-        elif m["type"] == "lane_change" and (m["_to_lane_id"] > 0) != (start["lane"] > 0):
-            notes.append(
-                f"map: {who}: lane change into lane {m['_to_lane_id']}, which runs the other way, "
-                "left out (a map's roads are one-way pieces)"
-            )
-        elif m["type"] == "lane_change":  # by the OpenDRIVE lane id, as the file names it
-            kept.append({**m, "to_lane": m["_to_lane_id"]})
-        elif m["type"] == "cross":  # to the file's t (along its road's s)
-            kept.append({**m, "to_d": m["_to_t"]} if "_to_t" in m else m)
-        else:
-            kept.append(m)
+            continue
+        if trig.get("type") == "reach":  # a position reached: by the map's own geometry
+            point = where(trig["_where"]) if trig.get("_where") is not None else None
+            if point is None:
+                notes.append(f"map: {who}: {m['type']} at reach of s left out (s of sim's road)")
+                continue
+            within = max(float(trig.get("_within") or 0.0), MIN_WITHIN)
+            x, y = round(point[0], 6), round(point[1], 6)
+            m = {**m, "trigger": {"type": "position", "x": x, "y": y, "within": within}}
+            notes.append(f"map: {who}: {m['type']} when within {within:g} m of ({x:g}, {y:g})")
+        if m["type"] == "lane_change":
+            if (m["_to_lane_id"] > 0) != (start["lane"] > 0):
+                notes.append(
+                    f"map: {who}: lane change into lane {m['_to_lane_id']}, which runs the "
+                    "other way, left out (a map's roads are one-way pieces)"
+                )
+                continue
+            m = {**m, "to_lane": m["_to_lane_id"]}  # the OpenDRIVE lane id the file names
+        elif m["type"] == "cross" and "_to_t" in m:
+            m = {**m, "to_d": m["_to_t"]}  # to the file's t (along its road's s)
+        kept.append(m)
     if kept:
         out["maneuvers"] = kept
     return out

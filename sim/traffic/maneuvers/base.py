@@ -32,7 +32,8 @@ class Trigger:
     this agent is ahead, compared with ``above``/``below``); ``distance`` (centre distance to
     ``other``); ``ttc`` (time to collision with ``other`` below ``below``); ``event``
     (``other`` has emitted ``event``, e.g. ``lane_change_done``); ``reach`` (this agent has
-    passed s = ``at`` on its road, in its direction of travel).
+    passed s = ``at`` on its road, in its direction of travel); ``position`` (this agent's
+    centre is within ``at`` [m] of the world point ``x``, ``y``).
     """
 
     kind: str = "immediate"
@@ -41,6 +42,8 @@ class Trigger:
     above: float | None = None
     below: float | None = None
     event: str = ""
+    x: float = 0.0
+    y: float = 0.0
 
 
 @dataclass(frozen=True)

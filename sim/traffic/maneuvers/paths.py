@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.road import Road
-from sim.road.opendrive.offlane import crossing_target
+from sim.road.opendrive.offlane import crossing_target, drivable_piece_at
 from sim.scenario.roads import segments
 from sim.scenario.schema import CrossSpec, FollowPathSpec, TurnSpec
 from sim.traffic.maneuvers.base import Maneuver, Trigger, registers
@@ -146,9 +146,19 @@ class FollowPath(Maneuver):
         road = run.world.roads[state.road[i]]
         finished = state.s[i] >= road.length - 0.5
         if finished:
-            # at the path's end: rejoin the main road's lane there, or stop off the road
+            # at the path's end: rejoin the lane there (on a map: of the piece under it, which
+            # the Router then plans from), or stop off the road
+            net = run.world.network
+            x, y = float(state.x[i]), float(state.y[i])
+            if getattr(net, "pieces", None):
+                r = drivable_piece_at(net, x, y)
+                if r is not None:
+                    run.world.move_to_road(i, r)
+                else:
+                    state.acc_override[i] = -3.0
+                return finished
             main = run.world.roads[0]
-            s, d = main.to_lane([state.x[i]], [state.y[i]])
+            s, d = main.to_lane([x], [y])
             if 0.0 <= d[0] <= main.width and 0.0 <= s[0] <= main.length:
                 run.world.move_to_road(i, 0)
             else:

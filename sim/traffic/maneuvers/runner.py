@@ -97,6 +97,8 @@ class ScriptRunner:
             value = float(state.v[trig.other])
         elif trig.kind == "reach":
             return bool(state.dirn[me] * (state.s[me] - trig.at) >= 0.0)
+        elif trig.kind == "position":
+            return math.hypot(state.x[me] - trig.x, state.y[me] - trig.y) <= trig.at
         else:  # pragma: no cover - the schema only builds known kinds
             raise ValueError(f"unknown trigger kind {trig.kind!r}")
         if trig.above is not None and not value >= trig.above:
