@@ -18,6 +18,7 @@ Lanes without a group enter on priority (``priority``: higher goes first).
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -112,6 +113,11 @@ class GraphNetwork(Network):
     priority: Mapping[tuple[int, int], int] = field(default_factory=dict)
     """(road, lane) entering a junction -> priority (default 0; higher goes first)."""
     signal_heads: list[SignalHead] = field(default_factory=list)
+    signal_ids: Mapping[str, str] = field(default_factory=dict)
+    """a map's traffic light id -> its group (the lights of one controller share one)."""
+    signal_overrides: tuple[tuple[float, str, str], ...] = ()
+    """(t [s], group, state), sorted by t: from t on the group shows state, whatever its plan
+    says (a scenario's ``signals.states``; :meth:`with_signal_states`)."""
     source: object | None = None
     stop_back: float = 5.0
     """[m] a stop line stands this far before the end of a lane entering a junction."""
@@ -210,7 +216,21 @@ class GraphNetwork(Network):
 
     def signal_state(self, t: float) -> dict[str, str]:
         """{group: 'green' | 'amber' | 'red'} at time t [s]."""
-        return {g: plan.state(t, g) for plan in self.plans.values() for g in plan.groups}
+        out = {g: plan.state(t, g) for plan in self.plans.values() for g in plan.groups}
+        for at, group, state in self.signal_overrides:
+            if at > t + 1e-9:
+                break
+            out[group] = state
+        return out
+
+    def with_signal_states(self, states) -> GraphNetwork:
+        """A shallow copy whose lights follow ``states`` ((t, signal id, state) each) on top
+        of their plans; the lanes, links and tables are shared, not rebuilt."""
+        out = copy.copy(self)
+        out.signal_overrides = tuple(
+            sorted((float(t), self.signal_ids[sig], state) for t, sig, state in states)
+        )
+        return out
 
     def box_polygon(self) -> Polygon | None:
         """Every junction's area (the union of its roads), or None without junctions."""

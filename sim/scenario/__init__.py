@@ -92,6 +92,8 @@ def dump_resolved(spec: ScenarioSpec) -> str:
     junction = spec.road.junction
     if junction is not None and junction.signals is None:
         data["road"]["junction"]["signals"] = None  # "no lights" differs from the default plan
+    if spec.road.opendrive is not None and not spec.road.opendrive.signals.states:
+        data["road"]["opendrive"]["signals"].pop("states", None)  # (as before there were any)
     if spec.pedestrians.count == 0:
         data.pop("pedestrians", None)  # expanded into explicit walkers ped_000, ...
     if spec.cyclists.count == 0:

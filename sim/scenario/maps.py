@@ -166,6 +166,14 @@ def check_map_scenario(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> 
     odr = net.source
     road_ids = [r.id for r in odr.odr.roads]  # type: ignore[attr-defined]
     lane_ids = {k for p in net.pieces for k in p.lane_ids}  # type: ignore[attr-defined]
+    for k, state in enumerate(spec.road.opendrive.signals.states):  # type: ignore[union-attr]
+        if state.signal not in net.signal_ids:
+            known = ", ".join(sorted(net.signal_ids)[:20]) or "none"
+            raise src.error(
+                f"the map has no traffic light {state.signal!r} on a lane entering a junction"
+                f"{suggest(state.signal, list(net.signal_ids))} (its lights: {known})",
+                ("road", "opendrive", "signals", "states", k, "signal"),
+            )
     for key in ("cross_traffic",):
         if getattr(spec, key) is not None:
             raise src.error(f"'{key}' needs sim's own junction; on a map use background", (key,))

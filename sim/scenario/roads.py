@@ -55,7 +55,11 @@ def build_network(spec: RoadSpec) -> Network:
     """Main road + the junction, if any (ValueError with the reason when they do not fit);
     on a ``road.opendrive`` map, the map's lane graph (sim.road.graph.GraphNetwork)."""
     if spec.opendrive is not None:
-        return load_map(spec)
+        net = load_map(spec)
+        states = spec.opendrive.signals.states
+        if states:  # (the cached map stays as it is: a copy follows the set states)
+            return net.with_signal_states([(s.at, s.signal, s.state) for s in states])
+        return net
     road = build_road(spec)
     j = spec.junction
     if j is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from ruamel.yaml import YAML
 
@@ -15,6 +16,7 @@ from sim.commands.import_xosc import scenario_text
 from sim.pipeline import resolve_scenario
 from sim.scenario import load_scenario
 from sim.scenario.xosc import import_xosc
+from sim.scenario.xosc.globals import signal_word
 from sim.traffic.setup import build_world, n_steps
 from sim.traffic.world import simulate
 
@@ -107,3 +109,61 @@ def test_vehicle_trajectories_are_driven_on_the_map(tmp_path):
     events = _events_of(imp, tmp_path, "paths.yaml")
     done = {e.agent for e in events if e.name == "follow_path_done"}
     assert len(done) == 2  # the polyline's and the clothoid's drivers, back on the map's lanes
+
+
+def test_traffic_signal_states_are_imported_onto_the_map_and_obeyed(tmp_path):
+    """hand_signal_map.xosc turns the ego's light (signal 100) red at once, green at 12 s."""
+    imp = import_xosc(REPO / "tests" / "data" / "xosc" / "hand_signal_map.xosc")
+    assert imp.data["road"]["opendrive"]["signals"] == {
+        "states": [
+            {"at": 0.0, "signal": "100", "state": "red"},
+            {"at": 12.0, "signal": "100", "state": "green"},
+        ]
+    }
+    assert not any("without actors" in n or "have no OpenDRIVE signals" in n for n in imp.notes)
+    path = tmp_path / "signals.yaml"
+    path.write_text(scenario_text(imp))
+    traj, world, _idx = drive(path)
+    assert world.network.signal_state(5.0)["controller 1"] == "red"  # the plan says green
+    assert world.network.signal_state(19.0)["controller 1"] == "green"  # the plan says red
+    held = int(np.searchsorted(traj.t, 11.9))
+    assert traj.v[held, 0] < 0.1 and traj.x[held, 0] < 95.0  # held at the line
+    assert traj.x[-1, 0] > 110.0  # through the junction once green
+    assert world.collisions == []
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("green", "green"),
+        ("Yellow", "amber"),
+        ("red", "red"),
+        ("off;off;on", "green"),
+        ("off;on;off", "amber"),
+        ("on;off;off", "red"),
+        ("on;on;off", "red"),  # red with amber: still stop
+        ("off;off;off", None),
+        ("blinking", None),
+        ("on;off", None),
+    ],
+)
+def test_signal_states_as_the_files_write_them(text, state):
+    assert signal_word(text) == state
+
+
+def test_a_signal_state_for_no_light_of_the_map_is_refused(tmp_path):
+    yaml = YAML(typ="rt")
+    data = yaml.load((REPO / "scenarios" / "urban_intersection_opendrive.yaml").read_text())
+    data["road"]["opendrive"]["signals"]["states"] = [{"at": 2.0, "signal": "1009", "state": "red"}]
+    (tmp_path / "maps").mkdir()
+    src = REPO / "scenarios" / "maps" / "town_junction.xodr"
+    (tmp_path / "maps" / src.name).write_bytes(src.read_bytes())
+    path = tmp_path / "variant.yaml"
+    with path.open("w") as f:
+        yaml.dump(data, f)
+    proc = run_sim("validate", str(path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "road.opendrive.signals.states[0].signal: the map has no traffic light '1009'" in (
+        proc.stderr
+    )
+    assert "1001, 1002, 1003, 1004" in proc.stderr

@@ -492,7 +492,7 @@ def graph_from_opendrive(
         for p in pieces
     )
     links = _links(odr, pieces, roads, junction_of, notes)
-    groups, plans, heads = signal_tables(
+    groups, plans, heads, signal_ids = signal_tables(
         odr, pieces, roads, links, junction_of, notes, green, amber, all_red
     )
     priority = priority_table(odr, pieces, links, junction_of)
@@ -509,6 +509,7 @@ def graph_from_opendrive(
         plans=plans,
         priority=priority,
         signal_heads=heads,
+        signal_ids=signal_ids,
         source=odr,
     )
     net.pieces = tuple(pieces)  # type: ignore[attr-defined]

@@ -51,7 +51,8 @@ def _entering(succ, junction_of, r: int, k: int) -> tuple[int, int, str] | None:
 
 
 def signal_tables(odr, pieces, roads, links, junction_of, notes, green, amber, all_red):
-    """(groups, plans, signal_heads) of the lane graph (see the module doc)."""
+    """(groups, plans, signal_heads, signal_ids: light id -> group) of the lane graph (see
+    the module doc)."""
     controller_of = {}
     for ctrl in odr.odr.controllers:
         for sig_id in ctrl.signals:
@@ -61,6 +62,7 @@ def signal_tables(odr, pieces, roads, links, junction_of, notes, green, amber, a
     junction_groups: dict[str, set[str]] = {}
     group_junction: dict[str, str] = {}
     heads: list[SignalHead] = []
+    signal_ids: dict[str, str] = {}
     unused: list[str] = []
     clashes = 0
     for road_id, sig, pose in odr.traffic_lights():
@@ -96,6 +98,7 @@ def signal_tables(odr, pieces, roads, links, junction_of, notes, green, amber, a
                     clashes += 1
                     continue
                 groups[(er, ek)] = group
+                signal_ids.setdefault(sig.id, group)
                 junction_groups.setdefault(jid, set()).add(group)
                 if not head_done:
                     travel = pose[3] + (0.0 if side == "right" else math.pi)
@@ -113,7 +116,7 @@ def signal_tables(odr, pieces, roads, links, junction_of, notes, green, amber, a
         jid: PhasePlan(tuple(sorted(gs)), green, amber, all_red)
         for jid, gs in sorted(junction_groups.items())
     }
-    return groups, plans, heads
+    return groups, plans, heads, signal_ids
 
 
 def _ranks(priorities: tuple[tuple[str, str], ...]) -> dict[str, int]:

@@ -82,14 +82,24 @@ class JunctionSpec(Strict):
     )
 
 
+class SignalStateSpec(Strict):
+    """From ``at`` [s] on, the light ``signal`` (its OpenDRIVE id) and every light of its
+    group show ``state``, whatever the plan says (OpenSCENARIO's TrafficSignalStateAction)."""
+
+    at: Annotated[Any, Num(ge=0.0)] = 0.0
+    signal: str = Field(min_length=1, max_length=256)
+    state: Literal["red", "amber", "green"]
+
+
 class MapSignalsSpec(Strict):
     """Fixed-time plan of a map's traffic lights: the signal groups of a junction (one per
     signal controller of the file, else one per approach road) are green in turn, each for
-    ``green`` s, then amber and all red."""
+    ``green`` s, then amber and all red; ``states`` set a light's state from a time on."""
 
     green: Annotated[Any, Num(gt=0.0, le=300.0)] = 15.0
     amber: Annotated[Any, Num(ge=0.0, le=10.0)] = 3.0
     all_red: Annotated[Any, Num(ge=0.0, le=10.0)] = 2.0
+    states: list[SignalStateSpec] = Field(default_factory=list, max_length=1000)
 
 
 class OpenDriveSpec(Strict):

@@ -54,6 +54,7 @@ class Ctx:
     events: dict[str, tuple[str, list[dict]]] = field(default_factory=dict)
     environment: dict = field(default_factory=dict)
     background: dict = field(default_factory=dict)
+    signal_states: list[dict] = field(default_factory=list)  # TrafficSignalStateActions
     road: Any = None  # the .xodr road (an XodrRoad), None on the straight stand-in
     lane_offset: float = 0.0  # [m] t of the centre lane (a constant laneOffset)
 

@@ -25,7 +25,8 @@ _CLOUDS = {"free": 0.0, "cloudy": 0.5, "overcast": 0.9, "rainy": 0.9, "skyOff": 
 _OKTAS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
-def global_action(ctx: Ctx, g: ET.Element, where: str) -> None:
+def global_action(ctx: Ctx, g: ET.Element, where: str, at: float | None = 0.0) -> None:
+    """``at`` [s]: when the action runs (None: at a trigger that is not a time)."""
     if len(g) == 0:
         return
     kind = g[0]
@@ -41,6 +42,7 @@ def global_action(ctx: Ctx, g: ET.Element, where: str) -> None:
         ctx.note(kind, f"{where}: EntityAction (add/delete an entity) not supported")
         return
     if kind.tag == "InfrastructureAction":
+        _signal_state(ctx, kind, where, at)  # (for the import onto the map)
         ctx.note(
             kind,
             f"{where}: traffic signal actions dropped (sim roads have no OpenDRIVE signals)",
@@ -61,6 +63,46 @@ def global_action(ctx: Ctx, g: ET.Element, where: str) -> None:
             )
             return
     ctx.note(kind, f"{where}: global action {kind.tag} not supported")
+
+
+LAMPS = ("red", "amber", "green")  # a three-lamp head's order in a state like "off;off;on"
+WORDS = {"red": "red", "stop": "red", "yellow": "amber", "amber": "amber", "green": "green",
+         "go": "green"}  # fmt: skip
+
+
+def signal_word(text: str) -> str | None:
+    """sim's state of an OpenSCENARIO signal state: a word ('green', 'red', 'yellow') or a
+    three-lamp 'red;yellow;green' pattern of on/off ('off;off;on' is green; red with yellow
+    is still red); None when it is neither."""
+    text = text.strip().lower()
+    if text in WORDS:
+        return WORDS[text]
+    parts = [p.strip() for p in text.split(";")]
+    if len(parts) != 3 or not set(parts) <= {"on", "off"}:
+        return None
+    on = [lamp for lamp, p in zip(LAMPS, parts, strict=True) if p == "on"]
+    if "green" in on:
+        return "green"
+    if on == ["amber"]:
+        return "amber"
+    return "red" if "red" in on else None
+
+
+def _signal_state(ctx: Ctx, kind: ET.Element, where: str, at: float | None) -> None:
+    """A TrafficSignalStateAction, kept in ``ctx.signal_states`` for the map import."""
+    action = kind.find("./TrafficSignalAction/TrafficSignalStateAction")
+    if action is None:
+        if kind.find("./TrafficSignalAction/TrafficSignalControllerAction") is not None:
+            ctx.note(kind, f"{where}: TrafficSignalControllerAction (a phase) not supported")
+        return
+    name, text = ctx.text(action, "name", ""), ctx.text(action, "state", "")
+    state = signal_word(str(text))
+    if state is None:
+        ctx.note(action, f"{where}: signal state {text!r} is not one sim knows; dropped")
+    elif at is None:
+        ctx.note(action, f"{where}: a signal state set by a trigger that is not a time; dropped")
+    else:
+        ctx.signal_states.append({"at": round(at, 6), "signal": str(name), "state": state})
 
 
 def environment(ctx: Ctx, env: ET.Element) -> None:

@@ -107,7 +107,11 @@ def import_xosc(
             on_map, extra = made
             one_road = ("road:", "every s moved", "AssignRouteAction", "lanes [")  # the one road's
             kept = [
-                n for n in ctx.notes if not n.startswith(one_road) and "the one sim drives" not in n
+                n
+                for n in ctx.notes
+                if not n.startswith(one_road)
+                and "the one sim drives" not in n
+                and "sim roads have no OpenDRIVE signals" not in n
             ]
             return Imported(
                 _public(_tidy(on_map)), kept + extra, fallback=Imported(_public(data), ctx.notes)
@@ -203,7 +207,7 @@ def _act(ctx: Ctx, act: ET.Element) -> None:
     act_name = ctx.name(act, "act")
     for group in act.findall("ManeuverGroup"):
         refs = [ctx.actor(e) for e in group.findall("./Actors/EntityRef")]
-        if not refs:
+        if not refs and group.find(".//PrivateAction") is not None:  # (global actions run)
             ctx.note(group, f"maneuver group {ctx.name(group)!r} without actors: skipped")
         maneuvers = list(group.findall("Maneuver"))
         for ref in group.findall("CatalogReference"):
@@ -220,8 +224,31 @@ def _act(ctx: Ctx, act: ET.Element) -> None:
                     made += _event(ctx, event, who, act_trigger)
                 ctx.events.setdefault(ctx.name(maneuver), (who.ident, made))
             ctx.events.setdefault(ctx.name(group), (who.ident, list(who.maneuvers)))
-    for g in act.iter("GlobalAction"):
-        global_action(ctx, g, act_name)
+    for event in act.iter("Event"):
+        for g in event.iter("GlobalAction"):
+            global_action(ctx, g, act_name, _global_time(ctx, act, event, g))
+
+
+def _global_time(ctx: Ctx, act: ET.Element, event: ET.Element, g: ET.Element) -> float | None:
+    """When a traffic signal action of ``event`` runs [s] (None: not at a time); 0 for the
+    other global actions, which sim applies from the start."""
+    if g.find("InfrastructureAction") is None:
+        return 0.0
+    ego = next((a for a in ctx.actors.values() if a.ident == "ego"), None)
+    if ego is None:
+        return None
+    name = ctx.name(event, "event")
+    trigger = combine(
+        ctx,
+        start_trigger(ctx, act.find("StartTrigger"), ego, ctx.name(act, "act")),
+        start_trigger(ctx, event.find("StartTrigger"), ego, name),
+        name,
+    )
+    if trigger is None:
+        return 0.0
+    if trigger == NEVER or trigger["type"] != "time":
+        return None
+    return float(trigger["at"])
 
 
 def _event(ctx: Ctx, event: ET.Element, who: Actor, act_trigger) -> list[dict]:

@@ -117,6 +117,9 @@ def map_scenario(ctx: Ctx, root: ET.Element, bridged: dict) -> tuple[dict, list[
         return None
     data = {k: v for k, v in bridged.items() if k not in ("road", "ego", "actors")}
     data["road"] = {"opendrive": {"file": str(path)}}
+    states = _signal_states(ctx, net, notes)
+    if states:
+        data["road"]["opendrive"]["signals"] = {"states": states}
 
     def where(pos: ET.Element):
         return _world_point(ctx, odr, pos[0], world) if len(pos) else None
@@ -243,6 +246,24 @@ def _actor(ctx: Ctx, item: dict, start: dict, who: str, notes: list[str], where)
         kept.append(m)
     if kept:
         out["maneuvers"] = kept
+    return out
+
+
+def _signal_states(ctx: Ctx, net, notes: list[str]) -> list[dict]:
+    """The file's TrafficSignalStateActions on the map's lights (by OpenDRIVE signal id)."""
+    out = []
+    for state in ctx.signal_states:
+        if state["signal"] in net.signal_ids:
+            out.append(state)
+            notes.append(
+                f"map: traffic light {state['signal']} ({net.signal_ids[state['signal']]}) "
+                f"{state['state']} from t = {state['at']:g} s"
+            )
+        else:
+            notes.append(
+                f"map: a state for signal {state['signal']!r}, which is no traffic light on a "
+                "lane entering a junction of the map, left out"
+            )
     return out
 
 
