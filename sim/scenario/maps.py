@@ -177,7 +177,7 @@ def check_map_scenario(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> 
     for key in ("cross_traffic",):
         if getattr(spec, key) is not None:
             raise src.error(f"'{key}' needs sim's own junction; on a map use background", (key,))
-    for key in ("cyclists", "pedestrians"):
+    for key in ("cyclists",):
         if getattr(spec, key).count:
             raise src.error(f"'{key}' is not available on a road.opendrive map yet", (key,))
     gt = spec.outputs.ground_truth

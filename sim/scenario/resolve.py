@@ -30,6 +30,7 @@ from sim.scenario.draws import (
 from sim.scenario.draws import draw as _draw
 from sim.scenario.errors import suggest, translate
 from sim.scenario.loader import Path_, SourceMap
+from sim.scenario.map_pedestrians import place_pedestrians_on_map
 from sim.scenario.maps import on_map, place_background_on_map
 from sim.scenario.pedestrians import place_pedestrians as _place_pedestrians
 from sim.scenario.placement import draw_uniform, free_spans, pack, room, stretches
@@ -99,12 +100,15 @@ def resolve(
     _check_names_and_assets(resolved, src, catalog)
     resolved = appearance(resolved, catalog, child_rng(root, "appearance"))
     if on_map(resolved):
-        for key in ("cross_traffic", "cyclists", "pedestrians"):
+        for key in ("cross_traffic", "cyclists"):
             block = getattr(spec, key)
             if block is not None and _draw(block.count, rng, params):
                 raise src.error(f"'{key}' is not available on a road.opendrive map yet", (key,))
-        return place_background_on_map(
+        resolved = place_background_on_map(
             resolved, spec.background, catalog, child_rng(root, "background"), src, params
+        )
+        return place_pedestrians_on_map(
+            resolved, spec.pedestrians, catalog, child_rng(root, "pedestrians"), src, params
         )
     resolved = _place_background(
         resolved, spec.background, catalog, child_rng(root, "background"), src, params

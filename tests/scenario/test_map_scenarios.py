@@ -92,12 +92,12 @@ def test_map_path_is_relative_to_the_scenario_file(tmp_path):
             "maneuver 'turn' names lanes or turns of sim's own road model",
         ),
         (
-            lambda d: d.__setitem__("pedestrians", {"count": 3}),
-            r"pedestrians",
-            "'pedestrians' is not available on a road.opendrive map yet",
+            lambda d: d.__setitem__("cyclists", {"count": 3}),
+            r"cyclists",
+            "'cyclists' is not available on a road.opendrive map yet",
         ),
     ],
-    ids=["missing_map", "length", "road", "lane", "s", "overlap", "turn", "pedestrians"],
+    ids=["missing_map", "length", "road", "lane", "s", "overlap", "turn", "cyclists"],
 )
 def test_map_scenario_mistakes_name_file_line_and_key(tmp_path, edit, key, message):
     err = _validate_error(_variant(tmp_path, edit))

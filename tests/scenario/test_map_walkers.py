@@ -10,14 +10,21 @@ import math
 
 import numpy as np
 
+from sim.assets import load_catalog
 from sim.commands.import_xosc import scenario_text
+from sim.pipeline import resolve_scenario
+from sim.scenario import load_scenario
+from sim.scenario.maps import load_map
 from sim.scenario.xosc import import_xosc
+from sim.traffic.setup import build_world, n_steps
+from sim.traffic.world import simulate
 
 from helpers.episodes import run_sim
 from helpers.maps import drive, map_scenario
 from helpers.paths import REPO
 
 MAP = REPO / "scenarios" / "maps" / "town_junction.xodr"
+SCENARIO = REPO / "scenarios" / "urban_intersection_opendrive.yaml"
 STEP = 0.05
 XOSC = REPO / "tests" / "data" / "xosc" / "hand_pedestrian_map.xosc"
 
@@ -99,3 +106,42 @@ def test_walkers_on_a_map_are_checked_with_file_line_and_key(tmp_path):
         proc = run_sim("validate", str(_scenario(tmp_path, [actor])))
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         assert "scenario.yaml:" in proc.stderr and message in proc.stderr, proc.stderr
+
+
+def test_a_walker_who_looks_lets_the_approaching_car_pass_first(tmp_path):
+    looks = {**WALKER, "maneuvers": [{**WALKER["maneuvers"][0], "look": True}]}
+    traj, world, idx = drive(_scenario(tmp_path, [looks]))
+    k, ego = idx["walker"], idx["ego"]
+    start = next(e.t for e in world.scripts.events if e.agent == k and e.name == "cross_start")
+    passed = traj.t[np.argmax(traj.x[:, ego] - 0.5 * 4.7 > 80.0 + 1.0)]  # its rear past
+    assert start >= passed > 2.0  # (without look it steps out at 0.5 s: the test above)
+    assert world.collisions == []
+
+
+def test_pedestrians_drawn_on_the_maps_sidewalks_cross_without_collisions():
+    """urban_intersection_opendrive with 12 pedestrians, half of them crossing, 6 seeds."""
+    catalog = load_catalog()
+    odr = load_map(load_scenario(SCENARIO).spec.road).source
+    crossings = 0
+    for seed in range(1, 7):
+        scenario = load_scenario(
+            SCENARIO, ["pedestrians.count=12", "pedestrians.crossing_rate=0.5"]
+        )
+        resolved = resolve_scenario(scenario, catalog, seed)
+        peds = [a for a in resolved.actors if a.name.startswith("ped_")]
+        assert len(peds) == 12
+        for p in peds:  # on a sidewalk lane of a road outside the junction
+            road = odr.road(p.road)
+            lanes = {ln.id: ln.type for sec in road.lane_sections for ln in sec.left + sec.right}
+            assert road.junction == "-1" and lanes[p.lane] == "sidewalk", p
+        world, _agents = build_world(resolved, catalog)
+        simulate(world, n_steps(resolved))
+        assert world.collisions == [], (seed, world.collisions[:2])
+        crossings += sum(e.name == "cross_done" for e in world.scripts.events)
+    assert crossings >= 12
+    again = resolve_scenario(
+        load_scenario(SCENARIO, ["pedestrians.count=12", "pedestrians.crossing_rate=0.5"]),
+        catalog,
+        6,
+    )
+    assert again == resolved  # same seed, same walkers

@@ -224,6 +224,11 @@ class CrossSpec(Strict):
         default=0.0, description="[m] further along the road (on a map: along its s)"
     )
     then: Literal["walk", "stop"] = "walk"
+    look: bool | None = Field(
+        default=None,
+        description="wait, once triggered, until no moving vehicle has the walker ahead within "
+        "8 s of its travel (at least 10 m) and 12 m of its line; default: step out at once",
+    )
     trigger: TriggerSpec | None = None
 
 

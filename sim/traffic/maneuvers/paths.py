@@ -16,6 +16,10 @@ from sim.scenario.schema import CrossSpec, FollowPathSpec, TurnSpec
 from sim.traffic.maneuvers.base import Maneuver, Trigger, registers
 
 TURN_DECEL = 1.5  # [m/s^2] a turning driver slows to the turn speed at this rate
+LOOK_TIME = 8.0  # [s] a walker who looks lets a vehicle this far from it pass first (a
+# two-lane street takes ~5 s to cross at 1.4 m/s: the far lane's drivers need the rest)
+LOOK_MIN = 10.0  # [m] ... and one this close
+LOOK_SIDE = 12.0  # [m] ... whose line passes this close to it (the street's other side too)
 
 
 @registers(TurnSpec)
@@ -179,11 +183,34 @@ class Cross(Maneuver):
     then: str
     trigger: Trigger = Trigger()
     name: str = "cross"
+    look: bool = False
 
     @classmethod
     def from_spec(cls, spec, trigger, index):
         to_d = None if spec.to_d is None else float(spec.to_d)
-        return cls(float(spec.speed), to_d, float(spec.along), spec.then, trigger)
+        return cls(
+            float(spec.speed), to_d, float(spec.along), spec.then, trigger, look=bool(spec.look)
+        )
+
+    def ready(self, state, i):
+        """With ``look``: no moving vehicle has the walker ahead of it (or beside it) within
+        LOOK_TIME s of its travel, or LOOK_MIN m, and within LOOK_SIDE m of its line."""
+        if not self.look:
+            return True
+        dx, dy = state.x[i] - state.x, state.y[i] - state.y
+        c, s = np.cos(state.yaw), np.sin(state.yaw)
+        ahead = c * dx + s * dy  # the walker's distance ahead of each vehicle's centre
+        side = np.abs(c * dy - s * dx)
+        reach = np.maximum(LOOK_MIN, LOOK_TIME * state.v)
+        coming = (
+            ~state.walker
+            & (state.v > 0.5)
+            & (ahead > -0.5 * state.length - 1.0)
+            & (ahead < reach)
+            & (side < LOOK_SIDE)
+        )
+        coming[i] = False
+        return not bool(coming.any())
 
     def start(self, run, sc, state, i, t):
         road = run.world.roads[state.road[i]]
