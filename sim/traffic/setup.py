@@ -23,6 +23,7 @@ from sim.scenario.schema import (
     ScenarioSpec,
     SpeedTrigger,
     TimeTrigger,
+    TravelTrigger,
     TtcTrigger,
     actor_d,
 )
@@ -213,6 +214,7 @@ _TRIGGERS = {
     TimeTrigger: lambda t, index: Trigger("time", at=float(t.at)),
     EventTrigger: lambda t, index: Trigger("event", other=index[t.actor], event=t.event),
     ReachTrigger: lambda t, index: Trigger("reach", at=float(t.s)),
+    TravelTrigger: lambda t, index: Trigger("travel", at=float(t.distance)),
     PositionTrigger: lambda t, index: Trigger(
         "position", at=float(t.within), x=float(t.x), y=float(t.y)
     ),

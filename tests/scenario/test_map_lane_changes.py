@@ -191,3 +191,14 @@ def test_a_position_trigger_fires_where_the_actor_reaches_the_point(tmp_path):
     at = int(np.searchsorted(traj.t, _events(world, k)["hard_brake_start"].t))
     assert math.hypot(traj.x[at, k] - 200.0, traj.y[at, k] - 5.25) <= 2.0  # within (default)
     assert math.hypot(traj.x[at - 1, k] - 200.0, traj.y[at - 1, k] - 5.25) > 2.0
+
+
+def test_a_travel_trigger_fires_when_the_actor_has_driven_the_distance(tmp_path):
+    m = {"type": "lane_change", "to_lane": -2, "trigger": {"type": "travel", "distance": 25.0}}
+    traj, world, idx = drive(_scenario(tmp_path, [{**CHANGER, "maneuvers": [m]}]))
+    k = idx["changer"]
+    start = _events(world, k)["lane_change_start"].t
+    assert math.isclose(start, 2.5, abs_tol=STEP + 1e-9)  # 25 m at 10 m/s
+    at = int(np.searchsorted(traj.t, start))
+    driven = np.hypot(np.diff(traj.x[: at + 1, k]), np.diff(traj.y[: at + 1, k])).sum()
+    assert 25.0 - 1e-6 <= driven < 25.0 + 10.0 * STEP

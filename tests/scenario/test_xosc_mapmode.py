@@ -167,3 +167,10 @@ def test_a_signal_state_for_no_light_of_the_map_is_refused(tmp_path):
         proc.stderr
     )
     assert "1001, 1002, 1003, 1004" in proc.stderr
+
+
+def test_a_travelled_distance_becomes_a_travel_trigger_on_the_map():
+    imp = import_xosc(REPO / "tests" / "data" / "xosc" / "gen_lateral.xosc", map_mode="always")
+    triggers = [m.get("trigger") for m in imp.data["ego"]["maneuvers"]]
+    assert {"type": "travel", "distance": 150.0} in triggers  # TraveledDistanceCondition 150
+    assert not any("at reach of s left out" in n for n in imp.notes)

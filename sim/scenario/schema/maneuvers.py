@@ -76,6 +76,14 @@ class PositionTrigger(Strict):
     within: Annotated[Any, Num(gt=0.0, le=1000.0)] = 2.0
 
 
+class TravelTrigger(Strict):
+    """This actor has travelled ``distance`` [m] since the start (the path it drove;
+    OpenSCENARIO's TraveledDistanceCondition)."""
+
+    type: Literal["travel"]
+    distance: Annotated[Any, Num(ge=0.0, le=100000.0)]
+
+
 TriggerSpec = Annotated[
     TimeTrigger
     | GapTrigger
@@ -84,7 +92,8 @@ TriggerSpec = Annotated[
     | EventTrigger
     | SpeedTrigger
     | ReachTrigger
-    | PositionTrigger,
+    | PositionTrigger
+    | TravelTrigger,
     Field(discriminator="type"),
 ]
 

@@ -254,7 +254,8 @@ def _entity(ctx: Ctx, kind: ET.Element, te: Actor, who: Actor, event: str):
         if te is who:
             ctx.note(kind, "TraveledDistanceCondition as reaching its start s + the distance")
             s = who.s - value if who.backward else who.s + value
-            return {"type": "reach", "s": max(s, 0.0), "_shift": True}
+            # (on the whole map: a travel trigger)
+            return {"type": "reach", "s": max(s, 0.0), "_shift": True, "_travel": value}
         if te.v > 0.0:
             ctx.note(kind, f"TraveledDistanceCondition of {te.entity} as the time at {te.v:g} m/s")
             return {"type": "time", "at": value / te.v}

@@ -11,8 +11,8 @@ reuses its actors' speeds and maneuvers and replaces the road and the positions:
   (:func:`sim.road.opendrive.lanegraph.world_to_graph`);
 * maneuvers that mean the same on a map are kept (lane changes, by the OpenDRIVE lane id
   the file names; paths; speed changes, braking, stopping, stalling, MOBIL); a position
-  reached becomes a ``position`` trigger at its world point; what a travelled distance
-  triggers (a ``reach`` of s on sim's road) is left out with a note; an
+  reached becomes a ``position`` trigger at its world point, a travelled distance a
+  ``travel`` trigger (any other ``reach`` of s on sim's road is left out with a note); an
   Init ``AssignRouteAction`` becomes a ``route``: the turns at the junctions on the way
   (fewest pieces) to its last waypoint's road; other drivers take the junctions on routes
   drawn from the seed;
@@ -224,7 +224,9 @@ def _actor(ctx: Ctx, item: dict, start: dict, who: str, notes: list[str], where)
         if m["type"] not in KEPT:
             notes.append(f"map: {who}: maneuver {m['type']!r} left out (not yet on a map)")
             continue
-        if trig.get("type") == "reach":  # a position reached: by the map's own geometry
+        if trig.get("type") == "reach" and trig.get("_travel") is not None:
+            m = {**m, "trigger": {"type": "travel", "distance": trig["_travel"]}}
+        elif trig.get("type") == "reach":  # a position reached: by the map's own geometry
             point = where(trig["_where"]) if trig.get("_where") is not None else None
             if point is None:
                 notes.append(f"map: {who}: {m['type']} at reach of s left out (s of sim's road)")

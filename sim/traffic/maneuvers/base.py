@@ -33,7 +33,8 @@ class Trigger:
     ``other``); ``ttc`` (time to collision with ``other`` below ``below``); ``event``
     (``other`` has emitted ``event``, e.g. ``lane_change_done``); ``reach`` (this agent has
     passed s = ``at`` on its road, in its direction of travel); ``position`` (this agent's
-    centre is within ``at`` [m] of the world point ``x``, ``y``).
+    centre is within ``at`` [m] of the world point ``x``, ``y``); ``travel`` (this agent has
+    driven ``at`` [m] since the start).
     """
 
     kind: str = "immediate"

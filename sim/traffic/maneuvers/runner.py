@@ -45,6 +45,11 @@ class ScriptRunner:
         self.world: WorldView | None = None  # bind(): what of the World scripts may use
         self.events: list[Event] = []
         self._emitted: set[tuple[int, str]] = set()
+        # odometers [m] (the path each agent has driven, step by step), kept only when a
+        # ``travel`` trigger reads them
+        self._travels = any(m.trigger.kind == "travel" for sc in self.scripts for m in sc.maneuvers)
+        self._odometer: np.ndarray | None = None
+        self._last_xy: tuple[np.ndarray, np.ndarray] | None = None
 
     def bind(self, world: WorldView) -> None:
         """Give the runner its view of the World (the World does, when it is built)."""
@@ -56,6 +61,16 @@ class ScriptRunner:
 
     def has_emitted(self, agent: int, name: str) -> bool:
         return (agent, name) in self._emitted
+
+    def _drive_odometers(self, state: AgentState) -> None:
+        """Add each agent's step (the chord from its last position) to its odometer; the
+        first call (before the first step) sets them to 0."""
+        if self._odometer is None or self._last_xy is None:
+            self._odometer = np.zeros(len(state.x))
+        else:
+            x0, y0 = self._last_xy
+            self._odometer += np.hypot(state.x - x0, state.y - y0)
+        self._last_xy = (state.x.copy(), state.y.copy())
 
     def lane_width(self, state: AgentState, i: int) -> float:
         """Lane width [m] of the road agent i is on."""
@@ -99,6 +114,8 @@ class ScriptRunner:
             return bool(state.dirn[me] * (state.s[me] - trig.at) >= 0.0)
         elif trig.kind == "position":
             return math.hypot(state.x[me] - trig.x, state.y[me] - trig.y) <= trig.at
+        elif trig.kind == "travel":
+            return self._odometer is not None and self._odometer[me] >= trig.at - 1e-9
         else:  # pragma: no cover - the schema only builds known kinds
             raise ValueError(f"unknown trigger kind {trig.kind!r}")
         if trig.above is not None and not value >= trig.above:
@@ -113,6 +130,8 @@ class ScriptRunner:
         Returns whether any maneuver started.
         """
         started = False
+        if self._travels and self._odometer is None:
+            self._drive_odometers(state)
         for sc in self.scripts:
             i = sc.agent
             if sc.running is not None or sc.next_index >= len(sc.maneuvers):
@@ -137,6 +156,8 @@ class ScriptRunner:
 
         ``lane_change_done``: from the step kernel, a lane change closed (vehicles) or a
         walker arrived at its target."""
+        if self._travels:
+            self._drive_odometers(state)
         for sc in self.scripts:
             m = sc.running
             if m is None:
