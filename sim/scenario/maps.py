@@ -177,9 +177,6 @@ def check_map_scenario(spec: ScenarioSpec, src: SourceMap, catalog: Catalog) -> 
     for key in ("cross_traffic",):
         if getattr(spec, key) is not None:
             raise src.error(f"'{key}' needs sim's own junction; on a map use background", (key,))
-    for key in ("cyclists",):
-        if getattr(spec, key).count:
-            raise src.error(f"'{key}' is not available on a road.opendrive map yet", (key,))
     gt = spec.outputs.ground_truth
     if gt is not None and gt.lanes:
         raise src.error(
@@ -272,11 +269,14 @@ def place_background_on_map(
     rng: np.random.Generator,
     src: SourceMap,
     params: dict[str, Any],
+    block: str = "background",
+    kerb_side: bool = False,
 ) -> ScenarioSpec:
     """``background.count`` vehicles ``bg_000``, ... on the map's driving lanes outside
     junctions, within BACKGROUND_RADIUS of the ego's start, ``min_gap`` apart (bumper to
     bumper, as boxes) from each other and every actor; each at its drawn speed, routed at
-    random by the traffic engine."""
+    random by the traffic engine. ``block`` 'cyclists' (with ``kerb_side``: in the
+    outermost lane of each piece) draws riders ``cy_000``, ... the same way."""
     check_map_scenario(spec, src, catalog)  # the named actors, before drawing around them
     count = int(_draw(bg.count, rng, params))
     if count == 0 and bg.steady is None:
@@ -284,12 +284,14 @@ def place_background_on_map(
     if bg.lanes is not None or bg.s_range is not None:
         key = "lanes" if bg.lanes is not None else "s_range"
         raise src.error(
-            f"background.{key} names lanes or s of sim's own road; on a map vehicles are "
+            f"{block}.{key} names lanes or s of sim's own road; on a map they are "
             f"drawn within {BACKGROUND_RADIUS:g} m of the ego",
-            ("background", key),
+            (block, key),
         )
     net = load_map(spec.road)
-    names, weights = asset_weights(bg.assets, catalog, src, "background")
+    kind = "two_wheeler" if block == "cyclists" else None
+    what = "background vehicles" if block == "background" else block
+    names, weights = asset_weights(bg.assets, catalog, src, block, kind)
     min_gap = float(_draw(bg.min_gap, rng, params))
     _r, _k, _s, _d, ex, ey, _yaw = actor_pose(net, spec.ego)
     # candidate stretches: pieces outside junctions, lanes, with some part near the ego
@@ -303,7 +305,9 @@ def place_background_on_map(
             f"no driving lane of the map lies within {BACKGROUND_RADIUS:g} m of the ego",
             ("background", "count"),
         )
-    lane_len = np.array([net.roads[r].length * net.roads[r].lanes for r in pieces])
+    lane_len = np.array(
+        [net.roads[r].length * (1 if kerb_side else net.roads[r].lanes) for r in pieces]
+    )
     p_piece = lane_len / lane_len.sum()
     bodies = []  # (x, y, yaw, length, width) of everyone placed
     for _, actor in actors_with_paths(spec):
@@ -319,7 +323,7 @@ def place_background_on_map(
         for _ in range(PLACEMENT_TRIES):
             r = pieces[int(rng.choice(len(pieces), p=p_piece))]
             rd = net.roads[r]
-            lane = int(rng.integers(rd.lanes))
+            lane = 0 if kerb_side else int(rng.integers(rd.lanes))
             # not in the last APPROACH_CLEAR m before a junction: room to stop for its turn
             end = rd.length - (APPROACH_CLEAR if _enters_junction(net, r, lane) else 0.0)
             if end < length + 2.0:
@@ -334,9 +338,9 @@ def place_background_on_map(
             break
         else:
             raise src.error(
-                f"found room for only {k} of {count} background vehicles {min_gap:g} m apart "
+                f"found room for only {k} of {count} {what} {min_gap:g} m apart "
                 f"within {BACKGROUND_RADIUS:g} m of the ego",
-                ("background", "count"),
+                (block, "count"),
             )
         bodies.append((x, y, h, length, width))
         road_id, lane_id, s_odr = graph_to_odr(net, r, lane, s)
@@ -345,7 +349,7 @@ def place_background_on_map(
                 bg,
                 rng,
                 params,
-                f"bg_{k:03d}",
+                f"{'cy' if block == 'cyclists' else 'bg'}_{k:03d}",
                 asset,
                 variant,
                 color,

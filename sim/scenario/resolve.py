@@ -100,12 +100,15 @@ def resolve(
     _check_names_and_assets(resolved, src, catalog)
     resolved = appearance(resolved, catalog, child_rng(root, "appearance"))
     if on_map(resolved):
-        for key in ("cross_traffic", "cyclists"):
-            block = getattr(spec, key)
-            if block is not None and _draw(block.count, rng, params):
-                raise src.error(f"'{key}' is not available on a road.opendrive map yet", (key,))
+        if spec.cross_traffic is not None and _draw(spec.cross_traffic.count, rng, params):
+            raise src.error(
+                "'cross_traffic' is not available on a road.opendrive map yet", ("cross_traffic",)
+            )
         resolved = place_background_on_map(
             resolved, spec.background, catalog, child_rng(root, "background"), src, params
+        )
+        resolved = _place_cyclists(
+            resolved, spec.cyclists, catalog, child_rng(root, "cyclists"), src, params
         )
         return place_pedestrians_on_map(
             resolved, spec.pedestrians, catalog, child_rng(root, "pedestrians"), src, params
@@ -325,7 +328,8 @@ def _place_cyclists(
 ) -> ScenarioSpec:
     """Expand ``cyclists`` into riders ``cy_000``, ... in the kerb-side lanes: placed like
     background vehicles (no overlap, ``min_gap`` apart), then moved ``offset`` towards the
-    kerb, each keeping its own speed (IDM's desired speed = its initial speed)."""
+    kerb, each keeping its own speed (IDM's desired speed = its initial speed). On a map:
+    in the outermost lane of its pieces near the ego, placed as the map's background."""
     count = int(_draw(cyc.count, rng, params))
     if count == 0:
         return spec
@@ -338,9 +342,9 @@ def _place_cyclists(
             )
         if catalog.info(name).kind != "two_wheeler":
             raise src.error(f"{name!r} is not a two-wheeler asset", ("cyclists", "assets", name))
-    n_lanes = road.lanes + road.oncoming_lanes
     lanes = cyc.lanes
-    if lanes is None:
+    if lanes is None and not on_map(spec):
+        n_lanes = road.lanes + road.oncoming_lanes
         lanes = [0] + ([n_lanes - 1] if road.oncoming_lanes > 0 else [])
     as_background = BackgroundSpec(
         count=count,
@@ -351,13 +355,20 @@ def _place_cyclists(
         assets=cyc.assets,
     )
     before = len(spec.actors)
-    spec = _place_background(
-        spec, as_background, catalog, rng, src, params, key="cyclists", prefix="cy"
-    )
+    if on_map(spec):
+        spec = place_background_on_map(
+            spec, as_background, catalog, rng, src, params, block="cyclists", kerb_side=True
+        )
+    else:
+        spec = _place_background(
+            spec, as_background, catalog, rng, src, params, key="cyclists", prefix="cy"
+        )
     offset = float(_draw(cyc.offset, rng, params))
     riders = []
     for actor in spec.actors[before:]:
-        kerb = 1.0 if actor.lane >= road.lanes else -1.0  # oncoming lanes: the kerb is at +d
+        # the kerb: at -d on sim's forward lanes and on a map (offsets are to the left of
+        # the travel direction there), at +d on sim's oncoming lanes
+        kerb = 1.0 if not on_map(spec) and actor.lane >= road.lanes else -1.0
         riders.append(
             actor.model_copy(
                 update={

@@ -92,12 +92,12 @@ def test_map_path_is_relative_to_the_scenario_file(tmp_path):
             "maneuver 'turn' names lanes or turns of sim's own road model",
         ),
         (
-            lambda d: d.__setitem__("cyclists", {"count": 3}),
-            r"cyclists",
-            "'cyclists' is not available on a road.opendrive map yet",
+            lambda d: d.__setitem__("cross_traffic", {"count": 3}),
+            r"cross_traffic",
+            "'cross_traffic' is not available on a road.opendrive map yet",
         ),
     ],
-    ids=["missing_map", "length", "road", "lane", "s", "overlap", "turn", "cyclists"],
+    ids=["missing_map", "length", "road", "lane", "s", "overlap", "turn", "cross_traffic"],
 )
 def test_map_scenario_mistakes_name_file_line_and_key(tmp_path, edit, key, message):
     err = _validate_error(_variant(tmp_path, edit))
@@ -193,3 +193,21 @@ def test_dense_traffic_on_the_map_for_a_minute_and_a_half_has_no_collisions():
         assert world.collisions == [], (seed, world.collisions[:2])
         crossings += world.router.crossings
     assert crossings >= 20 * 12
+
+
+def test_cyclists_on_the_map_ride_at_the_kerb_of_the_outermost_lane():
+    """urban_intersection_opendrive with 4 cyclists and 6 pedestrians, 6 seeds."""
+    catalog = load_catalog()
+    for seed in range(1, 7):
+        scenario = load_scenario(SCENARIO, ["cyclists.count=4", "pedestrians.count=6"])
+        resolved = resolve_scenario(scenario, catalog, seed)
+        riders = [a for a in resolved.actors if a.name.startswith("cy_")]
+        assert len(riders) == 4
+        assert all(catalog.info(a.asset).kind == "two_wheeler" for a in riders)
+        assert all(a.lane in (-1, 1) and a.offset == -1.0 for a in riders)  # kerb-side
+        world, agents = build_world(resolved, catalog)
+        traj = simulate(world, n_steps(resolved))
+        assert world.collisions == [], (seed, world.collisions[:2])
+        for a in agents:
+            if a.name.startswith("cy_"):  # at their own steady speed, below the cars'
+                assert traj.v[:, a.id - 1].max() <= resolved.actors[a.id - 2].speed + 0.01

@@ -236,7 +236,8 @@ class CrossSpec(Strict):
     look: bool | None = Field(
         default=None,
         description="wait, once triggered, until no moving vehicle has the walker ahead within "
-        "8 s of its travel (at least 10 m) and 12 m of its line; default: step out at once",
+        "8 s of its travel (at least 10 m) and 12 m of its line, nor a standing one within "
+        "4 m of its front; default: step out at once",
     )
     trigger: TriggerSpec | None = None
 

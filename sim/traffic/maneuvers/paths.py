@@ -20,6 +20,7 @@ LOOK_TIME = 8.0  # [s] a walker who looks lets a vehicle this far from it pass f
 # two-lane street takes ~5 s to cross at 1.4 m/s: the far lane's drivers need the rest)
 LOOK_MIN = 10.0  # [m] ... and one this close
 LOOK_SIDE = 12.0  # [m] ... whose line passes this close to it (the street's other side too)
+LOOK_STANDING = 4.0  # [m] ... nor step out this close in front of a standing one
 
 
 @registers(TurnSpec)
@@ -194,7 +195,9 @@ class Cross(Maneuver):
 
     def ready(self, state, i):
         """With ``look``: no moving vehicle has the walker ahead of it (or beside it) within
-        LOOK_TIME s of its travel, or LOOK_MIN m, and within LOOK_SIDE m of its line."""
+        LOOK_TIME s of its travel, or LOOK_MIN m, and within LOOK_SIDE m of its line; and no
+        standing one has it within LOOK_STANDING m of its front (it may move
+        off: a queue is not crossed in front of its first car)."""
         if not self.look:
             return True
         dx, dy = state.x[i] - state.x, state.y[i] - state.y
@@ -202,13 +205,9 @@ class Cross(Maneuver):
         ahead = c * dx + s * dy  # the walker's distance ahead of each vehicle's centre
         side = np.abs(c * dy - s * dx)
         reach = np.maximum(LOOK_MIN, LOOK_TIME * state.v)
-        coming = (
-            ~state.walker
-            & (state.v > 0.5)
-            & (ahead > -0.5 * state.length - 1.0)
-            & (ahead < reach)
-            & (side < LOOK_SIDE)
-        )
+        moving = (state.v > 0.5) & (ahead < reach) & (side < LOOK_SIDE)
+        standing = (ahead < 0.5 * state.length + LOOK_STANDING) & (side < LOOK_SIDE)
+        coming = ~state.walker & (ahead > -0.5 * state.length - 1.0) & (moving | standing)
         coming[i] = False
         return not bool(coming.any())
 
