@@ -14,6 +14,8 @@ from sim.traffic.routing import Router
 from sim.traffic.spawn import ENTRY_GAP
 from sim.traffic.state import AgentState
 
+CROSSING_CLEAR = 60.0  # [m] no vehicle enters this close to a walker crossing the road
+
 
 def state_on_network(network: GraphNetwork, road, lane, s, v=0.0, **values) -> AgentState:
     """Vehicles on a graph network: agent i on the centre of lane ``lane[i]`` of road
@@ -146,6 +148,7 @@ class NetworkSpawner:
             return False
         g = router._cur_lane(world)
         act = world.active
+        crossing = np.flatnonzero(act & st.walker & ~np.isnan(st.tgt_s))
         for c in ok[self.rng.permutation(ok.size)]:
             r, k, s = self._spots[c]
             s = max(s, 0.5 * st.length[i] + 1.0)
@@ -155,6 +158,9 @@ class NetworkSpawner:
             if np.any(gaps <= ENTRY_GAP):
                 continue
             x, y = self._xy[c]
+            near = np.hypot(st.x[crossing] - x, st.y[crossing] - y)
+            if near.size and near.min() < CROSSING_CLEAR:
+                continue  # (a walker crossing there looked before it stepped out: no car came)
             body = np.hypot(st.x - x, st.y - y) - 0.5 * (st.length + st.length[i])
             if np.any(act & (body < st.length[i])):
                 continue

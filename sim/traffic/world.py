@@ -168,6 +168,7 @@ class World:
         self._use_kernels(parallel is not False)
         n = len(state)
         self.active = np.ones(n, dtype=np.bool_)
+        self.scripts.active = self.active  # (the same array: scripts see who is on stage)
         self.leader = np.full(n, -1, dtype=np.int32)
         self.gap = np.full(n, np.inf)
         self._v_lead = np.zeros(n)

@@ -103,7 +103,7 @@ class Maneuver:
     def from_spec(cls, spec: Any, trigger: Trigger, index: dict[str, int]) -> Maneuver:
         raise NotImplementedError
 
-    def ready(self, state: AgentState, i: int) -> bool:
+    def ready(self, run: ScriptRunner, state: AgentState, i: int) -> bool:
         """Whether agent i may start it now that its trigger fired (default: yes)."""
         return True
 

@@ -67,7 +67,7 @@ class CutIn(_LaneChanging):
     def from_spec(cls, spec, trigger, index):
         return cls(index[spec.target], float(spec.gap), float(spec.duration), trigger)
 
-    def ready(self, state, i):
+    def ready(self, run, state, i):
         """On the target's road (a map's roads are its lane sections) and the predicted gap
         at the lane-line crossing (half the duration ahead) reached?"""
         if state.road[i] != state.road[self.target]:

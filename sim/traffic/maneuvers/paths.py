@@ -193,7 +193,7 @@ class Cross(Maneuver):
             float(spec.speed), to_d, float(spec.along), spec.then, trigger, look=bool(spec.look)
         )
 
-    def ready(self, state, i):
+    def ready(self, run, state, i):
         """With ``look``: no moving vehicle has the walker ahead of it (or beside it) within
         LOOK_TIME s of its travel, or LOOK_MIN m, and within LOOK_SIDE m of its line; and no
         standing one has it within LOOK_STANDING m of its front (it may move
@@ -208,6 +208,8 @@ class Cross(Maneuver):
         moving = (state.v > 0.5) & (ahead < reach) & (side < LOOK_SIDE)
         standing = (ahead < 0.5 * state.length + LOOK_STANDING) & (side < LOOK_SIDE)
         coming = ~state.walker & (ahead > -0.5 * state.length - 1.0) & (moving | standing)
+        if run.active is not None:  # (off stage: a reserve vehicle, one that left the map)
+            coming &= run.active
         coming[i] = False
         return not bool(coming.any())
 

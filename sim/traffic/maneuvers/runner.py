@@ -43,6 +43,7 @@ class ScriptRunner:
     def __init__(self, scripts: dict[int, tuple[Maneuver, ...]]) -> None:
         self.scripts = [Script(agent, tuple(m)) for agent, m in sorted(scripts.items())]
         self.world: WorldView | None = None  # bind(): what of the World scripts may use
+        self.active: np.ndarray | None = None  # (N,) bool, who is in the scene (the World's)
         self.events: list[Event] = []
         self._emitted: set[tuple[int, str]] = set()
         # odometers [m] (the path each agent has driven, step by step), kept only when a
@@ -137,7 +138,7 @@ class ScriptRunner:
             if sc.running is not None or sc.next_index >= len(sc.maneuvers):
                 continue
             m = sc.maneuvers[sc.next_index]
-            if not self._fires(m.trigger, state, i, t) or not m.ready(state, i):
+            if not self._fires(m.trigger, state, i, t) or not m.ready(self, state, i):
                 continue
             sc.next_index += 1
             sc.running = m
