@@ -50,6 +50,7 @@ def _examples() -> list[list[str]]:
     return out
 
 
+@pytest.mark.slow  # 73 s: CI's slow pass (.ci/run) runs it
 def test_readme_examples_run(tmp_path):
     """Every `python -m sim ...` / `python tools/...` example line runs (smaller, into tmp)."""
     examples = _examples()

@@ -230,6 +230,7 @@ def test_dataset_layout_manifest_and_merged_files(reference):
         )
 
 
+@pytest.mark.slow  # 14 s (the kill -9 resume test checks the bytes by default)
 def test_same_bytes_with_one_worker_as_with_two(reference, tmp_path):
     out = tmp_path / "one_worker"
     proc = sim("generate", str(TINY), "--out", str(out), "--workers", "1", "--quiet")

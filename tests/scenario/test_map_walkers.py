@@ -119,11 +119,12 @@ def test_a_walker_who_looks_lets_the_approaching_car_pass_first(tmp_path):
 
 
 def test_pedestrians_drawn_on_the_maps_sidewalks_cross_without_collisions():
-    """urban_intersection_opendrive with 12 pedestrians, half of them crossing, 6 seeds."""
+    """urban_intersection_opendrive with 12 pedestrians, half of them crossing, 3 seeds (30
+    seeds gave 148 crossings and no collision when this was written)."""
     catalog = load_catalog()
     odr = load_map(load_scenario(SCENARIO).spec.road).source
     crossings = 0
-    for seed in range(1, 7):
+    for seed in range(1, 4):
         scenario = load_scenario(
             SCENARIO, ["pedestrians.count=12", "pedestrians.crossing_rate=0.5"]
         )
@@ -138,10 +139,10 @@ def test_pedestrians_drawn_on_the_maps_sidewalks_cross_without_collisions():
         simulate(world, n_steps(resolved))
         assert world.collisions == [], (seed, world.collisions[:2])
         crossings += sum(e.name == "cross_done" for e in world.scripts.events)
-    assert crossings >= 12
+    assert crossings >= 6
     again = resolve_scenario(
         load_scenario(SCENARIO, ["pedestrians.count=12", "pedestrians.crossing_rate=0.5"]),
         catalog,
-        6,
+        3,
     )
     assert again == resolved  # same seed, same walkers
