@@ -271,13 +271,16 @@ def place_background_on_map(
     params: dict[str, Any],
     block: str = "background",
     kerb_side: bool = False,
+    check: bool = True,
 ) -> ScenarioSpec:
     """``background.count`` vehicles ``bg_000``, ... on the map's driving lanes outside
     junctions, within BACKGROUND_RADIUS of the ego's start, ``min_gap`` apart (bumper to
     bumper, as boxes) from each other and every actor; each at its drawn speed, routed at
     random by the traffic engine. ``block`` 'cyclists' (with ``kerb_side``: in the
-    outermost lane of each piece) draws riders ``cy_000``, ... the same way."""
-    check_map_scenario(spec, src, catalog)  # the named actors, before drawing around them
+    outermost lane of each piece) draws riders ``cy_000``, ... the same way. ``check``:
+    check the named actors first (once per scenario: before the background is drawn)."""
+    if check:
+        check_map_scenario(spec, src, catalog)  # the named actors, before drawing around them
     count = int(_draw(bg.count, rng, params))
     if count == 0 and bg.steady is None:
         return spec

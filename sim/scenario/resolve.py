@@ -356,8 +356,16 @@ def _place_cyclists(
     )
     before = len(spec.actors)
     if on_map(spec):
-        spec = place_background_on_map(
-            spec, as_background, catalog, rng, src, params, block="cyclists", kerb_side=True
+        spec = place_background_on_map(  # (the actors were checked with the background)
+            spec,
+            as_background,
+            catalog,
+            rng,
+            src,
+            params,
+            block="cyclists",
+            kerb_side=True,
+            check=False,
         )
     else:
         spec = _place_background(

@@ -11,7 +11,7 @@ import numpy as np
 from sim.assets import Catalog
 from sim.classes import BY_NAME
 from sim.road.graph import GraphNetwork
-from sim.scenario.maps import actor_pose
+from sim.scenario.maps import actor_pose, stands_off_lanes
 from sim.scenario.roads import build_network
 from sim.scenario.schema import (
     DistanceTrigger,
@@ -77,7 +77,7 @@ def build_world(spec: ScenarioSpec, catalog: Catalog) -> tuple[World, list[Agent
             if a.reserve:  # waits off stage: the NetworkSpawner places it when it enters
                 r, s_piece, d, xw, yw, hw = 0, 0.0, network.roads[0].lane_center(0), 0.0, 0.0, 0.0
             else:
-                off = asset.kind in ("pedestrian", "static")  # maps.stands_off_lanes
+                off = stands_off_lanes(catalog, a)
                 r, _k, s_piece, d, xw, yw, hw = actor_pose(network, a, off)
             road = network.roads[r]
             st.road[i] = r

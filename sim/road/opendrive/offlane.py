@@ -26,6 +26,15 @@ KERB_STEP = 1.0
 """[m] a crossing with no sidewalk on the far side ends this far beyond the outer border."""
 
 
+def _section_at(road, s: float):
+    """The lane section of a parsed road that holds s (the later one at a joint)."""
+    section = road.lane_sections[0]
+    for sec in road.lane_sections:
+        if sec.s <= s + 1e-9:
+            section = sec
+    return section
+
+
 def _pieces_at(net: GraphNetwork, road_id: str, s: float) -> list[int]:
     pieces: tuple[Piece, ...] = net.pieces  # type: ignore[attr-defined]
     return [
@@ -67,11 +76,7 @@ def odr_to_piece(
 def _far_side_t(odr: OpenDriveNetwork, road_id: str, s: float, t: float) -> float:
     """t [m] where a walker at t crossing the road arrives: the middle of the far side's
     outermost lane if that is a sidewalk, else KERB_STEP beyond the far outer border."""
-    road = odr.road(road_id)
-    section = road.lane_sections[0]
-    for sec in road.lane_sections:
-        if sec.s <= s + 1e-9:
-            section = sec
+    section = _section_at(odr.road(road_id), s)
     far = section.left if t < 0.0 else section.right
     if not far:  # a one-sided road: over its reference line
         return math.copysign(KERB_STEP, -t)
@@ -117,10 +122,7 @@ def drivable_piece_at(net: GraphNetwork, x: float, y: float) -> int | None:
         return None
     road = odr.odr.roads[int(pos.road[0])]
     lane_id, s = int(pos.lane[0]), float(pos.s[0])
-    section = road.lane_sections[0]
-    for sec in road.lane_sections:
-        if sec.s <= s + 1e-9:
-            section = sec
+    section = _section_at(road, s)
     lane = next((ln for ln in section.left + section.right if ln.id == lane_id), None)
     if lane is None or lane.type not in DRIVABLE:
         return None
