@@ -23,13 +23,14 @@ writers on their threads as ``sim run`` has them (``WRITER_THREADS``).
 each setting rendered twice and the second timed (switching settings reallocates the
 framebuffer), the camera's own setting last; the ratio is the median over frames of each
 setting's time over 4x's. It prints the sample count the GL really allocated (llvmpipe
-rounds 2 up to 4). ``--encoders`` times the PNG zlib levels of every buffer (size x time).
-``--features`` switches on the realism features of issue 15 (textures, shadows, lens, ISP;
-``sim/bench/_features.py``); without it they are all off. ``--fxaa`` adds msaa 0 followed
-by the experimental post-filter of :mod:`sim.render.aa` to the comparison. ``--overlap``
-also runs the steady state with the label raster on a thread during the colour pass
-(:func:`render_overlapped`, an experiment: ``sim run`` does not) and checks the bytes. The
-first line printed names the GL device and renderer (:mod:`sim.render.egl_device`).
+rounds 2 up to 4). ``--encoders`` times PNG zlib levels and strategies of every buffer (size
+x time). ``--features`` switches on the realism features of issue 15 (textures, shadows,
+lens, ISP; ``sim/bench/_features.py``); without it they are all off. ``--fxaa`` adds msaa 0
+followed by the post-filter of :mod:`sim.render.aa` (a camera's ``aa: fxaa``) to the
+comparison and to the steady state. ``--overlap`` also runs the steady state with the label
+raster on a thread during the colour pass (:func:`render_overlapped`, an experiment:
+``sim run`` does not) and checks the bytes. The first line printed names the GL device and
+renderer (:mod:`sim.render.egl_device`).
 """
 
 from __future__ import annotations
@@ -64,8 +65,15 @@ STAGE_ORDER = (
     *(f"writer {f}" for f in FORMATS),
     *(f"  PNG {b}" for b in ("rgb", "depth", "semantic", "instance")),
 )
-PNG_LEVELS = (0, 1, 3, 6, 9)
-"""zlib levels ``--encoders`` compares (3 is sim.dataset.io.PNG_COMPRESSION)."""
+PNG_SETTINGS = (
+    *((f"level {lv}", lv, 0) for lv in (0, 1, 3, 6, 9)),
+    ("level 1 rle", 1, 3),
+    ("level 3 rle", 3, 3),
+    ("level 3 huffman", 3, 2),
+    ("level 3 filtered", 3, 1),
+)
+"""(name, zlib level, cv2 strategy) ``--encoders`` compares; sim writes
+sim.dataset.io.PNG_COMPRESSION with PNG_STRATEGY (level 3 rle)."""
 
 
 def add_arguments(parser) -> None:
@@ -99,7 +107,9 @@ def add_arguments(parser) -> None:
         help="textures, shadows, lens and ISP on (default: all off)",
     )
     parser.add_argument(
-        "--encoders", action="store_true", help="PNG zlib levels per buffer: size x time"
+        "--encoders",
+        action="store_true",
+        help="PNG zlib levels and strategies per buffer: size x time",
     )
     parser.add_argument(
         "--set",
@@ -407,23 +417,28 @@ def _steady(ctx: SimpleNamespace, n: int, threads: int) -> float:
         return n / (time.perf_counter() - t0)
 
 
-def _steady_by_msaa(ctx, n: int, threads: int, settings: list[int]) -> list[str]:
-    """Steady-state frames/s at each msaa setting: blocks of ``n`` frames, two rounds of
-    every setting in turn (load hits them alike); the median of the rounds."""
+def _steady_by_msaa(
+    ctx, n: int, threads: int, settings: list[int], fxaa: bool = False
+) -> list[str]:
+    """Steady-state frames/s at each msaa setting (with ``fxaa`` also the camera knob
+    ``msaa: 0, aa: fxaa``): blocks of ``n`` frames, two rounds of every setting in turn
+    (load hits them alike); the median of the rounds."""
     camera, warp = ctx.camera, ctx.warp
-    fps: dict[int, list[float]] = {m: [] for m in settings}
+    keys: list[int | str] = [*settings, *(["0+fxaa"] if fxaa else [])]
+    fps: dict[int | str, list[float]] = {key: [] for key in keys}
     try:
         for _ in range(2):
-            for m in settings:
-                ctx.camera = dataclasses.replace(camera, msaa=m)
+            for key in keys:
+                knobs = {"msaa": 0, "aa": "fxaa"} if key == "0+fxaa" else {"msaa": key}
+                ctx.camera = dataclasses.replace(camera, **knobs)
                 if warp is not None:
                     ctx.warp = dataclasses.replace(
-                        warp, camera=ctx.camera, source=dataclasses.replace(warp.source, msaa=m)
+                        warp, camera=ctx.camera, source=dataclasses.replace(warp.source, **knobs)
                     )
-                fps[m].append(_steady(ctx, n, threads))
+                fps[key].append(_steady(ctx, n, threads))
     finally:
         ctx.camera, ctx.warp = camera, warp
-    ref = fps.get(4) or fps[settings[0]]
+    ref = fps.get(4) or fps[keys[0]]
     return [
         f"    msaa={m}: {statistics.median(v):.2f} labelled frames/s "
         f"({statistics.median(a / b for a, b in zip(v, ref, strict=True)):.2f} x msaa=4)"
@@ -431,8 +446,9 @@ def _steady_by_msaa(ctx, n: int, threads: int, settings: list[int]) -> list[str]
     ]
 
 
-def _encoder_table(frames: list) -> list[tuple[str, int, float, float]]:
-    """(buffer, zlib level, median ms, mean bytes) over ``frames``, levels interleaved."""
+def _encoder_table(frames: list) -> list[tuple[str, str, float, float]]:
+    """(buffer, setting, median ms, mean bytes) over ``frames``, settings interleaved; every
+    setting's PNG decodes to the buffer (lossless)."""
     import cv2
 
     times: dict[tuple[str, int], list[float]] = {}
@@ -442,15 +458,18 @@ def _encoder_table(frames: list) -> list[tuple[str, int, float, float]]:
             img = image() if name == "depth" else image
             if name == "rgb":
                 img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
-            for level in PNG_LEVELS:
+            for setting, level, strategy in PNG_SETTINGS:
+                params = [cv2.IMWRITE_PNG_COMPRESSION, level, cv2.IMWRITE_PNG_STRATEGY, strategy]
                 t0 = time.perf_counter()
-                ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, level])
-                times.setdefault((name, level), []).append(time.perf_counter() - t0)
-                sizes.setdefault((name, level), []).append(len(buf))
+                ok, buf = cv2.imencode(".png", img, params)
+                times.setdefault((name, setting), []).append(time.perf_counter() - t0)
+                sizes.setdefault((name, setting), []).append(len(buf))
+                if not ok or not np.array_equal(cv2.imdecode(buf, cv2.IMREAD_UNCHANGED), img):
+                    raise RuntimeError(f"PNG {setting} of the {name} buffer is not lossless")
     return [
-        (name, level, statistics.median(times[name, level]) * 1e3, statistics.mean(sizes[key]))
+        (name, setting, statistics.median(times[key]) * 1e3, statistics.mean(sizes[key]))
         for key in times
-        for name, level in [key]
+        for name, setting in [key]
     ]
 
 
@@ -471,12 +490,13 @@ def device_line() -> str:
 
 
 def run(args) -> int:
-    from sim.dataset.io import PNG_COMPRESSION
+    from sim.dataset.io import PNG_COMPRESSION, PNG_STRATEGY
 
     sizes = _sizes(args.sizes)
     settings = _msaa_list(args.msaa)
     if args.frames < 1 or args.steady < 0 or (args.writer_threads or 1) < 1:
         raise SystemExit("error: --frames and --writer-threads must be >= 1, --steady >= 0")
+    own_png = next(n for n, lv, st in PNG_SETTINGS if (lv, st) == (PNG_COMPRESSION, PNG_STRATEGY))
     print(device_line())
     print(
         f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
@@ -490,7 +510,7 @@ def run(args) -> int:
             overrides = [*_overrides(width, height, args.features), *args.set]
             ctx = _setup(args.scenario, overrides, root)
             try:
-                verdicts.append(_one_size(args, ctx, width, height, settings, PNG_COMPRESSION))
+                verdicts.append(_one_size(args, ctx, width, height, settings, own_png))
             finally:
                 ctx.renderer.close()
     for line in verdicts:
@@ -498,7 +518,7 @@ def run(args) -> int:
     return 0
 
 
-def _one_size(args, ctx, width: int, height: int, settings, png_level: int) -> str:
+def _one_size(args, ctx, width: int, height: int, settings, png_setting: str) -> str:
     stages = _Stages()
     for k in range(2):  # warm-up: JIT (cache), shaders, mesh and texture uploads
         frame = _make_frame(ctx, k, None)
@@ -555,11 +575,11 @@ def _one_size(args, ctx, width: int, height: int, settings, png_level: int) -> s
             )
     if args.encoders and kept:
         print(
-            f"  PNG zlib levels (cv2.imencode; sim writes level {png_level}), "
+            f"  PNG zlib level x strategy (cv2.imencode; sim writes {png_setting}), "
             f"over {len(kept)} frames:"
         )
-        for name, level, ms, size in _encoder_table(kept):
-            print(f"    {name:9s} level {level}: {ms:7.1f} ms {size / 1024:8.0f} KiB")
+        for name, setting, ms, size in _encoder_table(kept):
+            print(f"    {name:9s} {setting:17s}: {ms:7.1f} ms {size / 1024:8.0f} KiB")
     if args.steady:
         from sim.dataset.episode import WRITER_THREADS
 
@@ -567,7 +587,7 @@ def _one_size(args, ctx, width: int, height: int, settings, png_level: int) -> s
         fps = _steady(ctx, args.steady, threads)
         if len(settings) > 1:  # the other settings' steady state, blocks alternated
             print(f"  steady state ({args.steady} frames per block, 2 rounds):")
-            for line in _steady_by_msaa(ctx, args.steady, threads, settings):
+            for line in _steady_by_msaa(ctx, args.steady, threads, settings, args.fxaa):
                 print(line)
         if args.overlap:
             for line in steady_overlap(ctx, args.steady, threads, _steady):

@@ -87,6 +87,7 @@ def camera_model(spec: CameraSpec) -> CameraModel:
         zfar=float(spec.zfar),
         lens=lens_from_spec(spec.lens),
         msaa=4 if spec.msaa is None else int(spec.msaa),
+        aa="none" if spec.aa is None else spec.aa,
     )
     if spec.hfov_deg is not None:
         return CameraModel.from_fov(

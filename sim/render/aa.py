@@ -1,6 +1,7 @@
 """An edge-aware anti-aliasing post-filter (FXAA-like) for a colour pass rendered without
-multisampling (``msaa: 0``); an experiment measured by ``python -m sim bench frame
---msaa 4,0 --fxaa`` (docs/throughput.md), not yet a scenario knob.
+multisampling (``msaa: 0``): a camera's ``aa: fxaa`` runs it on the composed colour image
+(``FrameRenderer.render``), before the lens warp and the sensor effects; measured by
+``python -m sim bench frame --msaa 4,0 --fxaa`` (docs/throughput.md).
 
 Per pixel, on luma ``L = 0.299 R + 0.587 G + 0.114 B``, after FXAA 3.11 (Lottes, 2011):
 

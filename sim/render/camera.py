@@ -293,6 +293,7 @@ class CameraModel:
     zfar: float = 1000.0
     lens: Lens = PINHOLE
     msaa: int = 4  # multisample anti-aliasing samples of the colour pass (0: none)
+    aa: str = "none"  # post-filter on the composed colour image: "none" or "fxaa"
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
@@ -303,6 +304,8 @@ class CameraModel:
             raise ValueError(f"camera {self.name!r}: need 0 < znear < zfar")
         if self.msaa not in (0, 2, 4):
             raise ValueError(f"camera {self.name!r}: msaa must be 0, 2 or 4, got {self.msaa!r}")
+        if self.aa not in ("none", "fxaa"):
+            raise ValueError(f"camera {self.name!r}: aa must be 'none' or 'fxaa', got {self.aa!r}")
 
     @classmethod
     def from_fov(
@@ -378,4 +381,6 @@ class CameraModel:
             out["lens"] = self.lens.to_meta()
         if self.msaa != 4:  # only when not the default: existing meta.json stay as they were
             out["msaa"] = self.msaa
+        if self.aa != "none":
+            out["aa"] = self.aa
         return out

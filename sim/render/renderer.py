@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.render.aa import fxaa
 from sim.render.camera import CameraModel, invert_rigid
 from sim.render.kernels import _compose_over_sky
 from sim.render.lights import contact_darkening, headlights, street_lights
@@ -239,6 +240,8 @@ class FrameRenderer:
             rgb = contact_darkening(
                 rgb, buffers.depth, buffers.instance, camera, T_world_cam, bodies
             )
+        if rgb is not None and camera.aa == "fxaa":  # edge-aware post-filter, last on the render
+            rgb = fxaa(rgb)
         return rgb, buffers
 
     def _footprint(self, a: AgentView) -> tuple[float, float]:

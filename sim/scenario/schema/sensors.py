@@ -101,6 +101,11 @@ class CameraSpec(Strict):
     msaa: Literal[0, 2, 4] | None = Field(
         default=None, description="colour-pass anti-aliasing samples (0: none); none: 4"
     )
+    aa: Literal["none", "fxaa"] | None = Field(
+        default=None,
+        description="post-filter anti-aliasing of the colour image (fxaa: edge-aware, for "
+        "msaa 0); none: no filter",
+    )
 
     @model_validator(mode="after")
     def _intrinsics(self) -> CameraSpec:
