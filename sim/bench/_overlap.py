@@ -42,7 +42,7 @@ def render_overlapped(renderer, pool, camera, T_world_ego, agents, signal_state=
         renderer._set_lamps(T_world_ego, T_world_cam, shown)
     rgba = renderer.color.render_rgba(camera, T_world_cam)
     buffers = future.result()  # before the next Numba kernel: one parallel region at a time
-    rgb = rmod.compose_over_sky(rgba, renderer._sky_for(camera, T_world_cam[:3, :3]))
+    rgb = rmod.compose_over_sky(rgba, renderer._sky_for(camera, T_world_cam[:3, :3], rgba))
     if shown and renderer.lighting.shadows:
         bodies = [(a.id, a.T_world_obj, *renderer._footprint(a)) for a in shown]
         rgb = rmod.contact_darkening(

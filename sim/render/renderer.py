@@ -151,10 +151,18 @@ class FrameRenderer:
     def gl_renderer(self) -> str:
         return self.color.gl_renderer
 
-    def _sky_for(self, camera: CameraModel, R_world_cam: np.ndarray) -> np.ndarray:
+    def _sky_for(
+        self, camera: CameraModel, R_world_cam: np.ndarray, rgba: np.ndarray | None = None
+    ) -> np.ndarray:
         """(H, W, 3) uint8 sky of a camera view: the gradient under the world-fixed clouds
-        (:class:`~sim.render.scene.CloudSky`), which change with the view's heading."""
-        return self.sky.image(camera, R_world_cam)
+        (:class:`~sim.render.scene.CloudSky`), which change with the view's heading. Given
+        the render ``rgba``, only down to its lowest row that is not fully covered (below
+        it the sky is never seen; :func:`compose_over_sky` ignores it where alpha is 255)."""
+        rows = None
+        if rgba is not None:
+            open_rows = np.flatnonzero((rgba[:, :, 3] < 255).any(axis=1))
+            rows = int(open_rows[-1]) + 1 if open_rows.size else 0
+        return self.sky.image(camera, R_world_cam, rows)
 
     def _set_lamps(self, T_world_ego, T_world_cam, shown: list[AgentView]) -> None:
         """Headlights of the ego and of the vehicles nearest the camera (a vehicle: an agent
@@ -230,7 +238,7 @@ class FrameRenderer:
             if self.lighting.lamps:
                 self._set_lamps(T_world_ego, T_world_cam, shown)
             rgba = self.color.render_rgba(camera, T_world_cam)
-            rgb = compose_over_sky(rgba, self._sky_for(camera, T_world_cam[:3, :3]))
+            rgb = compose_over_sky(rgba, self._sky_for(camera, T_world_cam[:3, :3], rgba))
         verts, faces, face_inst, face_sem = assemble_frame(
             self.static, [(a.mesh, a.T_world_obj, a.id) for a in shown], T_cam_world
         )

@@ -1,5 +1,6 @@
 """The cloud sky: deterministic from the seed, fixed in the world (not to the camera),
-covered as asked, and textured enough that its 8x8 blocks are not flat."""
+covered as asked, and textured enough that its 8x8 blocks are not flat; computed only down
+to the rows a render leaves open, with those rows as in the whole sky."""
 
 from __future__ import annotations
 
@@ -28,6 +29,33 @@ def test_same_seed_same_bytes_other_seed_differs():
     c = CloudSky(8, 0.4, *DAY_SKY).image(CAM, _R(0.3))
     assert a.tobytes() == b.tobytes()
     assert np.abs(a.astype(int) - c).mean() > 2
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1280, 720), (1281, 721)])  # full and half res
+@pytest.mark.parametrize("rows", [0, 1, 2, 3, 101, 180, 359, 10_000])
+def test_top_rows_are_the_whole_skys(size, rows):
+    cam = CameraModel.from_fov("f", *size, math.radians(90.0), CAM.T_ego_cam)
+    sky = CloudSky(5, 0.6, *DAY_SKY)
+    whole = sky.image(cam, _R(0.2))
+    part = sky.image(cam, _R(0.2), rows)
+    assert part.shape == whole.shape
+    assert np.array_equal(part[:rows], whole[:rows])
+
+
+def test_the_renderer_computes_only_the_open_rows(monkeypatch):
+    from sim.render.renderer import FrameRenderer
+
+    asked = []
+    fake = type("Sky", (), {"image": lambda self, cam, R, rows=None: asked.append(rows)})()
+    renderer = FrameRenderer.__new__(FrameRenderer)
+    renderer.sky = fake
+    rgba = np.full((360, 640, 4), 255, np.uint8)
+    rgba[:150, 10, 3] = 0  # a sky pixel in each of the top 150 rows
+    rgba[140, 300, 3] = 128  # a partly covered edge
+    renderer._sky_for(CAM, _R(0.0), rgba)
+    renderer._sky_for(CAM, _R(0.0), np.full((360, 640, 4), 255, np.uint8))
+    renderer._sky_for(CAM, _R(0.0))
+    assert asked == [150, 0, None]
 
 
 def test_clouds_stay_fixed_in_the_world_as_the_camera_turns():

@@ -109,9 +109,16 @@ class CloudSky:
             self._rays[key] = rays.astype(np.float32)
         return self._rays[key]
 
-    def image(self, camera, R_world_cam: np.ndarray) -> np.ndarray:
-        """(H, W, 3) uint8 sky of one camera view."""
+    def image(self, camera, R_world_cam: np.ndarray, rows: int | None = None) -> np.ndarray:
+        """(H, W, 3) uint8 sky of one camera view. ``rows``: only the top ``rows`` image rows
+        are needed (the render hides the rest); those come out as they would in the whole
+        image (every step is per pixel, the 2x upscale reads the two source rows about a
+        pixel), the rows below are left 0."""
         world = self._camera_rays(camera) @ np.asarray(R_world_cam, np.float32).T
+        k = self._step(camera)
+        full_h = world.shape[0]
+        if rows is not None:  # the sky's own rows that the image's top ``rows`` read
+            world = world[: min(full_h, max(0, rows) // k + 2)]
         dz = world[..., 2]
         t = np.clip(dz / 0.5, 0.0, 1.0)[..., None] ** 0.7
         base = self.horizon * (1.0 - t) + self.top * t
@@ -144,7 +151,11 @@ class CloudSky:
         haze = 1.0 + (HAZE * (density - 0.5) + DETAIL * detail)[..., None]
         sky = (base * haze) * (1.0 - alpha) + cloud * alpha
         small = np.clip(sky * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
-        if self._step(camera) == 1:
+        if small.shape[0] < full_h:
+            small = np.concatenate(
+                (small, np.zeros((full_h - small.shape[0],) + small.shape[1:], np.uint8))
+            )
+        if k == 1:
             return small
         size = (2 * small.shape[1], 2 * small.shape[0])
         big = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
