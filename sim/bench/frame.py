@@ -48,6 +48,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from sim.bench import CUT_IN
+from sim.bench._encoders import encode_times, encoder_table, own_setting
 from sim.bench._overlap import render_overlapped, steady_overlap
 
 DESCRIPTION = "one labelled frame of cut_in broken into its stages (ms, shares, frames/s)"
@@ -65,15 +66,6 @@ STAGE_ORDER = (
     *(f"writer {f}" for f in FORMATS),
     *(f"  PNG {b}" for b in ("rgb", "depth", "semantic", "instance")),
 )
-PNG_SETTINGS = (
-    *((f"level {lv}", lv, 0) for lv in (0, 1, 3, 6, 9)),
-    ("level 1 rle", 1, 3),
-    ("level 3 rle", 3, 3),
-    ("level 3 huffman", 3, 2),
-    ("level 3 filtered", 3, 1),
-)
-"""(name, zlib level, cv2 strategy) ``--encoders`` compares; sim writes
-sim.dataset.io.PNG_COMPRESSION with PNG_STRATEGY (level 3 rle)."""
 
 
 def add_arguments(parser) -> None:
@@ -329,29 +321,6 @@ def _write(ctx: SimpleNamespace, frame, stages: _Stages | None) -> None:
             stages.add(f"writer {name}", time.perf_counter() - t0)
 
 
-def _encode_times(frame) -> dict[str, float]:
-    """Seconds of each PNG the native writer encodes (depth: with its conversion to mm)."""
-    from sim.dataset.io import encode_png
-
-    out = {}
-    for name, image in _buffers(frame):
-        t0 = time.perf_counter()
-        encode_png(image() if name == "depth" else image)
-        out[f"  PNG {name}"] = time.perf_counter() - t0
-    return out
-
-
-def _buffers(frame):
-    from sim.dataset.io import depth_to_png
-
-    return (
-        ("rgb", frame.rgb),
-        ("depth", lambda: depth_to_png(frame.buffers.depth)),
-        ("semantic", frame.buffers.semantic),
-        ("instance", frame.buffers.instance),
-    )
-
-
 def _gl_samples(ctx) -> int:
     """Samples of the colour pass's framebuffer as the GL allocated them (0: single-sample)."""
     from OpenGL import GL
@@ -446,33 +415,6 @@ def _steady_by_msaa(
     ]
 
 
-def _encoder_table(frames: list) -> list[tuple[str, str, float, float]]:
-    """(buffer, setting, median ms, mean bytes) over ``frames``, settings interleaved; every
-    setting's PNG decodes to the buffer (lossless)."""
-    import cv2
-
-    times: dict[tuple[str, int], list[float]] = {}
-    sizes: dict[tuple[str, int], list[int]] = {}
-    for frame in frames:
-        for name, image in _buffers(frame):
-            img = image() if name == "depth" else image
-            if name == "rgb":
-                img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
-            for setting, level, strategy in PNG_SETTINGS:
-                params = [cv2.IMWRITE_PNG_COMPRESSION, level, cv2.IMWRITE_PNG_STRATEGY, strategy]
-                t0 = time.perf_counter()
-                ok, buf = cv2.imencode(".png", img, params)
-                times.setdefault((name, setting), []).append(time.perf_counter() - t0)
-                sizes.setdefault((name, setting), []).append(len(buf))
-                if not ok or not np.array_equal(cv2.imdecode(buf, cv2.IMREAD_UNCHANGED), img):
-                    raise RuntimeError(f"PNG {setting} of the {name} buffer is not lossless")
-    return [
-        (name, setting, statistics.median(times[key]) * 1e3, statistics.mean(sizes[key]))
-        for key in times
-        for name, setting in [key]
-    ]
-
-
 def device_line() -> str:
     """What the colour pass draws on: the EGL device (of how many, by which policy) and the
     GL strings of the context (made here, as the first render would)."""
@@ -490,13 +432,11 @@ def device_line() -> str:
 
 
 def run(args) -> int:
-    from sim.dataset.io import PNG_COMPRESSION, PNG_STRATEGY
-
     sizes = _sizes(args.sizes)
     settings = _msaa_list(args.msaa)
     if args.frames < 1 or args.steady < 0 or (args.writer_threads or 1) < 1:
         raise SystemExit("error: --frames and --writer-threads must be >= 1, --steady >= 0")
-    own_png = next(n for n, lv, st in PNG_SETTINGS if (lv, st) == (PNG_COMPRESSION, PNG_STRATEGY))
+    own_png = own_setting()
     print(device_line())
     print(
         f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
@@ -540,7 +480,7 @@ def _one_size(args, ctx, width: int, height: int, settings, png_setting: str) ->
             if frame is None:
                 continue
             _write(ctx, frame, stages)
-            for stage, t in {**stages.now, **_encode_times(frame)}.items():
+            for stage, t in {**stages.now, **encode_times(frame)}.items():
                 per_stage.setdefault(stage, []).append(t)
             if len(kept) < 3:
                 kept.append(frame)
@@ -578,7 +518,7 @@ def _one_size(args, ctx, width: int, height: int, settings, png_setting: str) ->
             f"  PNG zlib level x strategy (cv2.imencode; sim writes {png_setting}), "
             f"over {len(kept)} frames:"
         )
-        for name, setting, ms, size in _encoder_table(kept):
+        for name, setting, ms, size in encoder_table(kept):
             print(f"    {name:9s} {setting:17s}: {ms:7.1f} ms {size / 1024:8.0f} KiB")
     if args.steady:
         from sim.dataset.episode import WRITER_THREADS

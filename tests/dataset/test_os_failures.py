@@ -95,6 +95,7 @@ def test_out_under_a_regular_file(tmp_path):
     assert_os_failure(proc, out, "Not a directory")
 
 
+@pytest.mark.slow  # 10 s: two runs, one under RLIMIT_FSIZE
 def test_file_too_large(tmp_path):
     def limit():  # runs in the child only
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
@@ -125,6 +126,7 @@ def test_no_space_left_during_run(tmp_path):
     assert f"error: {out}/" in line
 
 
+@pytest.mark.slow  # 7 s: a generate run
 def test_no_space_in_a_worker_stops_the_whole_generate(tmp_path):
     config = tmp_path / "cfg.yaml"
     config.write_text(

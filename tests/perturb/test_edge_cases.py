@@ -95,7 +95,7 @@ def test_child_runs_after_a_ball_into_the_road_and_the_ego_brakes(tmp_path, seed
     assert not _ego_collisions(traj, ["ball", "child"], idx)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [pytest.param(1, marks=pytest.mark.slow), 2])  # 1: 11 s
 def test_debris_lies_still_in_the_ego_lane_and_the_ego_does_not_hit_it(tmp_path, seed):
     spec, world, traj, idx = _simulate(_with_case(tmp_path, "debris"), seed)
     k = idx["debris"]

@@ -174,6 +174,7 @@ def test_sensor_effects_change_pixels_but_never_labels(tmp_path):
     ).read_bytes()
 
 
+@pytest.mark.slow  # 7 s: two episodes
 def test_extrinsic_jitter_moves_boxes_with_the_image(tmp_path):
     out = tmp_path / "jitter"
     proc = run_sim(

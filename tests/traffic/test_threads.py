@@ -231,7 +231,7 @@ def _digest(traj) -> str:
     [
         pytest.param("dense_traffic_jam", marks=pytest.mark.slow),  # 7-8 s each
         pytest.param("highway_merge", marks=pytest.mark.slow),
-        "urban_intersection",
+        pytest.param("urban_intersection", marks=pytest.mark.slow),
         "lane_drop",
     ],
 )
