@@ -42,7 +42,7 @@ def test_top_rows_are_the_whole_skys(size, rows):
     assert np.array_equal(part[:rows], whole[:rows])
 
 
-def test_the_renderer_computes_only_the_open_rows(monkeypatch):
+def test_the_renderer_computes_only_the_open_rows():
     from sim.render.renderer import FrameRenderer
 
     asked = []
