@@ -38,14 +38,15 @@ def _luma(rgb, y, x):
     return 0.299 * rgb[y, x, 0] + 0.587 * rgb[y, x, 1] + 0.114 * rgb[y, x, 2]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _fxaa(rgb, out, edge_threshold, edge_min, search, subpix):
+    """Rows in parallel: each output pixel reads only the input and the luma."""
     H, W = rgb.shape[0], rgb.shape[1]
     lum = np.zeros((H, W))
-    for y in range(H):
+    for y in numba.prange(H):
         for x in range(W):
             lum[y, x] = _luma(rgb, y, x)
-    for y in range(H):
+    for y in numba.prange(H):
         for x in range(W):
             for c in range(3):
                 out[y, x, c] = rgb[y, x, c]
@@ -77,9 +78,9 @@ def _fxaa(rgb, out, edge_threshold, edge_min, search, subpix):
             dy, dx = (step, 0) if horizontal else (0, step)
             gradient = abs(side - m)
             mean = 0.5 * (m + side)
-            # walk to both ends of the edge
-            ends = np.zeros(2)
-            deltas = np.zeros(2)
+            # walk to both ends of the edge (k 0: backwards, 1: forwards)
+            end0 = end1 = float(search)
+            delta0 = delta1 = 0.0
             for k in range(2):
                 sign = -1 if k == 0 else 1
                 d = search
@@ -97,11 +98,13 @@ def _fxaa(rgb, out, edge_threshold, edge_min, search, subpix):
                     if abs(delta) >= 0.25 * gradient:
                         d = i
                         break
-                ends[k] = d
-                deltas[k] = delta
-            near = 0 if ends[0] < ends[1] else 1
-            blend = 0.5 - ends[near] / (ends[0] + ends[1])
-            if (m - mean < 0.0) == (deltas[near] < 0.0):
+                if k == 0:
+                    end0, delta0 = float(d), delta
+                else:
+                    end1, delta1 = float(d), delta
+            d_near, delta_near = (end0, delta0) if end0 < end1 else (end1, delta1)
+            blend = 0.5 - d_near / (end0 + end1)
+            if (m - mean < 0.0) == (delta_near < 0.0):
                 blend = 0.0
             # sub-pixel aliasing
             avg = (2.0 * (n + s + e + w) + nw + ne + sw + se) / 12.0
