@@ -114,11 +114,12 @@ class CloudSky:
         are needed (the render hides the rest); those come out as they would in the whole
         image (every step is per pixel, the 2x upscale reads the two source rows about a
         pixel), the rows below are left 0."""
-        world = self._camera_rays(camera) @ np.asarray(R_world_cam, np.float32).T
+        rays = self._camera_rays(camera)
         k = self._step(camera)
-        full_h = world.shape[0]
+        full_h = rays.shape[0]
         if rows is not None:  # the sky's own rows that the image's top ``rows`` read
-            world = world[: min(full_h, max(0, rows) // k + 2)]
+            rays = rays[: min(full_h, max(0, rows) // k + 2)]
+        world = rays @ np.asarray(R_world_cam, np.float32).T  # one product per row of rays
         dz = world[..., 2]
         t = np.clip(dz / 0.5, 0.0, 1.0)[..., None] ** 0.7
         base = self.horizon * (1.0 - t) + self.top * t
