@@ -49,6 +49,7 @@ import numpy as np
 
 from sim.bench import CUT_IN
 from sim.bench._encoders import encode_times, encoder_table, own_setting
+from sim.bench._lighting import lighting_line, lighting_pair
 from sim.bench._overlap import render_overlapped, steady_overlap
 
 DESCRIPTION = "one labelled frame of cut_in broken into its stages (ms, shares, frames/s)"
@@ -115,6 +116,12 @@ def add_arguments(parser) -> None:
         action="store_true",
         help="steady state also with the label raster on a thread during the colour pass "
         "(an experiment, not what sim run does); checks the bytes are the same",
+    )
+    parser.add_argument(
+        "--lighting",
+        action="store_true",
+        help="colour pass with lights bound once per shader program (what sim does) against "
+        "pyrender's binding before every primitive, paired per frame; checks the bytes",
     )
     parser.add_argument(
         "--fxaa",
@@ -332,16 +339,21 @@ def _gl_samples(ctx) -> int:
     return int(GL.glGetRenderbufferParameteriv(GL.GL_RENDERBUFFER, GL.GL_RENDERBUFFER_SAMPLES))
 
 
-def _compare_msaa(ctx, k: int, settings: list[int], fxaa: bool) -> tuple[dict, dict]:
-    """Colour pass of frame ``k``'s view at each setting: second of two renders timed; with
-    ``fxaa`` also msaa 0 followed by the post-filter (``"0+fxaa"``)."""
+def _view(ctx, k: int):
+    """(camera the colour pass draws, its 4x4 world pose) at frame ``k``."""
     from sim.render.camera import pose_matrix
 
     step = ctx.ticks[k % len(ctx.ticks)]
     traj = ctx.traj
     T_world_ego = pose_matrix(traj.x[step, 0], traj.y[step, 0], 0.0, traj.yaw[step, 0])
     base = ctx.warp.source if ctx.warp else ctx.camera
-    T_world_cam = T_world_ego @ base.T_ego_cam
+    return base, T_world_ego @ base.T_ego_cam
+
+
+def _compare_msaa(ctx, k: int, settings: list[int], fxaa: bool) -> tuple[dict, dict]:
+    """Colour pass of frame ``k``'s view at each setting: second of two renders timed; with
+    ``fxaa`` also msaa 0 followed by the post-filter (``"0+fxaa"``)."""
+    base, T_world_cam = _view(ctx, k)
     own = base.msaa
     order = [m for m in settings if m != own] + [own]  # the frame's own render follows
     times, samples = {}, {}
@@ -468,9 +480,11 @@ def _one_size(args, ctx, width: int, height: int, settings, png_setting: str) ->
     per_stage: dict[str, list[float]] = {}
     msaa_times: dict[int, list[float]] = {m: [] for m in settings}
     samples: dict[int, int] = {}
-    kept = []
+    kept, lights = [], []
     try:
         for k in range(2, 2 + args.frames):
+            if args.lighting:
+                lights.append(lighting_pair(ctx, *_view(ctx, k), first_once=k % 2 == 0))
             if len(settings) > 1:
                 times, samples = _compare_msaa(ctx, k, settings, args.fxaa)
                 for m, t in times.items():
@@ -513,6 +527,8 @@ def _one_size(args, ctx, width: int, height: int, settings, png_setting: str) ->
                 f"  colour pass msaa={m}: {statistics.median(msaa_times[m]) * 1e3:7.1f} ms "
                 f"({gl}), {ratio:.2f} x msaa=4 (paired per frame)"
             )
+    if lights:
+        print(lighting_line(lights))
     if args.encoders and kept:
         print(
             f"  PNG zlib level x strategy (cv2.imencode; sim writes {png_setting}), "

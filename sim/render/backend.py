@@ -44,6 +44,7 @@ from sim.render.egl_device import (  # noqa: E402
 from sim.render.gl_patches import (  # noqa: E402
     _OVERRIDES,
     _lighter_shadow_filter,
+    _lighting_once,
     _main_framebuffer,
     _make_sorter,
     _max_n_lights,
@@ -397,6 +398,7 @@ class ColorRenderer:
         inner._compute_max_n_lights = types.MethodType(_max_n_lights, inner)
         inner._configure_main_framebuffer = types.MethodType(_main_framebuffer, inner)
         inner._read_main_framebuffer = types.MethodType(_read_colour, inner)
+        inner._bind_lighting = types.MethodType(_lighting_once, inner)
         return renderer
 
     @property
@@ -571,6 +573,7 @@ class ColorRenderer:
         (:func:`sim.render.lights.shadow_box`) rather than to the whole scene."""
         renderer = self._ensure(camera.width, camera.height)
         renderer._renderer._sim_msaa = camera.msaa  # its framebuffer follows on the next draw
+        renderer._renderer._sim_lit = {}  # lights are bound afresh (gl_patches._lighting_once)
         fx, fy, cx, cy = camera.gl_intrinsics()
         cam = pyrender.IntrinsicsCamera(fx, fy, cx, cy, znear=camera.znear, zfar=camera.zfar)
         if self._camera_node is not None:

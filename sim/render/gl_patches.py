@@ -22,6 +22,7 @@ _OVERRIDES = (
     "_compute_max_n_lights",
     "_configure_main_framebuffer",
     "_read_main_framebuffer",
+    "_bind_lighting",
 )
 """pyrender ``Renderer`` methods a ColorRenderer replaces on the shared renderer instance."""
 
@@ -124,6 +125,45 @@ def _main_framebuffer(inner) -> None:
             inner._main_fb_ms, inner._main_cb_ms, inner._main_db_ms = _framebuffer(samples, *dims)
         inner._main_fb_dims = dims
     inner._sim_fb_samples = samples
+
+
+def _lighting_once(inner, scene, program, node, flags) -> None:
+    """pyrender's ``_bind_lighting`` once per shader program per render instead of before
+    every primitive (~90 per cut_in frame, each setting every light's uniforms again).
+
+    A program keeps its uniforms between draws, and every primitive of a render is lit by the
+    same lights -- unless a light type outnumbers the shader's array (pyrender then picks the
+    lights nearest each mesh node, so that case is bound every time, as pyrender does). Later
+    primitives of the same program only take the shadow maps into the same texture units again
+    (the material's textures are bound after them, from the next unit on). ``inner._sim_lit``
+    ({program id: its shadow-map bindings}) is emptied by ``ColorRenderer.render_rgba`` before
+    each render: the frames are the same, byte for byte (tests/render/test_uniform_cache.py)."""
+    done = inner.__dict__.setdefault("_sim_lit", {})
+    bindings = done.get(id(program))
+    if bindings is not None:
+        for texture, name in bindings:
+            inner._bind_texture(texture, name, program)
+        return
+    bindings = []
+    bind = inner._bind_texture
+
+    def recorded(texture, name, prog) -> None:
+        bindings.append((texture, name))
+        bind(texture, name, prog)
+
+    inner._bind_texture = recorded
+    try:
+        type(inner)._bind_lighting(inner, scene, program, node, flags)
+    finally:
+        del inner._bind_texture
+    most = inner._compute_max_n_lights(flags)
+    counts = (
+        len(scene.directional_light_nodes),
+        len(scene.spot_light_nodes),
+        len(scene.point_light_nodes),
+    )
+    if all(n <= m for n, m in zip(counts, most, strict=True)):
+        done[id(program)] = bindings
 
 
 def _max_n_lights(inner, flags) -> list[int]:
