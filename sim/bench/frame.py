@@ -49,8 +49,8 @@ import numpy as np
 
 from sim.bench import CUT_IN
 from sim.bench._encoders import encode_times, encoder_table, own_setting
-from sim.bench._lighting import lighting_line, lighting_pair
 from sim.bench._overlap import render_overlapped, steady_overlap
+from sim.bench._pairs import lighting_line, lighting_pair, shadow_map_lines, shadow_map_times
 
 DESCRIPTION = "one labelled frame of cut_in broken into its stages (ms, shares, frames/s)"
 
@@ -124,6 +124,13 @@ def add_arguments(parser) -> None:
         "pyrender's binding before every primitive, paired per frame; checks the bytes",
     )
     parser.add_argument(
+        "--shadow-maps",
+        default="",
+        metavar="N[,N]",
+        help="camera shadow_map sizes to compare, paired per frame (e.g. 2048,1024; "
+        "needs sun shadows: --features)",
+    )
+    parser.add_argument(
         "--fxaa",
         action="store_true",
         help="with msaa 0 in --msaa: also msaa 0 + the FXAA-like post-filter (sim/render/aa.py)",
@@ -141,6 +148,21 @@ def _sizes(text: str) -> list[tuple[int, int]]:
             raise SystemExit(f"error: --sizes: {item!r} is smaller than 16x16")
         sizes.append((w, h))
     return sizes
+
+
+def _sizes_list(text: str) -> list[int]:
+    """``--shadow-maps``: texels per side, each one a camera's ``shadow_map`` may take."""
+    from sim.render.camera import SHADOW_MAP_SIZES
+
+    try:
+        out = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise SystemExit(f"error: --shadow-maps: expected N[,N], found {text!r}") from None
+    if any(v not in SHADOW_MAP_SIZES for v in out):
+        raise SystemExit(
+            f"error: --shadow-maps: each size must be in {SHADOW_MAP_SIZES}, found {text!r}"
+        )
+    return list(dict.fromkeys(out))
 
 
 def _msaa_list(text: str) -> list[int]:
@@ -446,6 +468,7 @@ def device_line() -> str:
 def run(args) -> int:
     sizes = _sizes(args.sizes)
     settings = _msaa_list(args.msaa)
+    _sizes_list(args.shadow_maps)  # a bad list fails before any set-up
     if args.frames < 1 or args.steady < 0 or (args.writer_threads or 1) < 1:
         raise SystemExit("error: --frames and --writer-threads must be >= 1, --steady >= 0")
     own_png = own_setting()
@@ -480,11 +503,14 @@ def _one_size(args, ctx, width: int, height: int, settings, png_setting: str) ->
     per_stage: dict[str, list[float]] = {}
     msaa_times: dict[int, list[float]] = {m: [] for m in settings}
     samples: dict[int, int] = {}
-    kept, lights = [], []
+    kept, lights, shadow_maps = [], [], []
+    maps = _sizes_list(args.shadow_maps)
     try:
         for k in range(2, 2 + args.frames):
             if args.lighting:
                 lights.append(lighting_pair(ctx, *_view(ctx, k), first_once=k % 2 == 0))
+            if maps:
+                shadow_maps.append(shadow_map_times(ctx, *_view(ctx, k), maps))
             if len(settings) > 1:
                 times, samples = _compare_msaa(ctx, k, settings, args.fxaa)
                 for m, t in times.items():
@@ -529,6 +555,8 @@ def _one_size(args, ctx, width: int, height: int, settings, png_setting: str) ->
             )
     if lights:
         print(lighting_line(lights))
+    for line in shadow_map_lines(shadow_maps, maps) if shadow_maps else []:
+        print(line)
     if args.encoders and kept:
         print(
             f"  PNG zlib level x strategy (cv2.imencode; sim writes {png_setting}), "

@@ -88,6 +88,7 @@ def camera_model(spec: CameraSpec) -> CameraModel:
         lens=lens_from_spec(spec.lens),
         msaa=4 if spec.msaa is None else int(spec.msaa),
         aa="none" if spec.aa is None else spec.aa,
+        shadow_map=2048 if spec.shadow_map is None else int(spec.shadow_map),
     )
     if spec.hfov_deg is not None:
         return CameraModel.from_fov(

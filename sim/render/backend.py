@@ -50,6 +50,7 @@ from sim.render.gl_patches import (  # noqa: E402
     _max_n_lights,
     _shadow_viewport,
     cache_uniform_locations,
+    colour_reader,
 )
 from sim.render.lights import (  # noqa: E402
     MAX_POINTS,
@@ -64,6 +65,7 @@ from sim.render.textures import MATERIALS, Appearance, texture  # noqa: E402
 from sim.render.textures.uv import material_groups  # noqa: E402
 
 _forget_uniforms = cache_uniform_locations(pyrender.shader_program)
+_read_colour = colour_reader(pyrender.RenderFlags.RGBA, pyrender.RenderFlags.DEPTH_ONLY)
 """Empties the uniform-location cache (a new GL context numbers its programs afresh)."""
 
 GLOW = 0.8
@@ -236,24 +238,6 @@ def select(policy: str | int | None = None) -> tuple[EglDevice | None, list[EglD
     policy = policy_from_env() if policy is None else policy
     index = choose_device(lambda i: probe_renderer(devices[i]), len(devices), policy)
     return (None if index is None else devices[index]), devices
-
-
-def _read_colour(inner, scene, flags):
-    """pyrender's ``_read_main_framebuffer`` of an RGBA render, the same colour bytes, but
-    not the depth nobody reads (resolved, read, linearised): (colour (H, W, 4) uint8, None)."""
-    if not flags & pyrender.RenderFlags.RGBA or flags & pyrender.RenderFlags.DEPTH_ONLY:
-        return type(inner)._read_main_framebuffer(inner, scene, flags)
-    width, height = inner._main_fb_dims
-    if inner._main_fb_ms != inner._main_fb:
-        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb_ms)
-        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, inner._main_fb)
-        GL.glBlitFramebuffer(
-            0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR
-        )
-    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
-    buf = GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
-    color = np.frombuffer(buf, dtype=np.uint8).reshape((height, width, 4))
-    return np.flip(color, axis=0), None
 
 
 def _gl_string(name) -> str:
@@ -494,16 +478,20 @@ class ColorRenderer:
         )
         self.shadows = bool(shadows) and intensity > 0.0
         if self.shadows:
-            # our own map: outside it (sampled through a border of depth 1) nothing is shadowed;
-            # pyrender's default repeats the map over the whole world
-            light.shadow_texture = pyrender.Texture(
-                width=SHADOW_MAP_SIZE,
-                height=SHADOW_MAP_SIZE,
-                source_channels="D",
-                data_format=GL_FLOAT,
-                sampler=pyrender.Sampler(wrapS=GL_CLAMP_TO_BORDER, wrapT=GL_CLAMP_TO_BORDER),
-            )
+            light.shadow_texture = self._shadow_texture(SHADOW_MAP_SIZE)
         self._sun_node = self.scene.add(light, pose=pose)
+
+    def _shadow_texture(self, size: int) -> pyrender.Texture:
+        """The sun's depth map, ``size`` texels a side (one kept per size): outside it
+        (sampled through a border of depth 1) nothing is shadowed; pyrender's default
+        repeats the map over the whole world."""
+        maps = self.__dict__.setdefault("_shadow_maps", {})
+        if size not in maps:
+            clamp = pyrender.Sampler(wrapS=GL_CLAMP_TO_BORDER, wrapT=GL_CLAMP_TO_BORDER)
+            maps[size] = pyrender.Texture(
+                width=size, height=size, source_channels="D", data_format=GL_FLOAT, sampler=clamp
+            )
+        return maps[size]
 
     def set_lights(self, spots: list[SpotSpec], points: list[PointSpec]) -> None:
         """This frame's lamps: spot lights (headlights) and point lights (street lamps), at
@@ -581,8 +569,13 @@ class ColorRenderer:
         self._camera_node = self.scene.add(cam, pose=gl_pose(T_world_cam))
         flags = pyrender.RenderFlags.RGBA
         if self.shadows and self._sun_node is not None:
+            sun, depth_map = self._sun_node.light, self._shadow_texture(camera.shadow_map)
+            if sun.shadow_texture is not depth_map:  # (pyrender's setter frees the old one)
+                sun.shadow_texture = depth_map
             R_light = self.scene.get_pose(self._sun_node)[:3, :3]
-            pose, xmag, ymag, znear, zfar = shadow_box(camera, T_world_cam, R_light)
+            pose, xmag, ymag, znear, zfar = shadow_box(
+                camera, T_world_cam, R_light, size=camera.shadow_map
+            )
             P = pyrender.OrthographicCamera(xmag, ymag, znear, zfar).get_projection_matrix()
             self._shadow_matrices = (np.linalg.inv(pose), P)
             flags |= pyrender.RenderFlags.SHADOWS_DIRECTIONAL

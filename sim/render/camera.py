@@ -23,6 +23,10 @@ from functools import cached_property
 
 import numpy as np
 
+SHADOW_MAP_SIZES = (512, 1024, 2048, 4096)
+"""Texels per side a camera's ``shadow_map`` may ask for (sim.render.lights.SHADOW_MAP_SIZE:
+2048 unless set)."""
+
 # Rotation from a "body" frame (x forward, y left, z up) to the OpenCV camera axes:
 # columns are the camera x, y, z axes expressed in the body frame.
 R_BODY_CV = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
@@ -294,6 +298,7 @@ class CameraModel:
     lens: Lens = PINHOLE
     msaa: int = 4  # multisample anti-aliasing samples of the colour pass (0: none)
     aa: str = "none"  # post-filter on the composed colour image: "none" or "fxaa"
+    shadow_map: int = 2048  # texels per side of the sun's shadow map fitted to this view
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
@@ -306,6 +311,11 @@ class CameraModel:
             raise ValueError(f"camera {self.name!r}: msaa must be 0, 2 or 4, got {self.msaa!r}")
         if self.aa not in ("none", "fxaa"):
             raise ValueError(f"camera {self.name!r}: aa must be 'none' or 'fxaa', got {self.aa!r}")
+        if self.shadow_map not in SHADOW_MAP_SIZES:
+            raise ValueError(
+                f"camera {self.name!r}: shadow_map must be one of {SHADOW_MAP_SIZES}, "
+                f"got {self.shadow_map!r}"
+            )
 
     @classmethod
     def from_fov(
@@ -383,4 +393,6 @@ class CameraModel:
             out["msaa"] = self.msaa
         if self.aa != "none":
             out["aa"] = self.aa
+        if self.shadow_map != 2048:
+            out["shadow_map"] = self.shadow_map
         return out

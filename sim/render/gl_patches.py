@@ -1,8 +1,8 @@
 """pyrender internals a :class:`~sim.render.backend.ColorRenderer` replaces on the shared
-renderer: the shadow filter of the mesh shader, the shadow viewport, the MSAA main framebuffer, the
-shader's light counts and the draw order: plain OpenGL on pyrender's objects, handed in by
-sim/render/backend.py (the one module that imports pyrender, and sets ``PYOPENGL_PLATFORM``
-first)."""
+renderer: the shadow filter of the mesh shader, the shadow viewport, the MSAA main framebuffer,
+the colour read-back, the shader's light counts, the lights' binding and the draw order: plain
+OpenGL on pyrender's objects, handed in by sim/render/backend.py (the one module that imports
+pyrender, and sets ``PYOPENGL_PLATFORM`` first)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ _OVERRIDES = (
 """pyrender ``Renderer`` methods a ColorRenderer replaces on the shared renderer instance."""
 
 
+_BIAS = "float bias = max(0.001 * (1.0 - nl), 0.0001) / proj_coords.w;"
+_BIAS_PER_TEXEL = (
+    "float bias = (max(0.001 * (1.0 - nl), 0.0001) / proj_coords.w)"
+    " * (2048.0 / float(textureSize(shadow_map, 0).x));"
+)
 _PCF_CALL = "PCF(shadow_map, textureSize(shadow_map, 0), light_coords.xy, compare)"
 _BILINEAR_CALL = (
     "texture2DShadowLerp(shadow_map, textureSize(shadow_map, 0), light_coords.xy, compare)"
@@ -48,11 +53,9 @@ def _lighter_shadow_filter(cache) -> None:
 
             def _load(filename):
                 text = load(filename)
-                return (
-                    text.replace(_PCF_CALL, _BILINEAR_CALL)
-                    if filename.endswith("mesh.frag")
-                    else text
-                )
+                if not filename.endswith("mesh.frag"):
+                    return text
+                return text.replace(_PCF_CALL, _BILINEAR_CALL).replace(_BIAS, _BIAS_PER_TEXEL)
 
             program._load = _load
         return program
@@ -79,6 +82,30 @@ def _shadow_viewport(inner, light, flags) -> None:
     GL.glDepthRange(0.0, 1.0)
     GL.glDisable(GL.GL_CULL_FACE)
     GL.glDisable(GL.GL_BLEND)
+
+
+def colour_reader(rgba: int, depth_only: int):
+    """A replacement for pyrender's ``_read_main_framebuffer``: of an RGBA render, the same
+    colour bytes, but not the depth nobody reads (resolved, read, linearised); returns
+    (colour (H, W, 4) uint8, None). ``rgba``, ``depth_only``: pyrender's ``RenderFlags`` of
+    those names (handed in by backend.py); other renders are pyrender's own."""
+
+    def read_colour(inner, scene, flags):
+        if not flags & rgba or flags & depth_only:
+            return type(inner)._read_main_framebuffer(inner, scene, flags)
+        width, height = inner._main_fb_dims
+        if inner._main_fb_ms != inner._main_fb:
+            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb_ms)
+            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, inner._main_fb)
+            GL.glBlitFramebuffer(
+                0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR
+            )
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
+        buf = GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+        color = np.frombuffer(buf, dtype=np.uint8).reshape((height, width, 4))
+        return np.flip(color, axis=0), None
+
+    return read_colour
 
 
 def _framebuffer(samples: int, width: int, height: int) -> tuple[int, int, int]:

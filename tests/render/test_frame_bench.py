@@ -159,20 +159,21 @@ def test_camera_fxaa_filters_the_render_and_not_the_labels(bench_scene):
         dataclasses.replace(camera, aa="smaa")
 
 
-def test_sim_run_with_fxaa_names_it_in_meta(tmp_path):
+def test_sim_run_with_fxaa_and_a_coarse_shadow_map_names_them_in_meta(tmp_path):
     import json
 
     from helpers.episodes import run_sim
 
     out = tmp_path / "run"
     cmd = ["run", "scenarios/cut_in.yaml", "--out", str(out), "--set", "duration=0.2"]
-    for kv in ("width=160", "height=90", "msaa=0", "aa=fxaa"):
+    for kv in ("width=160", "height=90", "msaa=0", "aa=fxaa", "shadow_map=1024"):
         cmd += ["--set", f"sensors.cameras.0.{kv}"]
     proc = run_sim(*cmd)
     assert proc.returncode == 0, proc.stderr
     cam = json.loads((out / "meta.json").read_text())["cameras"][0]
-    assert (cam["msaa"], cam["aa"]) == (0, "fxaa")
-    assert "aa: fxaa" in (out / "scenario.resolved.yaml").read_text()
+    assert (cam["msaa"], cam["aa"], cam["shadow_map"]) == (0, "fxaa", 1024)
+    resolved = (out / "scenario.resolved.yaml").read_text()
+    assert "aa: fxaa" in resolved and "shadow_map: 1024" in resolved
 
 
 def test_msaa_knob_in_the_schema():
@@ -245,10 +246,11 @@ def test_bench_frame_prints_every_stage(capsys, monkeypatch, tmp_path):
     assert Path(REPO / "scenarios" / "cut_in.yaml").exists()
 
 
-def test_bench_frame_lighting_pairs_the_bindings_and_finds_the_same_bytes(capsys, monkeypatch):
+def test_bench_frame_pairs_light_bindings_and_shadow_maps(capsys, monkeypatch):
     """``--lighting`` with every realism feature on (sun shadows, textures): the colour pass
     with the lights bound once per program and with pyrender's binding before every
-    primitive, on the same views; the bench says whether the bytes matched."""
+    primitive, on the same views; the bench says whether the bytes matched.
+    ``--shadow-maps``: each size paired against the first (itself: no pixel differs)."""
     from sim.bench import frame
 
     monkeypatch.chdir(REPO)
@@ -256,10 +258,16 @@ def test_bench_frame_lighting_pairs_the_bindings_and_finds_the_same_bytes(capsys
     frame.add_arguments(parser)
     args = parser.parse_args(
         ["--sizes", "96x54", "--frames", "2", "--steady", "0", "--msaa", "0", "--features"]
-        + ["--lighting"]
+        + ["--lighting", "--shadow-maps", "2048,512"]
     )
     assert frame.run(args) == 0
     out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if "lights bound once per program" in ln)
     assert "paired per frame, 2 frames" in line
     assert line.endswith("same bytes: yes")
+    same = next(ln for ln in out.splitlines() if "shadow_map=2048:" in ln)
+    assert "1.00 x shadow_map=2048" in same and "0.00 % of pixels differ" in same
+    assert any("shadow_map=512:" in ln for ln in out.splitlines())
+    for bad in ("2048,1000", "big"):
+        with pytest.raises(SystemExit, match="--shadow-maps"):
+            frame.run(parser.parse_args(["--shadow-maps", bad]))

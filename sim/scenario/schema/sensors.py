@@ -106,6 +106,11 @@ class CameraSpec(Strict):
         description="post-filter anti-aliasing of the colour image (fxaa: edge-aware, for "
         "msaa 0); none: no filter",
     )
+    shadow_map: Literal[512, 1024, 2048, 4096] | None = Field(
+        default=None,
+        description="texels per side of the sun's shadow map fitted to this camera's view "
+        "(fewer: cheaper, blockier shadow edges); none: 2048",
+    )
 
     @model_validator(mode="after")
     def _intrinsics(self) -> CameraSpec:

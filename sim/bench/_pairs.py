@@ -1,0 +1,91 @@
+"""Paired colour-pass comparisons of ``python -m sim bench frame``, each on the same view and
+scene state, the second of two renders timed:
+
+- ``--lighting``: the lights bound once per shader program per render
+  (:func:`sim.render.gl_patches._lighting_once`, what sim does) against pyrender's own binding
+  before every primitive (the order alternates per frame); checks both give the same bytes;
+- ``--shadow-maps 2048,1024``: the camera's ``shadow_map`` sizes, with the share of pixels
+  that differ from the first size's render.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+
+import numpy as np
+
+
+def _per_primitive(inner, *args) -> None:
+    """pyrender's own ``Renderer._bind_lighting``: every light's uniforms before each
+    primitive."""
+    type(inner)._bind_lighting(inner, *args)
+
+
+def lighting_pair(ctx, camera, T_world_cam, first_once: bool) -> tuple[float, float, bool]:
+    """(seconds bound once per program, seconds bound before every primitive, same bytes):
+    the second of two renders timed for each binding."""
+    import sim.render.backend as backend
+
+    once = backend._lighting_once
+    bindings = {"once": once, "every": _per_primitive}
+    order = ["once", "every"] if first_once else ["every", "once"]
+    seconds: dict[str, float] = {}
+    images = {}
+    try:
+        for name in order:
+            backend._lighting_once = bindings[name]  # ColorRenderer installs it per render
+            ctx.renderer.color.render_rgba(camera, T_world_cam)
+            t0 = time.perf_counter()
+            images[name] = ctx.renderer.color.render_rgba(camera, T_world_cam)
+            seconds[name] = time.perf_counter() - t0
+    finally:
+        backend._lighting_once = once
+    same = images["once"].tobytes() == images["every"].tobytes()
+    return seconds["once"], seconds["every"], same
+
+
+def lighting_line(pairs: list[tuple[float, float, bool]]) -> str:
+    """The bench's line: medians of each binding, the paired ratio, whether all matched."""
+    once = [p[0] for p in pairs]
+    every = [p[1] for p in pairs]
+    ratio = statistics.median(a / b for a, b in zip(once, every, strict=True))
+    same = "yes" if all(p[2] for p in pairs) else "NO"
+    return (
+        f"  colour pass, lights bound once per program: {statistics.median(once) * 1e3:.1f} ms; "
+        f"before every primitive (pyrender's own): {statistics.median(every) * 1e3:.1f} ms; "
+        f"{ratio:.2f} x (paired per frame, {len(pairs)} frames); same bytes: {same}"
+    )
+
+
+def shadow_map_times(ctx, camera, T_world_cam, sizes: list[int]) -> dict[int, tuple[float, float]]:
+    """{size: (seconds, share of pixels that differ from the first size's render by more
+    than 8 grey levels)}; the camera's own size is rendered last (the frame follows)."""
+    own = [s for s in sizes if s == camera.shadow_map]
+    out, images = {}, {}
+    for size in [s for s in sizes if s != camera.shadow_map] + own:
+        cam = dataclasses.replace(camera, shadow_map=size)
+        ctx.renderer.color.render_rgba(cam, T_world_cam)
+        t0 = time.perf_counter()
+        images[size] = ctx.renderer.color.render_rgba(cam, T_world_cam).astype(np.int16)
+        out[size] = time.perf_counter() - t0
+    ref = images[sizes[0]]
+    return {
+        s: (out[s], float((np.abs(images[s] - ref)[..., :3].max(axis=2) > 8).mean())) for s in sizes
+    }
+
+
+def shadow_map_lines(times: list[dict[int, tuple[float, float]]], sizes: list[int]) -> list[str]:
+    ref = [t[sizes[0]][0] for t in times]
+    lines = []
+    for s in sizes:
+        mine = [t[s][0] for t in times]
+        ratio = statistics.median(a / b for a, b in zip(mine, ref, strict=True))
+        moved = statistics.median(t[s][1] for t in times)
+        lines.append(
+            f"  colour pass shadow_map={s}: {statistics.median(mine) * 1e3:7.1f} ms, "
+            f"{ratio:.2f} x shadow_map={sizes[0]} (paired per frame); "
+            f"{100 * moved:.2f} % of pixels differ by > 8 levels"
+        )
+    return lines
