@@ -65,8 +65,8 @@ from sim.render.textures import MATERIALS, Appearance, texture  # noqa: E402
 from sim.render.textures.uv import material_groups  # noqa: E402
 
 _forget_uniforms = cache_uniform_locations(pyrender.shader_program)
-_read_colour = colour_reader(pyrender.RenderFlags.RGBA, pyrender.RenderFlags.DEPTH_ONLY)
 """Empties the uniform-location cache (a new GL context numbers its programs afresh)."""
+_read_colour = colour_reader(pyrender.RenderFlags.RGBA, pyrender.RenderFlags.DEPTH_ONLY)
 
 GLOW = 0.8
 """Emission of glowing parts; pyrender adds GLOW**2 times the vertex colour to the lit colour."""

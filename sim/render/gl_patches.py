@@ -42,8 +42,11 @@ def _lighter_shadow_filter(cache) -> None:
     """Make pyrender's mesh shader filter its shadow lookups with one bilinear 2x2 comparison
     (4 depth fetches) instead of a 3x3 grid of them (36): on llvmpipe those fetches were most
     of the cost of sun shadows. The edge stays soft over one texel (~5 cm near the camera).
+    And the depth bias of the shadow test grows with the texel (``2048 / size`` times
+    pyrender's: exactly pyrender's at the default 2048), so that a camera's coarser
+    ``shadow_map`` does not speckle surfaces the sun meets at a slant with false shadow.
     Done by editing the shader's text as pyrender loads it (nothing is written to disk);
-    if pyrender's shader no longer has that call, it is left as it is."""
+    if pyrender's shader no longer has those lines, it is left as it is."""
     get_program = cache.get_program
 
     def patched(vertex_shader, fragment_shader, geometry_shader=None, defines=None):
@@ -164,7 +167,7 @@ def _lighting_once(inner, scene, program, node, flags) -> None:
     primitives of the same program only take the shadow maps into the same texture units again
     (the material's textures are bound after them, from the next unit on). ``inner._sim_lit``
     ({program id: its shadow-map bindings}) is emptied by ``ColorRenderer.render_rgba`` before
-    each render: the frames are the same, byte for byte (tests/render/test_uniform_cache.py)."""
+    each render: the frames are the same, byte for byte (tests/render/test_lighting_once.py)."""
     done = inner.__dict__.setdefault("_sim_lit", {})
     bindings = done.get(id(program))
     if bindings is not None:
