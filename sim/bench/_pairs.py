@@ -17,6 +17,15 @@ import time
 import numpy as np
 
 
+def timed_render(ctx, camera, T_world_cam):
+    """(seconds, rgba) of the colour pass of one view: the second of two renders (the first
+    lets a changed setting take hold: framebuffer, shadow map, programs)."""
+    ctx.renderer.color.render_rgba(camera, T_world_cam)
+    t0 = time.perf_counter()
+    rgba = ctx.renderer.color.render_rgba(camera, T_world_cam)
+    return time.perf_counter() - t0, rgba
+
+
 def _per_primitive(inner, *args) -> None:
     """pyrender's own ``Renderer._bind_lighting``: every light's uniforms before each
     primitive."""
@@ -36,10 +45,7 @@ def lighting_pair(ctx, camera, T_world_cam, first_once: bool) -> tuple[float, fl
     try:
         for name in order:
             backend._lighting_once = bindings[name]  # ColorRenderer installs it per render
-            ctx.renderer.color.render_rgba(camera, T_world_cam)
-            t0 = time.perf_counter()
-            images[name] = ctx.renderer.color.render_rgba(camera, T_world_cam)
-            seconds[name] = time.perf_counter() - t0
+            seconds[name], images[name] = timed_render(ctx, camera, T_world_cam)
     finally:
         backend._lighting_once = once
     same = images["once"].tobytes() == images["every"].tobytes()
@@ -65,11 +71,10 @@ def shadow_map_times(ctx, camera, T_world_cam, sizes: list[int]) -> dict[int, tu
     own = [s for s in sizes if s == camera.shadow_map]
     out, images = {}, {}
     for size in [s for s in sizes if s != camera.shadow_map] + own:
-        cam = dataclasses.replace(camera, shadow_map=size)
-        ctx.renderer.color.render_rgba(cam, T_world_cam)
-        t0 = time.perf_counter()
-        images[size] = ctx.renderer.color.render_rgba(cam, T_world_cam).astype(np.int16)
-        out[size] = time.perf_counter() - t0
+        out[size], rgba = timed_render(
+            ctx, dataclasses.replace(camera, shadow_map=size), T_world_cam
+        )
+        images[size] = rgba.astype(np.int16)
     ref = images[sizes[0]]
     return {
         s: (out[s], float((np.abs(images[s] - ref)[..., :3].max(axis=2) > 8).mean())) for s in sizes

@@ -50,7 +50,13 @@ import numpy as np
 from sim.bench import CUT_IN
 from sim.bench._encoders import encode_times, encoder_table, own_setting
 from sim.bench._overlap import render_overlapped, steady_overlap
-from sim.bench._pairs import lighting_line, lighting_pair, shadow_map_lines, shadow_map_times
+from sim.bench._pairs import (
+    lighting_line,
+    lighting_pair,
+    shadow_map_lines,
+    shadow_map_times,
+    timed_render,
+)
 
 DESCRIPTION = "one labelled frame of cut_in broken into its stages (ms, shares, frames/s)"
 
@@ -150,7 +156,7 @@ def _sizes(text: str) -> list[tuple[int, int]]:
     return sizes
 
 
-def _sizes_list(text: str) -> list[int]:
+def _shadow_map_list(text: str) -> list[int]:
     """``--shadow-maps``: texels per side, each one a camera's ``shadow_map`` may take."""
     from sim.render.camera import SHADOW_MAP_SIZES
 
@@ -380,11 +386,7 @@ def _compare_msaa(ctx, k: int, settings: list[int], fxaa: bool) -> tuple[dict, d
     order = [m for m in settings if m != own] + [own]  # the frame's own render follows
     times, samples = {}, {}
     for m in order:
-        cam = dataclasses.replace(base, msaa=m)
-        ctx.renderer.color.render_rgba(cam, T_world_cam)
-        t0 = time.perf_counter()
-        rgba = ctx.renderer.color.render_rgba(cam, T_world_cam)
-        times[m] = time.perf_counter() - t0
+        times[m], rgba = timed_render(ctx, dataclasses.replace(base, msaa=m), T_world_cam)
         samples[m] = _gl_samples(ctx)
         if m == 0 and fxaa:
             from sim.render.aa import fxaa as post_filter
@@ -468,7 +470,7 @@ def device_line() -> str:
 def run(args) -> int:
     sizes = _sizes(args.sizes)
     settings = _msaa_list(args.msaa)
-    _sizes_list(args.shadow_maps)  # a bad list fails before any set-up
+    maps = _shadow_map_list(args.shadow_maps)  # a bad list fails before any set-up
     if args.frames < 1 or args.steady < 0 or (args.writer_threads or 1) < 1:
         raise SystemExit("error: --frames and --writer-threads must be >= 1, --steady >= 0")
     own_png = own_setting()
@@ -485,7 +487,7 @@ def run(args) -> int:
             overrides = [*_overrides(width, height, args.features), *args.set]
             ctx = _setup(args.scenario, overrides, root)
             try:
-                verdicts.append(_one_size(args, ctx, width, height, settings, own_png))
+                verdicts.append(_one_size(args, ctx, width, height, settings, maps, own_png))
             finally:
                 ctx.renderer.close()
     for line in verdicts:
@@ -493,7 +495,7 @@ def run(args) -> int:
     return 0
 
 
-def _one_size(args, ctx, width: int, height: int, settings, png_setting: str) -> str:
+def _one_size(args, ctx, width: int, height: int, settings, maps, png_setting: str) -> str:
     stages = _Stages()
     for k in range(2):  # warm-up: JIT (cache), shaders, mesh and texture uploads
         frame = _make_frame(ctx, k, None)
@@ -504,7 +506,6 @@ def _one_size(args, ctx, width: int, height: int, settings, png_setting: str) ->
     msaa_times: dict[int, list[float]] = {m: [] for m in settings}
     samples: dict[int, int] = {}
     kept, lights, shadow_maps = [], [], []
-    maps = _sizes_list(args.shadow_maps)
     try:
         for k in range(2, 2 + args.frames):
             if args.lighting:

@@ -363,6 +363,7 @@ class ColorRenderer:
         self._lamp_nodes: list[pyrender.Node] = []
         self.shadows = False
         self._shadow_matrices: tuple[np.ndarray, np.ndarray] | None = None  # (V, P) of the sun
+        self._shadow_maps: dict[int, pyrender.Texture] = {}  # texels a side -> the sun's map
         self._switchable: dict[object, pyrender.Mesh] = {}
         self._rank: dict[pyrender.Node, int] = {}  # mesh node -> when it was added (draw order)
         self._added = 0
@@ -485,13 +486,12 @@ class ColorRenderer:
         """The sun's depth map, ``size`` texels a side (one kept per size): outside it
         (sampled through a border of depth 1) nothing is shadowed; pyrender's default
         repeats the map over the whole world."""
-        maps = self.__dict__.setdefault("_shadow_maps", {})
-        if size not in maps:
+        if size not in self._shadow_maps:
             clamp = pyrender.Sampler(wrapS=GL_CLAMP_TO_BORDER, wrapT=GL_CLAMP_TO_BORDER)
-            maps[size] = pyrender.Texture(
+            self._shadow_maps[size] = pyrender.Texture(
                 width=size, height=size, source_channels="D", data_format=GL_FLOAT, sampler=clamp
             )
-        return maps[size]
+        return self._shadow_maps[size]
 
     def set_lights(self, spots: list[SpotSpec], points: list[PointSpec]) -> None:
         """This frame's lamps: spot lights (headlights) and point lights (street lamps), at

@@ -206,18 +206,24 @@ def test_meta_names_msaa_only_when_not_default():
         dataclasses.replace(cam, msaa=8)
 
 
-def test_bench_frame_prints_every_stage(capsys, monkeypatch, tmp_path):
+def _bench_frame(capsys, monkeypatch, argv: list[str]) -> tuple[str, argparse.ArgumentParser]:
+    """What ``python -m sim bench frame ARGV`` prints (run from the repo), and its parser."""
     from sim.bench import frame
 
     monkeypatch.chdir(REPO)
     parser = argparse.ArgumentParser()
     frame.add_arguments(parser)
-    args = parser.parse_args(
+    assert frame.run(parser.parse_args(argv)) == 0
+    return capsys.readouterr().out, parser
+
+
+def test_bench_frame_prints_every_stage(capsys, monkeypatch, tmp_path):
+    out, _ = _bench_frame(
+        capsys,
+        monkeypatch,
         ["--sizes", "96x54", "--frames", "1", "--steady", "2", "--msaa", "4,0", "--encoders"]
-        + ["--fxaa", "--set", "sensors.cameras.0.msaa=0"]
+        + ["--fxaa", "--set", "sensors.cameras.0.msaa=0"],
     )
-    assert frame.run(args) == 0
-    out = capsys.readouterr().out
     for stage in (
         "traffic",
         "scene update",
@@ -253,15 +259,12 @@ def test_bench_frame_pairs_light_bindings_and_shadow_maps(capsys, monkeypatch):
     ``--shadow-maps``: each size paired against the first (itself: no pixel differs)."""
     from sim.bench import frame
 
-    monkeypatch.chdir(REPO)
-    parser = argparse.ArgumentParser()
-    frame.add_arguments(parser)
-    args = parser.parse_args(
+    out, parser = _bench_frame(
+        capsys,
+        monkeypatch,
         ["--sizes", "96x54", "--frames", "2", "--steady", "0", "--msaa", "0", "--features"]
-        + ["--lighting", "--shadow-maps", "2048,512"]
+        + ["--lighting", "--shadow-maps", "2048,512"],
     )
-    assert frame.run(args) == 0
-    out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if "lights bound once per program" in ln)
     assert "paired per frame, 2 frames" in line
     assert line.endswith("same bytes: yes")
