@@ -4,6 +4,9 @@ scene state, the second of two renders timed:
 - ``--lighting``: the lights bound once per shader program per render
   (:func:`sim.render.gl_patches._lighting_once`, what sim does) against pyrender's own binding
   before every primitive (the order alternates per frame); checks both give the same bytes;
+- ``--casters``: the sun's depth pass with one draw per mesh
+  (:func:`sim.render.gl_patches.make_caster_pass`) against pyrender's draw per primitive;
+  the same checks;
 - ``--shadow-maps 2048,1024``: the camera's ``shadow_map`` sizes, with the share of pixels
   that differ from the first size's render.
 """
@@ -32,35 +35,65 @@ def _per_primitive(inner, *args) -> None:
     type(inner)._bind_lighting(inner, *args)
 
 
-def lighting_pair(ctx, camera, T_world_cam, first_once: bool) -> tuple[float, float, bool]:
-    """(seconds bound once per program, seconds bound before every primitive, same bytes):
-    the second of two renders timed for each binding."""
-    import sim.render.backend as backend
+def _per_part(inner, *args) -> None:
+    """pyrender's own ``Renderer._shadow_mapping_pass``: every primitive of every mesh."""
+    type(inner)._shadow_mapping_pass(inner, *args)
 
-    once = backend._lighting_once
-    bindings = {"once": once, "every": _per_primitive}
-    order = ["once", "every"] if first_once else ["every", "once"]
+
+OWN_PAIRS = {
+    "lighting": (
+        "lights bound once per program",
+        "before every primitive (pyrender's own)",
+        _per_primitive,
+    ),
+    "casters": (
+        "the sun's depth pass, one draw per mesh",
+        "one per part (pyrender's own)",
+        _per_part,
+    ),
+}
+"""``bench frame --lighting`` / ``--casters``: (what sim does, what pyrender does, pyrender's
+own function)."""
+
+
+def _installed(name: str, ctx) -> tuple[object, str]:
+    """(object, attribute) that holds sim's replacement ``name`` for a bench context (the
+    ColorRenderer installs it on pyrender's renderer before each render)."""
+    if name == "lighting":
+        import sim.render.backend as backend
+
+        return backend, "_lighting_once"
+    return ctx.renderer.color, "_caster_pass"
+
+
+def own_pair(name: str, ctx, camera, T_world_cam, first_ours: bool) -> tuple[float, float, bool]:
+    """(seconds with sim's replacement, seconds with pyrender's own, same bytes) for the
+    ``OWN_PAIRS`` entry ``name``: the second of two renders timed for each."""
+    where, attribute = _installed(name, ctx)
+    ours = getattr(where, attribute)
+    ways = {"ours": ours, "own": OWN_PAIRS[name][2]}
     seconds: dict[str, float] = {}
     images = {}
     try:
-        for name in order:
-            backend._lighting_once = bindings[name]  # ColorRenderer installs it per render
-            seconds[name], images[name] = timed_render(ctx, camera, T_world_cam)
+        for way in ["ours", "own"] if first_ours else ["own", "ours"]:
+            setattr(where, attribute, ways[way])
+            seconds[way], images[way] = timed_render(ctx, camera, T_world_cam)
     finally:
-        backend._lighting_once = once
-    same = images["once"].tobytes() == images["every"].tobytes()
-    return seconds["once"], seconds["every"], same
+        setattr(where, attribute, ours)
+    same = images["ours"].tobytes() == images["own"].tobytes()
+    return seconds["ours"], seconds["own"], same
 
 
-def lighting_line(pairs: list[tuple[float, float, bool]]) -> str:
-    """The bench's line: medians of each binding, the paired ratio, whether all matched."""
-    once = [p[0] for p in pairs]
-    every = [p[1] for p in pairs]
-    ratio = statistics.median(a / b for a, b in zip(once, every, strict=True))
+def own_line(name: str, pairs: list[tuple[float, float, bool]]) -> str:
+    """The bench's line: medians of each way, the paired ratio, whether all matched."""
+    ours_text, own_text = OWN_PAIRS[name][:2]
+    ours = [p[0] for p in pairs]
+    own = [p[1] for p in pairs]
+    ratio = statistics.median(a / b for a, b in zip(ours, own, strict=True))
     same = "yes" if all(p[2] for p in pairs) else "NO"
     return (
-        f"  colour pass, lights bound once per program: {statistics.median(once) * 1e3:.1f} ms; "
-        f"before every primitive (pyrender's own): {statistics.median(every) * 1e3:.1f} ms; "
+        f"  colour pass, {ours_text}: {statistics.median(ours) * 1e3:.1f} ms; "
+        f"{own_text}: {statistics.median(own) * 1e3:.1f} ms; "
         f"{ratio:.2f} x (paired per frame, {len(pairs)} frames); same bytes: {same}"
     )
 

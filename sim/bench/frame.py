@@ -51,8 +51,9 @@ from sim.bench import CUT_IN
 from sim.bench._encoders import encode_times, encoder_table, own_setting
 from sim.bench._overlap import render_overlapped, steady_overlap
 from sim.bench._pairs import (
-    lighting_line,
-    lighting_pair,
+    OWN_PAIRS,
+    own_line,
+    own_pair,
     shadow_map_lines,
     shadow_map_times,
     timed_render,
@@ -128,6 +129,12 @@ def add_arguments(parser) -> None:
         action="store_true",
         help="colour pass with lights bound once per shader program (what sim does) against "
         "pyrender's binding before every primitive, paired per frame; checks the bytes",
+    )
+    parser.add_argument(
+        "--casters",
+        action="store_true",
+        help="colour pass with the sun's depth pass drawing each mesh once (what sim does) "
+        "against pyrender's draw per primitive, paired per frame; checks the bytes",
     )
     parser.add_argument(
         "--shadow-maps",
@@ -505,11 +512,12 @@ def _one_size(args, ctx, width: int, height: int, settings, maps, png_setting: s
     per_stage: dict[str, list[float]] = {}
     msaa_times: dict[int, list[float]] = {m: [] for m in settings}
     samples: dict[int, int] = {}
-    kept, lights, shadow_maps = [], [], []
+    kept, shadow_maps = [], []
+    own = {name: [] for name in OWN_PAIRS if getattr(args, name)}  # --lighting, --casters
     try:
         for k in range(2, 2 + args.frames):
-            if args.lighting:
-                lights.append(lighting_pair(ctx, *_view(ctx, k), first_once=k % 2 == 0))
+            for name, pairs in own.items():
+                pairs.append(own_pair(name, ctx, *_view(ctx, k), first_ours=k % 2 == 0))
             if maps:
                 shadow_maps.append(shadow_map_times(ctx, *_view(ctx, k), maps))
             if len(settings) > 1:
@@ -554,8 +562,8 @@ def _one_size(args, ctx, width: int, height: int, settings, maps, png_setting: s
                 f"  colour pass msaa={m}: {statistics.median(msaa_times[m]) * 1e3:7.1f} ms "
                 f"({gl}), {ratio:.2f} x msaa=4 (paired per frame)"
             )
-    if lights:
-        print(lighting_line(lights))
+    for name, pairs in own.items():
+        print(own_line(name, pairs))
     for line in shadow_map_lines(shadow_maps, maps) if shadow_maps else []:
         print(line)
     if args.encoders and kept:

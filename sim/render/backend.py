@@ -6,7 +6,7 @@ Headless through EGL: ``PYOPENGL_PLATFORM=egl`` is set before the first OpenGL i
 unless the user set it (``osmesa`` works as a software fallback; see docs/rendering.md).
 One ``OffscreenRenderer`` per process, reused for every frame, camera and episode (creating
 one costs ~0.25 s, and compiling its shaders more); static geometry lives in a few merged
-meshes, each agent is one node with one primitive (cost is per node, not per pixel).
+meshes, each agent is one node with a primitive per material (cost is per draw, not pixel).
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ from sim.render.gl_patches import (  # noqa: E402
     _shadow_viewport,
     cache_uniform_locations,
     colour_reader,
+    free_casters,
+    make_caster_pass,
 )
 from sim.render.lights import (  # noqa: E402
     MAX_POINTS,
@@ -368,6 +370,9 @@ class ColorRenderer:
         self._rank: dict[pyrender.Node, int] = {}  # mesh node -> when it was added (draw order)
         self._added = 0
         self._sorter = _make_sorter(self._rank)
+        self._casters: dict = {}  # mesh -> its one draw in the sun's depth pass, or None
+        flags = (pyrender.RenderFlags.DEPTH_ONLY, pyrender.constants.ProgramFlags.NONE)
+        self._caster_pass = make_caster_pass(self._casters, *flags)
         self.gl_renderer = ""
 
     # -- lifetime --------------------------------------------------------------------
@@ -384,6 +389,7 @@ class ColorRenderer:
         inner._configure_main_framebuffer = types.MethodType(_main_framebuffer, inner)
         inner._read_main_framebuffer = types.MethodType(_read_colour, inner)
         inner._bind_lighting = types.MethodType(_lighting_once, inner)
+        inner._shadow_mapping_pass = types.MethodType(self._caster_pass, inner)
         return renderer
 
     @property
@@ -408,6 +414,7 @@ class ColorRenderer:
         if renderer is not None and shared:
             renderer._platform.make_current()
             renderer._renderer._update_context(pyrender.Scene(), pyrender.RenderFlags.NONE)
+            free_casters(self._casters)
             for name in _OVERRIDES:  # they hold this scene
                 renderer._renderer.__dict__.pop(name, None)
 

@@ -1,6 +1,7 @@
 """pyrender internals a :class:`~sim.render.backend.ColorRenderer` replaces on the shared
 renderer: the shadow filter of the mesh shader, the shadow viewport, the MSAA main framebuffer,
-the colour read-back, the shader's light counts, the lights' binding and the draw order: plain
+the colour read-back, the shader's light counts, the lights' binding, the shadow pass's draws
+and the draw order: plain
 OpenGL on pyrender's objects, handed in by sim/render/backend.py (the one module that imports
 pyrender, and sets ``PYOPENGL_PLATFORM`` first)."""
 
@@ -23,6 +24,7 @@ _OVERRIDES = (
     "_configure_main_framebuffer",
     "_read_main_framebuffer",
     "_bind_lighting",
+    "_shadow_mapping_pass",
 )
 """pyrender ``Renderer`` methods a ColorRenderer replaces on the shared renderer instance."""
 
@@ -194,6 +196,84 @@ def _lighting_once(inner, scene, program, node, flags) -> None:
     )
     if all(n <= m for n, m in zip(counts, most, strict=True)):
         done[id(program)] = bindings
+
+
+def _caster(mesh):
+    """One positions-only primitive (of the class of the mesh's own) holding every triangle of
+    ``mesh``, its parts drawn in one call of the sun's depth pass; None if a part is not a
+    plain triangle list (points, lines, strips, instanced poses): then the parts are drawn one
+    by one, as pyrender does."""
+    positions, indices, start = [], [], 0
+    for p in mesh.primitives:
+        if p.mode != 4 or p.poses is not None:
+            return None
+        corners = np.asarray(p.positions, dtype=np.float32)
+        order = np.arange(len(corners)) if p.indices is None else np.asarray(p.indices).ravel()
+        positions.append(corners)
+        indices.append(order.astype(np.uint32) + start)
+        start += len(corners)
+    if not positions:
+        return None
+    points, make_primitive = np.concatenate(positions), type(mesh.primitives[0])
+    if all(p.indices is None for p in mesh.primitives):
+        return make_primitive(positions=points, mode=4)
+    return make_primitive(positions=points, indices=np.concatenate(indices).reshape(-1, 3), mode=4)
+
+
+def free_casters(casters: dict) -> None:
+    """Free the casters' GL buffers (the context current); they are uploaded again if used."""
+    for caster in casters.values():
+        if caster is not None:
+            caster.delete()
+
+
+def make_caster_pass(casters: dict, depth_only: int, no_program: int):
+    """A replacement for pyrender's ``Renderer._shadow_mapping_pass`` that draws each visible
+    mesh node as one primitive (:func:`_caster`, made once per mesh and kept in ``casters``,
+    {mesh: primitive or None}) instead of one draw per part: a car's seven material parts
+    (paint, glass, tyres, ...) are one depth-only draw, 98 draws of a cut_in frame become 16.
+
+    The depth map is the same, byte for byte: every triangle is drawn with the same vertices,
+    pose, matrices, back faces culled as before, and a depth buffer keeps the nearest depth
+    whatever the order its triangles come in (tests/render/test_shadow_casters.py).
+    ``depth_only`` and ``no_program`` (pyrender's ``RenderFlags.DEPTH_ONLY`` and
+    ``ProgramFlags.NONE``) come from backend.py; ``ColorRenderer.close`` frees the casters
+    (:func:`free_casters`)."""
+
+    def draw(inner, primitive, pose, V, P, cam_pos, flags):
+        program = inner._get_primitive_program(primitive, flags, no_program)
+        program._bind()
+        program.set_uniform("V", V)
+        program.set_uniform("P", P)
+        program.set_uniform("cam_pos", cam_pos)
+        inner._bind_and_draw_primitive(
+            primitive=primitive, pose=pose, program=program, flags=depth_only
+        )
+        inner._reset_active_textures()
+        return program
+
+    def shadow_mapping_pass(inner, scene, light_node, flags) -> None:
+        inner._configure_shadow_mapping_viewport(light_node.light, flags)
+        V, P = inner._get_light_cam_matrices(scene, light_node, flags)
+        cam_pos = scene.get_pose(scene.main_camera_node)[:3, 3]
+        program = None
+        for node in inner._sorted_mesh_nodes(scene):
+            mesh = node.mesh
+            if not mesh.is_visible:
+                continue
+            if mesh not in casters:
+                casters[mesh] = _caster(mesh)
+            caster = casters[mesh]
+            if caster is not None and not caster._in_context():
+                caster._add_to_context()
+            pose = scene.get_pose(node)
+            for primitive in mesh.primitives if caster is None else (caster,):
+                program = draw(inner, primitive, pose, V, P, cam_pos, flags)
+        if program is not None:
+            program._unbind()
+        GL.glFlush()
+
+    return shadow_mapping_pass
 
 
 def _max_n_lights(inner, flags) -> list[int]:

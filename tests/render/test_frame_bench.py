@@ -252,10 +252,11 @@ def test_bench_frame_prints_every_stage(capsys, monkeypatch, tmp_path):
     assert Path(REPO / "scenarios" / "cut_in.yaml").exists()
 
 
-def test_bench_frame_pairs_light_bindings_and_shadow_maps(capsys, monkeypatch):
+def test_bench_frame_pairs_light_bindings_casters_and_shadow_maps(capsys, monkeypatch):
     """``--lighting`` with every realism feature on (sun shadows, textures): the colour pass
     with the lights bound once per program and with pyrender's binding before every
-    primitive, on the same views; the bench says whether the bytes matched.
+    primitive, on the same views; the bench says whether the bytes matched. ``--casters``:
+    the sun's depth pass one draw per mesh against pyrender's one per part, likewise.
     ``--shadow-maps``: each size paired against the first (itself: no pixel differs)."""
     from sim.bench import frame
 
@@ -263,11 +264,12 @@ def test_bench_frame_pairs_light_bindings_and_shadow_maps(capsys, monkeypatch):
         capsys,
         monkeypatch,
         ["--sizes", "96x54", "--frames", "2", "--steady", "0", "--msaa", "0", "--features"]
-        + ["--lighting", "--shadow-maps", "2048,512"],
+        + ["--lighting", "--casters", "--shadow-maps", "2048,512"],
     )
-    line = next(ln for ln in out.splitlines() if "lights bound once per program" in ln)
-    assert "paired per frame, 2 frames" in line
-    assert line.endswith("same bytes: yes")
+    for ours in ("lights bound once per program", "depth pass, one draw per mesh"):
+        line = next(ln for ln in out.splitlines() if ours in ln)
+        assert "(pyrender's own)" in line and "paired per frame, 2 frames" in line
+        assert line.endswith("same bytes: yes")
     same = next(ln for ln in out.splitlines() if "shadow_map=2048:" in ln)
     assert "1.00 x shadow_map=2048" in same and "0.00 % of pixels differ" in same
     assert any("shadow_map=512:" in ln for ln in out.splitlines())

@@ -17,13 +17,9 @@ from sim.render.backend import ColorRenderer
 from sim.render.camera import CameraModel, mount_transform
 from sim.render.lights import MAX_POINTS, PointSpec, SpotSpec
 
+from helpers.gl_scene import BOX_F, GROUND_F, GROUND_V
+
 CAM = CameraModel("c", 96, 64, 60.0, 60.0, 47.5, 31.5, mount_transform(0, 0, 1.2, 0, 0, 0))
-GROUND_V = np.array([[-50.0, -50, 0], [50, -50, 0], [50, 50, 0], [-50, 50, 0]])
-GROUND_F = np.array([[0, 1, 2], [0, 2, 3]])
-BOX_F = np.array(
-    [[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1]]
-    + [[2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]]
-)
 
 
 def _box(x0: float, y0: float, tall: float = 1.5) -> np.ndarray:
