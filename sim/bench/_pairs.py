@@ -7,6 +7,9 @@ scene state, the second of two renders timed:
 - ``--casters``: the sun's depth pass with one draw per mesh
   (:func:`sim.render.gl_patches.make_caster_pass`) against pyrender's draw per primitive;
   the same checks;
+- ``--uniforms``: uniform values set only when they change
+  (:func:`sim.render.gl_patches.cache_uniform_locations`) against pyrender setting every
+  one for every primitive; the same checks;
 - ``--shadow-maps 2048,1024``: the camera's ``shadow_map`` sizes, with the share of pixels
   that differ from the first size's render.
 """
@@ -51,35 +54,46 @@ OWN_PAIRS = {
         "one per part (pyrender's own)",
         _per_part,
     ),
+    "uniforms": (
+        "uniform values set only when they change",
+        "every call (pyrender's own)",
+        None,  # the function sim's wraps (``__wrapped__``)
+    ),
 }
-"""``bench frame --lighting`` / ``--casters``: (what sim does, what pyrender does, pyrender's
-own function)."""
+"""``bench frame --lighting`` / ``--casters`` / ``--uniforms``: (what sim does, what pyrender
+does, pyrender's own function)."""
 
 
 def _installed(name: str, ctx) -> tuple[object, str]:
     """(object, attribute) that holds sim's replacement ``name`` for a bench context (the
     ColorRenderer installs it on pyrender's renderer before each render)."""
-    if name == "lighting":
-        import sim.render.backend as backend
+    import sim.render.backend as backend
 
+    if name == "lighting":
         return backend, "_lighting_once"
+    if name == "uniforms":
+        return backend.pyrender.shader_program.ShaderProgram, "set_uniform"
     return ctx.renderer.color, "_caster_pass"
 
 
 def own_pair(name: str, ctx, camera, T_world_cam, first_ours: bool) -> tuple[float, float, bool]:
     """(seconds with sim's replacement, seconds with pyrender's own, same bytes) for the
     ``OWN_PAIRS`` entry ``name``: the second of two renders timed for each."""
+    import sim.render.backend as backend
+
     where, attribute = _installed(name, ctx)
     ours = getattr(where, attribute)
-    ways = {"ours": ours, "own": OWN_PAIRS[name][2]}
+    ways = {"ours": ours, "own": OWN_PAIRS[name][2] or ours.__wrapped__}
     seconds: dict[str, float] = {}
     images = {}
     try:
         for way in ["ours", "own"] if first_ours else ["own", "ours"]:
             setattr(where, attribute, ways[way])
+            backend._forget_uniforms()  # values set the other way are not remembered
             seconds[way], images[way] = timed_render(ctx, camera, T_world_cam)
     finally:
         setattr(where, attribute, ours)
+        backend._forget_uniforms()
     same = images["ours"].tobytes() == images["own"].tobytes()
     return seconds["ours"], seconds["own"], same
 

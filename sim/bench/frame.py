@@ -124,18 +124,14 @@ def add_arguments(parser) -> None:
         help="steady state also with the label raster on a thread during the colour pass "
         "(an experiment, not what sim run does); checks the bytes are the same",
     )
-    parser.add_argument(
-        "--lighting",
-        action="store_true",
-        help="colour pass with lights bound once per shader program (what sim does) against "
-        "pyrender's binding before every primitive, paired per frame; checks the bytes",
-    )
-    parser.add_argument(
-        "--casters",
-        action="store_true",
-        help="colour pass with the sun's depth pass drawing each mesh once (what sim does) "
-        "against pyrender's draw per primitive, paired per frame; checks the bytes",
-    )
+    for name, (ours, own, _) in OWN_PAIRS.items():  # --lighting, --casters, --uniforms
+        own = own.removesuffix(" (pyrender's own)")
+        parser.add_argument(
+            f"--{name}",
+            action="store_true",
+            help=f"the colour pass paired per frame: {ours} (what sim does) against "
+            f"pyrender's way: {own}; checks the bytes",
+        )
     parser.add_argument(
         "--shadow-maps",
         default="",
@@ -513,7 +509,7 @@ def _one_size(args, ctx, width: int, height: int, settings, maps, png_setting: s
     msaa_times: dict[int, list[float]] = {m: [] for m in settings}
     samples: dict[int, int] = {}
     kept, shadow_maps = [], []
-    own = {name: [] for name in OWN_PAIRS if getattr(args, name)}  # --lighting, --casters
+    own = {name: [] for name in OWN_PAIRS if getattr(args, name)}
     try:
         for k in range(2, 2 + args.frames):
             for name, pairs in own.items():

@@ -7,6 +7,7 @@ pyrender, and sets ``PYOPENGL_PLATFORM`` first)."""
 
 from __future__ import annotations
 
+import functools
 import os
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
@@ -309,16 +310,45 @@ def _make_sorter(rank: dict):
     return sorted_mesh_nodes
 
 
+def _remember_values(program_class, values: dict) -> None:
+    """Make ``program_class.set_uniform`` (pyrender's ``ShaderProgram``) skip a call that
+    would give a uniform the value it already holds: ``values`` is {(program, name): the
+    last value set}, emptied with the location cache."""
+    set_uniform = program_class.set_uniform
+
+    @functools.wraps(set_uniform)
+    def remembered(self, name, value, unsigned=False):
+        if isinstance(value, np.ndarray):
+            held = (value.dtype.str, value.shape, value.tobytes(), unsigned)
+        elif isinstance(value, (bool, int, float)):
+            held = (type(value), repr(value), unsigned)  # (repr: -0.0 is not 0.0)
+        else:  # pyrender refuses it: no value to remember
+            return set_uniform(self, name, value, unsigned)
+        key = (int(self._program_id), name)
+        if values.get(key) == held:
+            return None
+        values[key] = held
+        return set_uniform(self, name, value, unsigned)
+
+    program_class.set_uniform = remembered
+
+
 def cache_uniform_locations(module):
     """Make pyrender's ``ShaderProgram.set_uniform`` look each uniform's location up once per
-    program instead of on every call (~2,100 calls per cut_in frame, each a round trip through
-    PyOpenGL and the driver): ``module`` is ``pyrender.shader_program``, whose
-    ``glGetUniformLocation`` is replaced by a cached one, and whose ``glDeleteProgram``
-    forgets a deleted program's entries (GL reuses program names). Locations are fixed once
-    a program is linked, so every draw is the same. On llvmpipe the gain is within the
-    noise of ``bench frame`` (docs/throughput.md); the driver's draw time dominates.
+    program instead of on every call (~950 calls per cut_in frame, each a round trip through
+    PyOpenGL and the driver), and skip a call that would set the value a uniform already
+    holds: ``module`` is ``pyrender.shader_program``, whose ``glGetUniformLocation`` is
+    replaced by a cached one, whose ``ShaderProgram`` (where the module has one) remembers
+    the last value set per program and name (:func:`_remember_values`), and whose
+    ``glDeleteProgram`` forgets a deleted program's entries (GL reuses program names).
 
-    Returns the function that empties the cache: a new GL context (the process's renderer
+    Both are exact: locations are fixed once a program is linked, and a program keeps its
+    uniforms' values until they are set again (pyrender sets them only through
+    ``set_uniform``, with the program bound). The camera's V, P and position are the same for
+    every primitive of a pass, M for every part of a mesh, and the materials repeat: ~270 of
+    a cut_in frame's ~950 calls reach GL (tests/render/test_uniform_cache.py).
+
+    Returns the function that empties both caches: a new GL context (the process's renderer
     made again, or made in a forked worker) numbers its programs afresh. Done once per
     module; a second call returns the first call's function."""
     done = getattr(module, "_sim_forget_uniforms", None)
@@ -327,6 +357,7 @@ def cache_uniform_locations(module):
     locate = module.glGetUniformLocation
     delete = module.glDeleteProgram
     cache: dict[tuple[int, object], int] = {}
+    values: dict[tuple[int, object], tuple] = {}
 
     def glGetUniformLocation(program, name):
         key = (int(program), name)
@@ -336,11 +367,18 @@ def cache_uniform_locations(module):
         return location
 
     def glDeleteProgram(program):
-        for key in [key for key in cache if key[0] == int(program)]:
-            del cache[key]
+        for table in (cache, values):
+            for key in [key for key in table if key[0] == int(program)]:
+                del table[key]
         delete(program)
+
+    def forget() -> None:
+        cache.clear()
+        values.clear()
 
     module.glGetUniformLocation = glGetUniformLocation
     module.glDeleteProgram = glDeleteProgram
-    module._sim_forget_uniforms = cache.clear
-    return cache.clear
+    if hasattr(module, "ShaderProgram"):
+        _remember_values(module.ShaderProgram, values)
+    module._sim_forget_uniforms = forget
+    return forget

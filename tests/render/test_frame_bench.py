@@ -256,7 +256,8 @@ def test_bench_frame_pairs_light_bindings_casters_and_shadow_maps(capsys, monkey
     """``--lighting`` with every realism feature on (sun shadows, textures): the colour pass
     with the lights bound once per program and with pyrender's binding before every
     primitive, on the same views; the bench says whether the bytes matched. ``--casters``:
-    the sun's depth pass one draw per mesh against pyrender's one per part, likewise.
+    the sun's depth pass one draw per mesh against pyrender's one per part, and
+    ``--uniforms``: values set only when they change against every call, likewise.
     ``--shadow-maps``: each size paired against the first (itself: no pixel differs)."""
     from sim.bench import frame
 
@@ -264,9 +265,9 @@ def test_bench_frame_pairs_light_bindings_casters_and_shadow_maps(capsys, monkey
         capsys,
         monkeypatch,
         ["--sizes", "96x54", "--frames", "2", "--steady", "0", "--msaa", "0", "--features"]
-        + ["--lighting", "--casters", "--shadow-maps", "2048,512"],
+        + ["--lighting", "--casters", "--uniforms", "--shadow-maps", "2048,512"],
     )
-    for ours in ("lights bound once per program", "depth pass, one draw per mesh"):
+    for ours in ("bound once per program", "one draw per mesh", "only when they change"):
         line = next(ln for ln in out.splitlines() if ours in ln)
         assert "(pyrender's own)" in line and "paired per frame, 2 frames" in line
         assert line.endswith("same bytes: yes")
