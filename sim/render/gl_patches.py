@@ -1,9 +1,9 @@
 """pyrender internals a :class:`~sim.render.backend.ColorRenderer` replaces on the shared
 renderer: the shadow filter of the mesh shader, the shadow viewport, the MSAA main framebuffer,
 the colour read-back, the shader's light counts, the lights' binding, the shadow pass's draws
-and the draw order: plain
-OpenGL on pyrender's objects, handed in by sim/render/backend.py (the one module that imports
-pyrender, and sets ``PYOPENGL_PLATFORM`` first)."""
+and the draw order; and the uniform locations and values pyrender's programs look up and set
+again: plain OpenGL on pyrender's objects, handed in by sim/render/backend.py (the one module
+that imports pyrender, and sets ``PYOPENGL_PLATFORM`` first)."""
 
 from __future__ import annotations
 
