@@ -43,37 +43,41 @@ def _per_part(inner, *args) -> None:
     type(inner)._shadow_mapping_pass(inner, *args)
 
 
+def _lighting_binding(ctx, backend) -> tuple[object, str]:
+    return backend, "_lighting_once"  # ColorRenderer installs it before each render
+
+
+def _caster_binding(ctx, backend) -> tuple[object, str]:
+    return ctx.renderer.color, "_caster_pass"
+
+
+def _uniform_binding(ctx, backend) -> tuple[object, str]:
+    return backend.pyrender.shader_program.ShaderProgram, "set_uniform"
+
+
 OWN_PAIRS = {
     "lighting": (
         "lights bound once per program",
         "before every primitive (pyrender's own)",
         _per_primitive,
+        _lighting_binding,
     ),
     "casters": (
         "the sun's depth pass, one draw per mesh",
         "one per part (pyrender's own)",
         _per_part,
+        _caster_binding,
     ),
     "uniforms": (
         "uniform values set only when they change",
         "every call (pyrender's own)",
         None,  # the function sim's wraps (``__wrapped__``)
+        _uniform_binding,
     ),
 }
 """``bench frame --lighting`` / ``--casters`` / ``--uniforms``: (what sim does, what pyrender
-does, pyrender's own function)."""
-
-
-def _installed(name: str, ctx) -> tuple[object, str]:
-    """(object, attribute) that holds sim's replacement ``name`` for a bench context (the
-    ColorRenderer installs it on pyrender's renderer before each render)."""
-    import sim.render.backend as backend
-
-    if name == "lighting":
-        return backend, "_lighting_once"
-    if name == "uniforms":
-        return backend.pyrender.shader_program.ShaderProgram, "set_uniform"
-    return ctx.renderer.color, "_caster_pass"
+does, pyrender's own function, where sim's replacement is held: (object, attribute) for a
+bench context and ``sim.render.backend``)."""
 
 
 def own_pair(name: str, ctx, camera, T_world_cam, first_ours: bool) -> tuple[float, float, bool]:
@@ -81,7 +85,7 @@ def own_pair(name: str, ctx, camera, T_world_cam, first_ours: bool) -> tuple[flo
     ``OWN_PAIRS`` entry ``name``: the second of two renders timed for each."""
     import sim.render.backend as backend
 
-    where, attribute = _installed(name, ctx)
+    where, attribute = OWN_PAIRS[name][3](ctx, backend)
     ours = getattr(where, attribute)
     ways = {"ours": ours, "own": OWN_PAIRS[name][2] or ours.__wrapped__}
     seconds: dict[str, float] = {}

@@ -124,7 +124,7 @@ def add_arguments(parser) -> None:
         help="steady state also with the label raster on a thread during the colour pass "
         "(an experiment, not what sim run does); checks the bytes are the same",
     )
-    for name, (ours, own, _) in OWN_PAIRS.items():  # --lighting, --casters, --uniforms
+    for name, (ours, own, *_) in OWN_PAIRS.items():  # --lighting, --casters, --uniforms
         own = own.removesuffix(" (pyrender's own)")
         parser.add_argument(
             f"--{name}",

@@ -34,6 +34,7 @@ from sim.render.camera import CameraModel, mount_transform, pose_matrix
 from sim.render.effects import SensorEffects
 from sim.render.isp import camera_isp
 from sim.render.lens import lens_from_spec, lens_warp
+from sim.render.lights import SHADOW_MAP_SIZE
 from sim.render.renderer import AgentView, FrameRenderer, Lighting
 from sim.render.scene import MeshArrays, build_roadside, build_signals, build_static
 from sim.render.scene.common import asset_mesh
@@ -88,7 +89,7 @@ def camera_model(spec: CameraSpec) -> CameraModel:
         lens=lens_from_spec(spec.lens),
         msaa=4 if spec.msaa is None else int(spec.msaa),
         aa="none" if spec.aa is None else spec.aa,
-        shadow_map=2048 if spec.shadow_map is None else int(spec.shadow_map),
+        shadow_map=SHADOW_MAP_SIZE if spec.shadow_map is None else int(spec.shadow_map),
     )
     if spec.hfov_deg is not None:
         return CameraModel.from_fov(

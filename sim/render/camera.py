@@ -23,9 +23,11 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.render.lights import SHADOW_MAP_SIZE
+
 SHADOW_MAP_SIZES = (512, 1024, 2048, 4096)
-"""Texels per side a camera's ``shadow_map`` may ask for (sim.render.lights.SHADOW_MAP_SIZE:
-2048 unless set)."""
+"""Texels per side a camera's ``shadow_map`` may ask for (:data:`SHADOW_MAP_SIZE`, 2048,
+unless set)."""
 
 # Rotation from a "body" frame (x forward, y left, z up) to the OpenCV camera axes:
 # columns are the camera x, y, z axes expressed in the body frame.
@@ -298,7 +300,7 @@ class CameraModel:
     lens: Lens = PINHOLE
     msaa: int = 4  # multisample anti-aliasing samples of the colour pass (0: none)
     aa: str = "none"  # post-filter on the composed colour image: "none" or "fxaa"
-    shadow_map: int = 2048  # texels per side of the sun's shadow map fitted to this view
+    shadow_map: int = SHADOW_MAP_SIZE  # texels per side of the sun's shadow map fitted to this view
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
@@ -393,6 +395,6 @@ class CameraModel:
             out["msaa"] = self.msaa
         if self.aa != "none":
             out["aa"] = self.aa
-        if self.shadow_map != 2048:
+        if self.shadow_map != SHADOW_MAP_SIZE:
             out["shadow_map"] = self.shadow_map
         return out
